@@ -1,0 +1,104 @@
+"""What every command shares: settings, a unit of work, periods, and clear failures."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Annotated, Any, NoReturn
+
+import typer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from core.config import Settings, SettingsError, load_settings
+from core.db import make_engine, session_scope
+from core.domain.complaints import IllegalTransition
+from core.domain.periods import InvalidPeriod, Period
+from core.errors import SigapError
+from core.timeutil import local_date, utcnow
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"Galat / Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        fail(str(exc), code=2)
+
+
+def engine(config: Settings) -> Engine:
+    return make_engine(config.database_url)
+
+
+@contextmanager
+def unit_of_work(config: Settings) -> Iterator[Session]:
+    """Commit on success; on a refusal, roll back, print one line and exit non-zero."""
+    try:
+        with session_scope(engine(config)) as session:
+            yield session
+    except (SigapError, IllegalTransition, InvalidPeriod) as exc:
+        fail(str(exc))
+
+
+YearOpt = Annotated[int | None, typer.Option("--year", help="Tahun / Year, e.g. 2025")]
+QuarterOpt = Annotated[
+    str | None, typer.Option("--quarter", help="Triwulan / Quarter, e.g. 2025-Q1")
+]
+FromOpt = Annotated[str | None, typer.Option("--from", help="Dari tanggal / From date YYYY-MM-DD")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Sampai tanggal / To date YYYY-MM-DD")]
+
+
+def parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: '{text}' bukan tanggal TTTT-BB-HH / not a YYYY-MM-DD date")
+
+
+def parse_decimal(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        fail(f"{what}: '{text}' bukan angka / not a number")
+    if not value.is_finite():
+        fail(f"{what}: '{text}' bukan angka / not a number")
+    return value
+
+
+def resolve_period(
+    config: Settings, year: int | None, quarter: str | None, start: str | None, end: str | None
+) -> Period:
+    """One of --year, --quarter, or --from/--to; the current year if none is given."""
+    chosen = sum(x is not None for x in (year, quarter)) + (start is not None or end is not None)
+    if chosen > 1:
+        fail("Pilih satu: --year, --quarter, atau --from/--to / choose one period option")
+    try:
+        if quarter is not None:
+            return Period.parse_quarter(quarter)
+        if start is not None or end is not None:
+            if start is None or end is None:
+                fail("--from dan --to harus diisi keduanya / give both --from and --to")
+            return Period(parse_date(start, "--from"), parse_date(end, "--to"))
+        return Period.year(year or local_date(utcnow(), config.tz).year)
+    except InvalidPeriod as exc:
+        fail(str(exc))
+
+
+def number(value: Decimal | Fraction | int | None, places: int | None = None) -> Any:
+    """A JSON number (or null); fractions are rounded only for display."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if places is not None:
+        return round(float(value), places)
+    return (
+        float(value)
+        if not (isinstance(value, Decimal) and value == value.to_integral())
+        else int(value)
+    )

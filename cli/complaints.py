@@ -1,0 +1,131 @@
+"""Complaint commands: register what came by walk-in, letter, SP4N-LAPOR! or social
+media, list, show and move through the lifecycle. Reporter identity needs --staff."""
+
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from cli.common import fail, parse_date, settings, unit_of_work
+from core.config import Settings
+from core.domain.complaints import Channel, ComplaintState, Privacy
+from core.domain.people import COMPLAINT_HANDLERS
+from core.models import Complaint, Resident
+from core.services import complaints as svc
+from core.services.records import get_active_staff
+from core.timeutil import local_midnight
+
+complaint_app = typer.Typer(help="Pengaduan trantib / Trantib complaints.", no_args_is_help=True)
+
+StaffOpt = Annotated[
+    int, typer.Option("--staff", help="ID petugas yang bertindak / Acting staff ID")
+]
+
+
+@complaint_app.command("add")
+def complaint_add(
+    staff_id: StaffOpt,
+    channel: Annotated[Channel, typer.Option(help="Kanal masuk / Channel")],
+    category: Annotated[str, typer.Option(help="Kode kategori / Category code")],
+    description: Annotated[str, typer.Option(help="Uraian / Description")],
+    desa: Annotated[str | None, typer.Option(help="Desa")] = None,
+    privacy: Annotated[Privacy, typer.Option(help="Kerahasiaan / Privacy")] = Privacy.HIDDEN,
+    external_ref: Annotated[str | None, typer.Option(help="No. SP4N-LAPOR! dll.")] = None,
+    reporter_name: Annotated[str | None, typer.Option(help="Nama pelapor")] = None,
+    reporter_phone: Annotated[str | None, typer.Option(help="Telepon pelapor")] = None,
+    received: Annotated[str | None, typer.Option(help="Tanggal diterima YYYY-MM-DD")] = None,
+) -> None:
+    """Catat pengaduan dari luar chat / Register a complaint that came another way."""
+    config = settings()
+    with unit_of_work(config) as session:
+        staff = get_active_staff(session, staff_id)
+        reporter = None
+        if reporter_name or reporter_phone:
+            reporter = Resident(channel=Channel.LISAN, name=reporter_name, phone=reporter_phone)
+            session.add(reporter)
+            session.flush()
+        data = svc.NewComplaint(
+            channel=channel,
+            category=category,
+            description=description,
+            desa=desa,
+            privacy=privacy,
+            external_ref=external_ref,
+        )
+        at = local_midnight(parse_date(received, "--received"), config.tz) if received else None
+        complaint = svc.register_complaint(
+            session, config, data, reporter=reporter, registered_by=staff, received_at=at
+        )
+        typer.echo(f"Pengaduan {complaint.code} dicatat, batas waktu {complaint.due_date}.")
+
+
+@complaint_app.command("list")
+def complaint_list(
+    state: Annotated[ComplaintState | None, typer.Option(help="Status")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Antrian terbuka / Open queue")] = False,
+    limit: Annotated[int, typer.Option(help="Jumlah / How many")] = 50,
+) -> None:
+    """Daftar pengaduan / List complaints (no reporter identities)."""
+    with unit_of_work(settings()) as session:
+        rows = (
+            svc.open_queue(session, limit)
+            if open_only
+            else svc.list_complaints(session, state, limit)
+        )
+        for c in rows:
+            typer.echo(
+                f"{c.code}\t{c.state.value}\t{c.category}\t{c.desa or '-'}\tbatas {c.due_date}"
+            )
+
+
+def _reporter_line(session: Session, complaint: Complaint, staff_id: int | None) -> str:
+    if complaint.reporter_id is None:
+        return "Pelapor: (tanpa identitas)"
+    may_see = False
+    if staff_id is not None:
+        staff = get_active_staff(session, staff_id)
+        may_see = staff.role in COMPLAINT_HANDLERS
+    if not may_see:
+        return "Pelapor: (dirahasiakan; gunakan --staff petugas berwenang)"
+    reporter = session.get(Resident, complaint.reporter_id)
+    assert reporter is not None
+    return f"Pelapor: {reporter.name or '-'} / {reporter.phone or '-'} ({reporter.channel.value})"
+
+
+@complaint_app.command("show")
+def complaint_show(
+    code: Annotated[str, typer.Argument(help="Kode tiket / Ticket code")],
+    staff_id: Annotated[int | None, typer.Option("--staff", help="ID petugas")] = None,
+) -> None:
+    """Rincian dan riwayat pengaduan / Complaint details and audit trail."""
+    config: Settings = settings()
+    with unit_of_work(config) as session:
+        c = svc.get_complaint(session, code)
+        typer.echo(f"{c.code} [{c.state.label}] {c.category} / {c.channel.value}")
+        typer.echo(f"Desa: {c.desa or '-'}  Batas waktu: {c.due_date}  Privasi: {c.privacy.value}")
+        typer.echo(f"Uraian: {c.description}")
+        typer.echo(_reporter_line(session, c, staff_id))
+        for e in svc.events_of(session, c):
+            when = e.at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
+            typer.echo(f"  {when}  {e.action}  {e.actor_kind}  {e.note or ''}".rstrip())
+
+
+@complaint_app.command("transition")
+def complaint_transition(
+    code: Annotated[str, typer.Argument(help="Kode tiket / Ticket code")],
+    state: Annotated[ComplaintState, typer.Argument(help="Status tujuan / Target state")],
+    staff_id: StaffOpt,
+    note: Annotated[str | None, typer.Option(help="Catatan / Note")] = None,
+    duplicate_of: Annotated[str | None, typer.Option(help="Kode laporan asli")] = None,
+) -> None:
+    """Ubah status pengaduan / Move a complaint to another state."""
+    with unit_of_work(settings()) as session:
+        staff = get_active_staff(session, staff_id)
+        complaint = svc.get_complaint(session, code)
+        original = svc.get_complaint(session, duplicate_of) if duplicate_of else None
+        if state is ComplaintState.DUPLIKAT and original is None:
+            fail("Sebutkan --duplicate-of KODE / give the original's code")
+        svc.transition_complaint(
+            session, complaint, state, staff=staff, note=note, duplicate_of=original
+        )
+        typer.echo(f"{complaint.code}: {complaint.state.label}")

@@ -1,0 +1,209 @@
+"""The `sigap` command: one entry point for the office's operator."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import (
+    FromOpt,
+    QuarterOpt,
+    ToOpt,
+    YearOpt,
+    engine,
+    number,
+    resolve_period,
+    settings,
+    unit_of_work,
+)
+from cli.complaints import complaint_app
+from cli.records import (
+    activity_app,
+    document_app,
+    holiday_app,
+    indicator_app,
+    sakip_app,
+    service_app,
+    staff_app,
+    target_app,
+)
+from core.db import upgrade
+from core.domain.skm import Unsur
+from core.services import csv_io, skm
+from core.services.iku import IkuReport, iku_for_period
+
+app = typer.Typer(
+    help="Sigap: layanan pengaduan trantib, SKM dan IKU kecamatan / "
+    "a kecamatan's complaint desk, SKM survey and IKU.",
+    no_args_is_help=True,
+)
+db_app = typer.Typer(help="Basis data / Database.", no_args_is_help=True)
+skm_app = typer.Typer(help="Survei Kepuasan Masyarakat / SKM survey.", no_args_is_help=True)
+
+for name, sub in [
+    ("db", db_app),
+    ("staff", staff_app),
+    ("service", service_app),
+    ("complaint", complaint_app),
+    ("activity", activity_app),
+    ("document", document_app),
+    ("sakip", sakip_app),
+    ("indicator", indicator_app),
+    ("target", target_app),
+    ("holiday", holiday_app),
+    ("skm", skm_app),
+]:
+    app.add_typer(sub, name=name)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Terapkan migrasi skema / Apply schema migrations."""
+    upgrade(engine(settings()))
+    typer.echo("Basis data mutakhir / database is up to date.")
+
+
+@app.command()
+def run() -> None:
+    """Jalankan Sigap / Run Sigap (applies migrations first)."""
+    config = settings()
+    upgrade(engine(config))
+    typer.echo(f"Sigap {config.office_name}: basis data siap / database ready.")
+    typer.echo("Kanal chat belum tersedia pada versi ini / no chat channel in this version yet.")
+
+
+@skm_app.command("import")
+def skm_import(
+    file: Annotated[Path, typer.Argument(help="CSV", exists=True, dir_okay=False)],
+) -> None:
+    """Impor jawaban SKM dari CSV, semua atau tidak sama sekali / Import SKM answers."""
+    with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
+        batch = csv_io.read_skm_csv(s, handle)
+        count = skm.record_responses(s, batch, source="import")
+        typer.echo(f"{count} jawaban SKM diimpor.")
+
+
+@skm_app.command("export")
+def skm_export(
+    year: YearOpt = None,
+    quarter: QuarterOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Berkas / File")] = None,
+) -> None:
+    """Ekspor jawaban SKM ke CSV (format impor) / Export SKM answers as CSV."""
+    config = settings()
+    period = resolve_period(config, year, quarter, start, end)
+    with unit_of_work(config) as session:
+        if output is None:
+            csv_io.write_skm_csv(session, period, sys.stdout)
+            return
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            count = csv_io.write_skm_csv(session, period, handle)
+        typer.echo(f"{count} jawaban diekspor ke {output}.")
+
+
+def _skm_json(summary: skm.SkmSummary, users: int | None) -> dict[str, Any]:
+    result = summary.result
+    data: dict[str, Any] = {
+        "period": {"from": summary.period.start.isoformat(), "to": summary.period.end.isoformat()},
+        "service": summary.service.code if summary.service else None,
+        "respondents": result.respondents,
+        "unsur": [
+            {"code": u.value, "name": u.title, "nrr": number(result.nrr[u], 6)} for u in Unsur
+        ],
+        "ikm": number(result.ikm, 6),
+        "nilai": number(result.nilai),
+        "mutu": result.mutu.value if result.mutu else None,
+        "kinerja": result.kinerja,
+        "weakest": result.weakest.value if result.weakest else None,
+        "profile": summary.profile,
+    }
+    if users is not None:
+        minimum, enough = summary.sample_adequacy(users)
+        data["sample"] = {"service_users": users, "minimum": minimum, "adequate": enough}
+    return data
+
+
+@skm_app.command("summary")
+def skm_summary(
+    year: YearOpt = None,
+    quarter: QuarterOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    service: Annotated[str | None, typer.Option(help="Kode layanan / Service code")] = None,
+    users: Annotated[int | None, typer.Option(help="Jumlah pengguna layanan (sampel)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Keluaran JSON")] = False,
+) -> None:
+    """Ringkasan SKM dan IKM / SKM summary with IKM, mutu and kinerja."""
+    config = settings()
+    period = resolve_period(config, year, quarter, start, end)
+    with unit_of_work(config) as session:
+        summary = skm.skm_summary(session, period, service)
+    data = _skm_json(summary, users)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    typer.echo(f"SKM {period} — {data['respondents']} responden")
+    for row in data["unsur"]:
+        nrr = "-" if row["nrr"] is None else f"{row['nrr']:.3f}"
+        typer.echo(f"  {row['code']} {row['name']}: {nrr}")
+    if data["nilai"] is None:
+        typer.echo("IKM: belum ada data / no data")
+    else:
+        typer.echo(
+            f"IKM {data['nilai']:.2f} mutu {data['mutu']} ({data['kinerja']}); "
+            f"unsur terlemah {data['weakest']}"
+        )
+    if "sample" in data:
+        s = data["sample"]
+        verdict = "cukup" if s["adequate"] else "belum cukup"
+        typer.echo(f"Sampel minimum {s['minimum']} dari {s['service_users']} pengguna: {verdict}")
+
+
+def _iku_json(report: IkuReport) -> dict[str, Any]:
+    return {
+        "period": {"from": report.period.start.isoformat(), "to": report.period.end.isoformat()},
+        "indicators": [
+            {
+                "code": i.code.value,
+                "name": i.name,
+                "value": number(i.value),
+                "unit": i.unit,
+                "numerator": i.numerator,
+                "denominator": i.denominator,
+                "target": number(i.target),
+                "direction": i.direction.value,
+                "capaian": number(i.capaian),
+                "status": i.status.value,
+                "note": i.note,
+            }
+            for i in report.indicators
+        ],
+    }
+
+
+@app.command()
+def iku(
+    year: YearOpt = None,
+    quarter: QuarterOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Keluaran JSON")] = False,
+) -> None:
+    """Enam IKU untuk satu periode / The six IKU for a period."""
+    config = settings()
+    period = resolve_period(config, year, quarter, start, end)
+    with unit_of_work(config) as session:
+        report = iku_for_period(session, config, period)
+    if as_json:
+        typer.echo(json.dumps(_iku_json(report), ensure_ascii=False))
+        return
+    typer.echo(f"IKU {config.office_name}, {period}")
+    for i in report.indicators:
+        value = "belum ada data" if i.value is None else f"{i.value} {i.unit}"
+        capaian = f", capaian {i.capaian}%" if i.capaian is not None else ""
+        target = f", target {i.target}" if i.target is not None else ""
+        typer.echo(f"  {i.code.value} {i.name}: {value}{target}{capaian}")

@@ -1,0 +1,242 @@
+"""Commands that keep the office's registers: staff, services, activities, documents,
+SAKIP, program indicators, IKU targets and holidays."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import (
+    FromOpt,
+    QuarterOpt,
+    ToOpt,
+    YearOpt,
+    parse_date,
+    parse_decimal,
+    resolve_period,
+    settings,
+    unit_of_work,
+)
+from core.domain.capaian import Direction
+from core.domain.people import StaffRole
+from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
+from core.domain.sakip import predikat_for_score
+from core.models import Activity
+from core.services import csv_io, records, skm
+
+staff_app = typer.Typer(help="Petugas / Staff members.", no_args_is_help=True)
+service_app = typer.Typer(help="Jenis layanan SKM / SKM service types.", no_args_is_help=True)
+activity_app = typer.Typer(
+    help="Kegiatan pemberdayaan (IKU3) / Empowerment activities.", no_args_is_help=True
+)
+document_app = typer.Typer(help="Dokumen tata laksana (IKU1) / Documents.", no_args_is_help=True)
+sakip_app = typer.Typer(help="Nilai SAKIP (IKU5) / SAKIP score.", no_args_is_help=True)
+indicator_app = typer.Typer(
+    help="Indikator program (IKU6) / Program indicators.", no_args_is_help=True
+)
+target_app = typer.Typer(help="Target IKU / IKU targets.", no_args_is_help=True)
+holiday_app = typer.Typer(help="Hari libur / Holidays.", no_args_is_help=True)
+
+LowerOpt = Annotated[
+    bool, typer.Option("--lower-is-better", help="Makin kecil makin baik / Lower is better")
+]
+
+
+def _direction(lower: bool) -> Direction:
+    return Direction.LOWER_IS_BETTER if lower else Direction.HIGHER_IS_BETTER
+
+
+@staff_app.command("add")
+def staff_add(
+    name: Annotated[str, typer.Argument(help="Nama / Name")],
+    role: Annotated[StaffRole, typer.Option(help="Peran / Role")],
+    telegram_id: Annotated[int | None, typer.Option(help="ID pengguna Telegram")] = None,
+    whatsapp_id: Annotated[str | None, typer.Option(help="ID WhatsApp")] = None,
+) -> None:
+    """Tambah petugas / Add a staff member."""
+    with unit_of_work(settings()) as session:
+        staff = records.add_staff(session, name, role, telegram_id, whatsapp_id)
+        typer.echo(f"Petugas #{staff.id} {staff.name} ({staff.role.value}) ditambahkan.")
+
+
+@staff_app.command("list")
+def staff_list(
+    all_: Annotated[
+        bool, typer.Option("--all", help="Termasuk nonaktif / Include inactive")
+    ] = False,
+) -> None:
+    """Daftar petugas / List staff members."""
+    with unit_of_work(settings()) as session:
+        for s in records.list_staff(session, include_inactive=all_):
+            state = "" if s.active else " [nonaktif]"
+            typer.echo(f"#{s.id}\t{s.role.value}\t{s.name}\ttg={s.telegram_user_id or '-'}{state}")
+
+
+@staff_app.command("remove")
+def staff_remove(staff_id: Annotated[int, typer.Argument(help="ID petugas")]) -> None:
+    """Nonaktifkan petugas / Deactivate a staff member (history is kept)."""
+    with unit_of_work(settings()) as session:
+        staff = records.deactivate_staff(session, staff_id)
+        typer.echo(f"Petugas #{staff.id} {staff.name} dinonaktifkan.")
+
+
+@service_app.command("add")
+def service_add(
+    code: Annotated[str, typer.Argument(help="Kode singkat / Short code, e.g. ktp")],
+    name: Annotated[str, typer.Argument(help="Nama layanan / Service name")],
+) -> None:
+    """Tambah jenis layanan / Add a service type."""
+    with unit_of_work(settings()) as session:
+        service = skm.add_service(session, code, name)
+        typer.echo(f"Layanan '{service.code}' ditambahkan: {service.name}")
+
+
+@service_app.command("list")
+def service_list() -> None:
+    """Daftar jenis layanan / List service types."""
+    with unit_of_work(settings()) as session:
+        for service in skm.list_services(session):
+            typer.echo(f"{service.code}\t{service.name}")
+
+
+@activity_app.command("add")
+def activity_add(
+    name: Annotated[str, typer.Argument(help="Nama kegiatan / Activity name")],
+    kind: Annotated[str, typer.Option(help="Jenis, mis. pelatihan / Kind")],
+    planned: Annotated[str | None, typer.Option(help="Tanggal rencana YYYY-MM-DD")] = None,
+    held: Annotated[str | None, typer.Option(help="Tanggal pelaksanaan YYYY-MM-DD")] = None,
+    status: Annotated[ActivityStatus, typer.Option(help="Status")] = ActivityStatus.DIRENCANAKAN,
+    desa: Annotated[str | None, typer.Option(help="Desa")] = None,
+    male: Annotated[int | None, typer.Option(help="Peserta laki-laki")] = None,
+    female: Annotated[int | None, typer.Option(help="Peserta perempuan")] = None,
+) -> None:
+    """Catat kegiatan pemberdayaan / Record an empowerment activity."""
+    activity = Activity(
+        name=name,
+        kind=kind,
+        desa=desa,
+        status=status,
+        planned_date=parse_date(planned, "--planned") if planned else None,
+        held_date=parse_date(held, "--held") if held else None,
+        participants_male=male,
+        participants_female=female,
+    )
+    with unit_of_work(settings()) as session:
+        records.add_activity(session, activity)
+        typer.echo(f"Kegiatan #{activity.id} dicatat ({activity.status.value}).")
+
+
+@activity_app.command("list")
+def activity_list(
+    year: YearOpt = None, quarter: QuarterOpt = None, start: FromOpt = None, end: ToOpt = None
+) -> None:
+    """Daftar kegiatan / List activities."""
+    config = settings()
+    period = resolve_period(config, year, quarter, start, end)
+    with unit_of_work(config) as session:
+        for a in records.list_activities(session, period.start, period.end):
+            typer.echo(f"#{a.id}\t{a.planned_date}\t{a.status.value}\t{a.kind}\t{a.name}")
+
+
+@activity_app.command("import")
+def activity_import(
+    file: Annotated[Path, typer.Argument(help="CSV", exists=True, dir_okay=False)],
+) -> None:
+    """Impor kegiatan dari CSV, semua atau tidak sama sekali / Import activities."""
+    with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
+        activities = csv_io.read_activities_csv(handle)
+        for activity in activities:
+            records.add_activity(s, activity)
+        typer.echo(f"{len(activities)} kegiatan diimpor.")
+
+
+@document_app.command("add")
+def document_add(
+    kind: Annotated[DocumentKind, typer.Option(help="Jenis dokumen / Document kind")],
+    title: Annotated[str, typer.Option(help="Judul / Title")],
+    date_: Annotated[str, typer.Option("--date", help="Tanggal dokumen YYYY-MM-DD")],
+    file_ref: Annotated[str | None, typer.Option("--file", help="Lokasi berkas")] = None,
+) -> None:
+    """Catat dokumen (IKU1) / Record a document."""
+    with unit_of_work(settings()) as session:
+        doc = records.add_document(session, kind, title, parse_date(date_, "--date"), file_ref)
+        typer.echo(f"Dokumen #{doc.id} dicatat: {doc.title}")
+
+
+@document_app.command("list")
+def document_list(
+    year: YearOpt = None, quarter: QuarterOpt = None, start: FromOpt = None, end: ToOpt = None
+) -> None:
+    """Daftar dokumen / List documents."""
+    config = settings()
+    period = resolve_period(config, year, quarter, start, end)
+    with unit_of_work(config) as session:
+        for d in records.list_documents(session, period.start, period.end):
+            typer.echo(f"#{d.id}\t{d.doc_date}\t{d.kind.value}\t{d.title}")
+
+
+@sakip_app.command("set")
+def sakip_set(
+    year: Annotated[int, typer.Argument(help="Tahun / Year")],
+    score: Annotated[str, typer.Argument(help="Nilai 0..100 / Score")],
+    note: Annotated[str | None, typer.Option(help="Catatan / Note")] = None,
+) -> None:
+    """Simpan nilai SAKIP dari LHE AKIP / Store the year's SAKIP score."""
+    value = parse_decimal(score, "nilai")
+    with unit_of_work(settings()) as session:
+        records.set_sakip(session, year, value, note)
+        p = predikat_for_score(value)
+        typer.echo(f"SAKIP {year}: {value} predikat {p.code} ({p.interpretation})")
+
+
+@indicator_app.command("add")
+def indicator_add(
+    name: Annotated[str, typer.Argument(help="Nama indikator / Indicator name")],
+    year: Annotated[int, typer.Option(help="Tahun / Year")],
+    target: Annotated[str, typer.Option(help="Target")],
+    unit: Annotated[str | None, typer.Option(help="Satuan / Unit")] = None,
+    lower: LowerOpt = False,
+) -> None:
+    """Tambah indikator program / Add a program indicator."""
+    value = parse_decimal(target, "target")
+    with unit_of_work(settings()) as session:
+        ind = records.add_indicator(session, year, name, value, unit, _direction(lower))
+        typer.echo(f"Indikator #{ind.id} ditambahkan.")
+
+
+@indicator_app.command("set")
+def indicator_set(
+    indicator_id: Annotated[int, typer.Argument(help="ID indikator")],
+    realisation: Annotated[str, typer.Option(help="Realisasi / Realisation")],
+) -> None:
+    """Isi realisasi indikator / Record an indicator's realisation."""
+    value = parse_decimal(realisation, "realisasi")
+    with unit_of_work(settings()) as session:
+        ind = records.set_indicator_realisation(session, indicator_id, value)
+        typer.echo(f"Indikator #{ind.id}: realisasi {value} (target {ind.target}).")
+
+
+@target_app.command("set")
+def target_set(
+    iku: Annotated[IkuCode, typer.Argument(help="IKU1..IKU6")],
+    value: Annotated[str, typer.Argument(help="Target")],
+    year: Annotated[int, typer.Option(help="Tahun / Year")],
+    lower: LowerOpt = False,
+) -> None:
+    """Tetapkan target IKU setahun / Set a year's IKU target."""
+    target = parse_decimal(value, "target")
+    with unit_of_work(settings()) as session:
+        records.set_target(session, year, iku, target, _direction(lower))
+        typer.echo(f"Target {iku.value} {year}: {target}")
+
+
+@holiday_app.command("import")
+def holiday_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV: tanggal,keterangan", exists=True, dir_okay=False)
+    ],
+) -> None:
+    """Impor hari libur nasional dan cuti bersama / Import holidays."""
+    with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
+        count = records.upsert_holidays(s, csv_io.read_holidays_csv(handle))
+        typer.echo(f"{count} hari libur diimpor.")

@@ -1,0 +1,259 @@
+"""The office's records as SQLModel tables. Rules live in ``core.domain``; these hold data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Index, Integer, SmallInteger, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.domain.capaian import Direction
+from core.domain.complaints import Channel, ComplaintState, Privacy
+from core.domain.people import StaffRole
+from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
+from core.timeutil import utcnow
+from core.types import EnumText, ExactDecimal
+
+# Named constraints keep later migrations (and SQLite batch rebuilds) deterministic.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Resident(SQLModel, table=True):
+    """A person who reports or rates; one row per chat identity (none for a walk-in)."""
+
+    __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(sa_type=EnumText(Channel))
+    channel_user_id: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=32)
+    language: str = Field(default="id", max_length=5)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    role: StaffRole = Field(sa_type=EnumText(StaffRole))
+    telegram_user_id: int | None = Field(default=None, unique=True)
+    whatsapp_id: str | None = Field(default=None, max_length=64, unique=True)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Complaint(SQLModel, table=True):
+    __table_args__ = (
+        # Covers the IKU4 count: the period filter and both states read from the index.
+        Index("ix_complaint_received_state", "received_at", "state", "resolved_at"),
+        Index("ix_complaint_queue", "state", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    channel: Channel = Field(sa_type=EnumText(Channel))
+    category: str = Field(max_length=40)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    desa: str | None = Field(default=None, max_length=80)
+    latitude: float | None = None
+    longitude: float | None = None
+    privacy: Privacy = Field(default=Privacy.HIDDEN, sa_type=EnumText(Privacy))
+    state: ComplaintState = Field(default=ComplaintState.DITERIMA, sa_type=EnumText(ComplaintState))
+    reporter_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
+    external_ref: str | None = Field(default=None, max_length=64)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="complaint.id")
+    assigned_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    received_at: datetime = Field(default_factory=utcnow)
+    due_date: date
+    acknowledged_at: datetime | None = None
+    verified_at: datetime | None = None
+    resolved_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    resolution_note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ComplaintPhoto(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    file_ref: str = Field(max_length=255)
+    caption: str | None = Field(default=None, max_length=1024)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """The audit trail: every transition and staff action, who, when and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    action: str = Field(max_length=30)
+    from_state: ComplaintState | None = Field(default=None, sa_type=EnumText(ComplaintState))
+    to_state: ComplaintState | None = Field(default=None, sa_type=EnumText(ComplaintState))
+    actor_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    actor_kind: str = Field(max_length=10)  # staff | reporter | system
+    note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Service(SQLModel, table=True):
+    """A jenis layanan rated by the SKM; the code goes into chat deep links."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=120)
+    active: bool = Field(default=True)
+
+
+def _score_column() -> Any:
+    return Field(default=None, sa_column=Column(SmallInteger, nullable=True))
+
+
+class SkmResponse(SQLModel, table=True):
+    """One respondent's answers, keyed by unsur (u1..u9), never by question position."""
+
+    __table_args__ = (
+        # One response per person per service per day (NULL residents are not limited).
+        UniqueConstraint("resident_id", "service_id", "tanggal"),
+        Index("ix_skmresponse_tanggal_service", "tanggal", "service_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: int = Field(foreign_key="service.id")
+    tanggal: date
+    jam: time | None = None
+    u1: int | None = _score_column()
+    u2: int | None = _score_column()
+    u3: int | None = _score_column()
+    u4: int | None = _score_column()
+    u5: int | None = _score_column()
+    u6: int | None = _score_column()
+    u7: int | None = _score_column()
+    u8: int | None = _score_column()
+    u9: int | None = _score_column()
+    jenis_kelamin: str | None = Field(default=None, max_length=1)
+    usia: int | None = None
+    pendidikan: str | None = Field(default=None, max_length=10)
+    pekerjaan: str | None = Field(default=None, max_length=20)
+    saran: str | None = Field(default=None, sa_column=Column(Text))
+    resident_id: int | None = Field(default=None, foreign_key="resident.id")
+    source: str = Field(default="chat", max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+def _sum_column() -> Any:
+    return Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class SkmDailyTotal(SQLModel, table=True):
+    """Per day and service: respondents and each unsur's sum and count of answers.
+
+    Maintained in the same transaction as every response, so a year's IKM reads about
+    7,000 rows instead of a million; sums and counts keep the arithmetic exact.
+    """
+
+    tanggal: date = Field(primary_key=True)
+    service_id: int = Field(primary_key=True, foreign_key="service.id")
+    respondents: int = _sum_column()
+    u1_sum: int = _sum_column()
+    u1_n: int = _sum_column()
+    u2_sum: int = _sum_column()
+    u2_n: int = _sum_column()
+    u3_sum: int = _sum_column()
+    u3_n: int = _sum_column()
+    u4_sum: int = _sum_column()
+    u4_n: int = _sum_column()
+    u5_sum: int = _sum_column()
+    u5_n: int = _sum_column()
+    u6_sum: int = _sum_column()
+    u6_n: int = _sum_column()
+    u7_sum: int = _sum_column()
+    u7_n: int = _sum_column()
+    u8_sum: int = _sum_column()
+    u8_n: int = _sum_column()
+    u9_sum: int = _sum_column()
+    u9_n: int = _sum_column()
+
+
+class SkmDailyProfile(SQLModel, table=True):
+    """Per day and service: respondents by profile answer (e.g. jenis_kelamin = P)."""
+
+    tanggal: date = Field(primary_key=True)
+    service_id: int = Field(primary_key=True, foreign_key="service.id")
+    dimension: str = Field(primary_key=True, max_length=20)
+    value: str = Field(primary_key=True, max_length=20)
+    respondents: int = _sum_column()
+
+
+class Activity(SQLModel, table=True):
+    """An empowerment activity (IKU3), planned and then held, postponed or cancelled."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    desa: str | None = Field(default=None, max_length=80)
+    planned_date: date | None = Field(default=None, index=True)
+    held_date: date | None = None
+    status: ActivityStatus = Field(
+        default=ActivityStatus.DIRENCANAKAN, sa_type=EnumText(ActivityStatus)
+    )
+    target_group: str | None = Field(default=None, max_length=120)
+    participants_male: int | None = None
+    participants_female: int | None = None
+    partner: str | None = Field(default=None, max_length=120)
+    funding_source: str | None = Field(default=None, max_length=80)
+    evidence_ref: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    """A penataan organisasi / tata laksana document (IKU1)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: DocumentKind = Field(sa_type=EnumText(DocumentKind))
+    title: str = Field(max_length=200)
+    doc_date: date = Field(index=True)
+    file_ref: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SakipEvaluation(SQLModel, table=True):
+    """The evaluator's LHE AKIP score for one year (IKU5); predikat derives from it."""
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    score: Decimal = Field(sa_type=ExactDecimal())
+    note: str | None = Field(default=None, max_length=255)
+
+
+class ProgramIndicator(SQLModel, table=True):
+    """An indicator of a programme in the year's renja / DPA (IKU6)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    name: str = Field(max_length=255)
+    unit: str | None = Field(default=None, max_length=40)
+    target: Decimal = Field(sa_type=ExactDecimal())
+    realisation: Decimal | None = Field(default=None, sa_type=ExactDecimal())
+    direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
+
+
+class IkuTarget(SQLModel, table=True):
+    """The Perjanjian Kinerja target of one IKU for one year."""
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
+    target: Decimal = Field(sa_type=ExactDecimal())
+    direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
+
+
+class Holiday(SQLModel, table=True):
+    """A national holiday or cuti bersama: not a working day for due dates."""
+
+    day: date = Field(primary_key=True)
+    name: str = Field(max_length=120)

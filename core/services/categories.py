@@ -1,0 +1,51 @@
+"""The configurable trantib category list and its service levels."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+from core.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    chapter: str
+    service_level_days: int
+
+
+@lru_cache(maxsize=8)
+def load_categories(path: Path | None = None) -> tuple[Category, ...]:
+    """Categories from ``path``, or the shipped list; order is the order shown to users."""
+    text = (
+        path.read_text("utf-8")
+        if path
+        else (files("core") / "data/categories.toml").read_text("utf-8")
+    )
+    rows = tomllib.loads(text).get("category", [])
+    categories = tuple(
+        Category(
+            code=str(row["code"]),
+            name=str(row["name"]),
+            chapter=str(row.get("chapter", "")),
+            service_level_days=int(row["service_level_days"]),
+        )
+        for row in rows
+    )
+    codes = [c.code for c in categories]
+    if not categories or len(set(codes)) != len(codes):
+        raise InvalidInput(f"Daftar kategori kosong atau kodenya ganda: {path}")
+    return categories
+
+
+def find_category(code: str, path: Path | None = None) -> Category:
+    for category in load_categories(path):
+        if category.code == code:
+            return category
+    known = ", ".join(c.code for c in load_categories(path))
+    raise InvalidInput(f"Kategori '{code}' tidak dikenal (pilihan: {known})")

@@ -1,0 +1,178 @@
+"""CSV import and export: all or nothing, and every bad row named by its line number."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, time
+from typing import TextIO, TypeVar
+
+from sqlmodel import Session
+
+from core.domain.performance import ActivityStatus
+from core.domain.periods import Period
+from core.domain.skm import Unsur
+from core.errors import InvalidInput, SigapError
+from core.models import Activity
+from core.services.skm import RespondentProfile, SkmAnswers, get_service, responses_in_period
+
+SKM_REQUIRED = ["tanggal", "layanan", *[u.field for u in Unsur]]
+SKM_OPTIONAL = ["jam", "jenis_kelamin", "usia", "pendidikan", "pekerjaan", "saran"]
+ACTIVITY_REQUIRED = ["nama", "jenis"]
+ACTIVITY_OPTIONAL = [
+    "desa",
+    "tanggal_rencana",
+    "tanggal_pelaksanaan",
+    "status",
+    "peserta_l",
+    "peserta_p",
+    "sasaran",
+    "mitra",
+    "sumber_dana",
+]
+HOLIDAY_REQUIRED = ["tanggal", "keterangan"]
+
+T = TypeVar("T")
+
+
+def _rows(handle: TextIO, required: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(handle)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InvalidInput(f"Baris 1: kolom wajib tidak ada: {', '.join(missing)}")
+    reader.fieldnames = header
+    for row in reader:
+        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+
+
+def _parse_all(
+    handle: TextIO, required: list[str], parse: Callable[[dict[str, str]], T]
+) -> list[T]:
+    """Parse every row or raise for the first bad one: nothing is half-imported."""
+    parsed: list[T] = []
+    for line, row in _rows(handle, required):
+        if not any(row.values()):
+            continue
+        try:
+            parsed.append(parse(row))
+        except (SigapError, ValueError) as exc:
+            raise InvalidInput(f"Baris {line}: {exc}") from None
+    if not parsed:
+        raise InvalidInput("Berkas tidak berisi data.")
+    return parsed
+
+
+def _date(text: str, column: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{column} '{text}' bukan tanggal TTTT-BB-HH") from None
+
+
+def _optional_date(text: str, column: str) -> date | None:
+    return _date(text, column) if text else None
+
+
+def _optional_int(text: str, column: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{column} '{text}' bukan bilangan bulat") from None
+
+
+def _score(text: str, unsur: Unsur) -> int | None:
+    value = _optional_int(text, unsur.field)
+    if value is not None and not 1 <= value <= 4:
+        raise InvalidInput(f"{unsur.field} harus 1..4 atau kosong, bukan {value}")
+    return value
+
+
+def read_skm_csv(session: Session, handle: TextIO) -> list[SkmAnswers]:
+    services: dict[str, int] = {}
+
+    def service_id(code: str) -> int:
+        if code not in services:
+            service = get_service(session, code)
+            assert service.id is not None
+            services[code] = service.id
+        return services[code]
+
+    def parse(row: dict[str, str]) -> SkmAnswers:
+        jam = row.get("jam", "")
+        answers = SkmAnswers(
+            service_id=service_id(row["layanan"]),
+            tanggal=_date(row["tanggal"], "tanggal"),
+            jam=time.fromisoformat(jam) if jam else None,
+            scores={u: _score(row[u.field], u) for u in Unsur},
+            profile=RespondentProfile(
+                jenis_kelamin=row.get("jenis_kelamin") or None,
+                usia=_optional_int(row.get("usia", ""), "usia"),
+                pendidikan=row.get("pendidikan") or None,
+                pekerjaan=row.get("pekerjaan") or None,
+            ),
+            saran=row.get("saran") or None,
+        )
+        answers.validate()
+        return answers
+
+    return _parse_all(handle, SKM_REQUIRED, parse)
+
+
+def write_skm_csv(session: Session, period: Period, handle: TextIO) -> int:
+    writer = csv.writer(handle)
+    writer.writerow(SKM_REQUIRED + SKM_OPTIONAL)
+    count = 0
+    for response, code in responses_in_period(session, period):
+        scores = [getattr(response, u.field) for u in Unsur]
+        writer.writerow(
+            [
+                response.tanggal.isoformat(),
+                code,
+                *["" if s is None else s for s in scores],
+                response.jam.strftime("%H:%M") if response.jam else "",
+                response.jenis_kelamin or "",
+                "" if response.usia is None else response.usia,
+                response.pendidikan or "",
+                response.pekerjaan or "",
+                response.saran or "",
+            ]
+        )
+        count += 1
+    return count
+
+
+def read_activities_csv(handle: TextIO) -> list[Activity]:
+    def parse(row: Mapping[str, str]) -> Activity:
+        status_text = row.get("status") or ActivityStatus.DIRENCANAKAN.value
+        try:
+            status = ActivityStatus(status_text.lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in ActivityStatus)
+            raise InvalidInput(f"status '{status_text}' tidak dikenal ({choices})") from None
+        if not row["nama"] or not row["jenis"]:
+            raise InvalidInput("nama dan jenis wajib diisi")
+        return Activity(
+            name=row["nama"],
+            kind=row["jenis"],
+            desa=row.get("desa") or None,
+            planned_date=_optional_date(row.get("tanggal_rencana", ""), "tanggal_rencana"),
+            held_date=_optional_date(row.get("tanggal_pelaksanaan", ""), "tanggal_pelaksanaan"),
+            status=status,
+            participants_male=_optional_int(row.get("peserta_l", ""), "peserta_l"),
+            participants_female=_optional_int(row.get("peserta_p", ""), "peserta_p"),
+            target_group=row.get("sasaran") or None,
+            partner=row.get("mitra") or None,
+            funding_source=row.get("sumber_dana") or None,
+        )
+
+    return _parse_all(handle, ACTIVITY_REQUIRED, parse)
+
+
+def read_holidays_csv(handle: TextIO) -> list[tuple[date, str]]:
+    def parse(row: Mapping[str, str]) -> tuple[date, str]:
+        return _date(row["tanggal"], "tanggal"), row["keterangan"] or "Libur"
+
+    return _parse_all(handle, HOLIDAY_REQUIRED, parse)
