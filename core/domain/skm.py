@@ -173,10 +173,15 @@ def unsur_category(nrr: Fraction) -> Mutu:
 
 
 def krejcie_morgan_sample(population: int) -> int:
-    """Minimum respondents for a population of service users (chi-square 3.841, P .5, d .05)."""
+    """Minimum respondents for a population of service users (chi-square 3.841, P .5, d .05).
+
+    Rounded to the nearest whole respondent: that reproduces every row of Krejcie &
+    Morgan's published table (50 -> 44.34 -> 44, 2000 -> 322.35 -> 322), which a
+    ceiling would not.
+    """
     if population <= 0:
         return 0
     chi = Fraction("3.841")
     n = Fraction(population)
     size = chi * n * Fraction(1, 4) / (Fraction("0.0025") * (n - 1) + chi * Fraction(1, 4))
-    return math.ceil(size)
+    return math.floor(size + Fraction(1, 2))

@@ -1,0 +1,100 @@
+"""Fixtures: a migrated database on SQLite and on the PostgreSQL server of this machine.
+
+Each backend is migrated once per run through Alembic (the same path `sigap db upgrade`
+takes); each test then starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+from core.config import Settings, load_settings
+from core.db import make_engine, upgrade
+
+PG_SERVER = os.environ.get("SIGAP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_unreachable_reason() -> str | None:
+    try:
+        psycopg.connect(PG_SERVER, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL not reachable at {PG_SERVER}: {exc}".splitlines()[0]
+    return None
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "sigap.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    reason = _pg_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    schema = f"sigap_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect(PG_SERVER, autocommit=True)
+    admin.execute(f"CREATE SCHEMA {schema}")
+    url = PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1)
+    url += f"?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    admin.close()
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database; the test runs once on each backend."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "sigap.db"
+        shutil.copy(template, target)
+        yield f"sqlite:///{target}"
+        return
+    url: str = request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    _truncate_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(_env_file=None, DATABASE_URL=database_url)
