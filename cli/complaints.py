@@ -56,7 +56,7 @@ def complaint_add(
         complaint = svc.register_complaint(
             session, config, data, reporter=reporter, registered_by=staff, received_at=at
         )
-        typer.echo(f"Pengaduan {complaint.code} dicatat, batas waktu {complaint.due_date}.")
+    typer.echo(f"Pengaduan {complaint.code} dicatat, batas waktu {complaint.due_date}.")
 
 
 @complaint_app.command("list")
@@ -128,4 +128,4 @@ def complaint_transition(
         svc.transition_complaint(
             session, complaint, state, staff=staff, note=note, duplicate_of=original
         )
-        typer.echo(f"{complaint.code}: {complaint.state.label}")
+    typer.echo(f"{complaint.code}: {complaint.state.label}")

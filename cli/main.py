@@ -82,7 +82,7 @@ def skm_import(
     with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
         batch = csv_io.read_skm_csv(s, handle)
         count = skm.record_responses(s, batch, source="import")
-        typer.echo(f"{count} jawaban SKM diimpor.")
+    typer.echo(f"{count} jawaban SKM diimpor.")
 
 
 @skm_app.command("export")
@@ -102,7 +102,7 @@ def skm_export(
             return
         with output.open("w", encoding="utf-8", newline="") as handle:
             count = csv_io.write_skm_csv(session, period, handle)
-        typer.echo(f"{count} jawaban diekspor ke {output}.")
+    typer.echo(f"{count} jawaban diekspor ke {output}.")
 
 
 def _skm_json(summary: skm.SkmSummary, users: int | None) -> dict[str, Any]:

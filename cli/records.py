@@ -56,7 +56,7 @@ def staff_add(
     """Tambah petugas / Add a staff member."""
     with unit_of_work(settings()) as session:
         staff = records.add_staff(session, name, role, telegram_id, whatsapp_id)
-        typer.echo(f"Petugas #{staff.id} {staff.name} ({staff.role.value}) ditambahkan.")
+    typer.echo(f"Petugas #{staff.id} {staff.name} ({staff.role.value}) ditambahkan.")
 
 
 @staff_app.command("list")
@@ -77,7 +77,7 @@ def staff_remove(staff_id: Annotated[int, typer.Argument(help="ID petugas")]) ->
     """Nonaktifkan petugas / Deactivate a staff member (history is kept)."""
     with unit_of_work(settings()) as session:
         staff = records.deactivate_staff(session, staff_id)
-        typer.echo(f"Petugas #{staff.id} {staff.name} dinonaktifkan.")
+    typer.echo(f"Petugas #{staff.id} {staff.name} dinonaktifkan.")
 
 
 @service_app.command("add")
@@ -88,7 +88,7 @@ def service_add(
     """Tambah jenis layanan / Add a service type."""
     with unit_of_work(settings()) as session:
         service = skm.add_service(session, code, name)
-        typer.echo(f"Layanan '{service.code}' ditambahkan: {service.name}")
+    typer.echo(f"Layanan '{service.code}' ditambahkan: {service.name}")
 
 
 @service_app.command("list")
@@ -123,7 +123,7 @@ def activity_add(
     )
     with unit_of_work(settings()) as session:
         records.add_activity(session, activity)
-        typer.echo(f"Kegiatan #{activity.id} dicatat ({activity.status.value}).")
+    typer.echo(f"Kegiatan #{activity.id} dicatat ({activity.status.value}).")
 
 
 @activity_app.command("list")
@@ -147,7 +147,7 @@ def activity_import(
         activities = csv_io.read_activities_csv(handle)
         for activity in activities:
             records.add_activity(s, activity)
-        typer.echo(f"{len(activities)} kegiatan diimpor.")
+    typer.echo(f"{len(activities)} kegiatan diimpor.")
 
 
 @document_app.command("add")
@@ -160,7 +160,7 @@ def document_add(
     """Catat dokumen (IKU1) / Record a document."""
     with unit_of_work(settings()) as session:
         doc = records.add_document(session, kind, title, parse_date(date_, "--date"), file_ref)
-        typer.echo(f"Dokumen #{doc.id} dicatat: {doc.title}")
+    typer.echo(f"Dokumen #{doc.id} dicatat: {doc.title}")
 
 
 @document_app.command("list")
@@ -186,7 +186,7 @@ def sakip_set(
     with unit_of_work(settings()) as session:
         records.set_sakip(session, year, value, note)
         p = predikat_for_score(value)
-        typer.echo(f"SAKIP {year}: {value} predikat {p.code} ({p.interpretation})")
+    typer.echo(f"SAKIP {year}: {value} predikat {p.code} ({p.interpretation})")
 
 
 @indicator_app.command("add")
@@ -201,7 +201,7 @@ def indicator_add(
     value = parse_decimal(target, "target")
     with unit_of_work(settings()) as session:
         ind = records.add_indicator(session, year, name, value, unit, _direction(lower))
-        typer.echo(f"Indikator #{ind.id} ditambahkan.")
+    typer.echo(f"Indikator #{ind.id} ditambahkan.")
 
 
 @indicator_app.command("set")
@@ -213,7 +213,7 @@ def indicator_set(
     value = parse_decimal(realisation, "realisasi")
     with unit_of_work(settings()) as session:
         ind = records.set_indicator_realisation(session, indicator_id, value)
-        typer.echo(f"Indikator #{ind.id}: realisasi {value} (target {ind.target}).")
+    typer.echo(f"Indikator #{ind.id}: realisasi {value} (target {ind.target}).")
 
 
 @target_app.command("set")
@@ -227,7 +227,7 @@ def target_set(
     target = parse_decimal(value, "target")
     with unit_of_work(settings()) as session:
         records.set_target(session, year, iku, target, _direction(lower))
-        typer.echo(f"Target {iku.value} {year}: {target}")
+    typer.echo(f"Target {iku.value} {year}: {target}")
 
 
 @holiday_app.command("import")
@@ -239,4 +239,4 @@ def holiday_import(
     """Impor hari libur nasional dan cuti bersama / Import holidays."""
     with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
         count = records.upsert_holidays(s, csv_io.read_holidays_csv(handle))
-        typer.echo(f"{count} hari libur diimpor.")
+    typer.echo(f"{count} hari libur diimpor.")

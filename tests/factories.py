@@ -19,8 +19,9 @@ def staff(session: Session, role: StaffRole = StaffRole.TRANTIB, name: str = "Bu
 
 
 def resident(session: Session, user_id: str = "1001", name: str | None = "Siti") -> Resident:
-    person = Resident(channel=Channel.TELEGRAM, channel_user_id=user_id, name=name,
-                      phone="081234567890")
+    person = Resident(
+        channel=Channel.TELEGRAM, channel_user_id=user_id, name=name, phone="081234567890"
+    )
     session.add(person)
     session.flush()
     return person
@@ -36,19 +37,25 @@ def complaint(
     privacy: Privacy = Privacy.HIDDEN,
 ) -> Complaint:
     data = svc.NewComplaint(
-        channel=Channel.TELEGRAM, category=category, privacy=privacy,
+        channel=Channel.TELEGRAM,
+        category=category,
+        privacy=privacy,
         description="PKL berjualan di trotoar depan pasar Mumbulsari",
     )
-    return svc.register_complaint(session, settings, data, reporter=reporter,
-                                  received_at=received_at)
+    return svc.register_complaint(
+        session, settings, data, reporter=reporter, received_at=received_at
+    )
 
 
 PATH_TO = {
     ComplaintState.DITERIMA: [],
     ComplaintState.DIVERIFIKASI: [ComplaintState.DIVERIFIKASI],
     ComplaintState.DIPROSES: [ComplaintState.DIVERIFIKASI, ComplaintState.DIPROSES],
-    ComplaintState.SELESAI: [ComplaintState.DIVERIFIKASI, ComplaintState.DIPROSES,
-                             ComplaintState.SELESAI],
+    ComplaintState.SELESAI: [
+        ComplaintState.DIVERIFIKASI,
+        ComplaintState.DIPROSES,
+        ComplaintState.SELESAI,
+    ],
 }
 
 

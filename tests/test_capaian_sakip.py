@@ -51,8 +51,13 @@ def test_directions_mirror_each_other_around_100(realisasi: Decimal, target: Dec
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(Fraction(1, 200), "0.01"), (Fraction(7665, 100) + Fraction(1, 200), "76.66"),
-     (Fraction(-1, 200), "-0.01"), (Fraction(2, 3), "0.67"), (Fraction(1, 3), "0.33")],
+    [
+        (Fraction(1, 200), "0.01"),
+        (Fraction(7665, 100) + Fraction(1, 200), "76.66"),
+        (Fraction(-1, 200), "-0.01"),
+        (Fraction(2, 3), "0.67"),
+        (Fraction(1, 3), "0.33"),
+    ],
 )
 def test_round_half_up_is_exact(value: Fraction, expected: str) -> None:
     assert round_half_up(value) == Decimal(expected)
@@ -60,9 +65,21 @@ def test_round_half_up_is_exact(value: Fraction, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("score", "code"),
-    [("100", "AA"), ("90.01", "AA"), ("90", "A"), ("80.01", "A"), ("80", "BB"), ("70", "B"),
-     ("60.5", "B"), ("60", "CC"), ("50.01", "CC"), ("50", "C"), ("30.01", "C"), ("30", "D"),
-     ("0", "D")],
+    [
+        ("100", "AA"),
+        ("90.01", "AA"),
+        ("90", "A"),
+        ("80.01", "A"),
+        ("80", "BB"),
+        ("70", "B"),
+        ("60.5", "B"),
+        ("60", "CC"),
+        ("50.01", "CC"),
+        ("50", "C"),
+        ("30.01", "C"),
+        ("30", "D"),
+        ("0", "D"),
+    ],
 )
 def test_sakip_predikat_bands(score: str, code: str) -> None:
     assert predikat_for_score(Decimal(score)).code == code

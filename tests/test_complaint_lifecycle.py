@@ -24,10 +24,17 @@ from tests import factories as f
 
 S = ComplaintState
 LEGAL = {
-    (S.DITERIMA, S.DIVERIFIKASI), (S.DITERIMA, S.DITOLAK), (S.DITERIMA, S.BUKAN_WEWENANG),
-    (S.DITERIMA, S.DUPLIKAT), (S.DIVERIFIKASI, S.DIPROSES), (S.DIVERIFIKASI, S.DITOLAK),
-    (S.DIVERIFIKASI, S.BUKAN_WEWENANG), (S.DIVERIFIKASI, S.DUPLIKAT),
-    (S.DIPROSES, S.SELESAI), (S.DIPROSES, S.BUKAN_WEWENANG), (S.SELESAI, S.DIPROSES),
+    (S.DITERIMA, S.DIVERIFIKASI),
+    (S.DITERIMA, S.DITOLAK),
+    (S.DITERIMA, S.BUKAN_WEWENANG),
+    (S.DITERIMA, S.DUPLIKAT),
+    (S.DIVERIFIKASI, S.DIPROSES),
+    (S.DIVERIFIKASI, S.DITOLAK),
+    (S.DIVERIFIKASI, S.BUKAN_WEWENANG),
+    (S.DIVERIFIKASI, S.DUPLIKAT),
+    (S.DIPROSES, S.SELESAI),
+    (S.DIPROSES, S.BUKAN_WEWENANG),
+    (S.SELESAI, S.DIPROSES),
 }
 ALL_PAIRS = list(itertools.product(S, S))
 
@@ -59,8 +66,9 @@ def test_legal_staff_transitions_are_stored_with_audit_event(
     officer = f.staff(session)
     item = f.advance(session, f.complaint(session, settings), current, officer)
     original = f.complaint(session, settings) if target is S.DUPLIKAT else None
-    svc.transition_complaint(session, item, target, staff=officer, note="alasan jelas",
-                             duplicate_of=original)
+    svc.transition_complaint(
+        session, item, target, staff=officer, note="alasan jelas", duplicate_of=original
+    )
     session.commit()
     stored = svc.get_complaint(session, item.code)
     assert stored.state is target
@@ -69,9 +77,7 @@ def test_legal_staff_transitions_are_stored_with_audit_event(
     assert stored.acknowledged_at is not None
 
 
-ILLEGAL_FROM_REACHABLE = [
-    (c, t) for c, t in ALL_PAIRS if c in f.PATH_TO and (c, t) not in LEGAL
-]
+ILLEGAL_FROM_REACHABLE = [(c, t) for c, t in ALL_PAIRS if c in f.PATH_TO and (c, t) not in LEGAL]
 
 
 @pytest.mark.parametrize(("current", "target"), ILLEGAL_FROM_REACHABLE)
@@ -98,8 +104,9 @@ def test_closed_states_accept_nothing(session: Session, settings: Settings, clos
     svc.transition_complaint(session, item, closed, staff=officer, note="x", duplicate_of=original)
     for target in S:
         with pytest.raises(IllegalTransition):
-            svc.transition_complaint(session, item, target, staff=officer, note="x",
-                                     duplicate_of=original)
+            svc.transition_complaint(
+                session, item, target, staff=officer, note="x", duplicate_of=original
+            )
 
 
 def test_timestamps_follow_the_lifecycle(session: Session, settings: Settings) -> None:
@@ -107,11 +114,13 @@ def test_timestamps_follow_the_lifecycle(session: Session, settings: Settings) -
     t0 = datetime(2025, 3, 3, 1, 0, tzinfo=svc.utcnow().tzinfo)
     item = f.complaint(session, settings, received_at=t0)
     svc.claim_complaint(session, item, officer, now=t0 + timedelta(minutes=30))
-    svc.transition_complaint(session, item, S.DIVERIFIKASI, staff=officer,
-                             now=t0 + timedelta(hours=2))
+    svc.transition_complaint(
+        session, item, S.DIVERIFIKASI, staff=officer, now=t0 + timedelta(hours=2)
+    )
     svc.transition_complaint(session, item, S.DIPROSES, staff=officer, now=t0 + timedelta(hours=3))
-    svc.transition_complaint(session, item, S.SELESAI, staff=officer, note="PKL ditertibkan",
-                             now=t0 + timedelta(days=1))
+    svc.transition_complaint(
+        session, item, S.SELESAI, staff=officer, note="PKL ditertibkan", now=t0 + timedelta(days=1)
+    )
     session.commit()
     stored = svc.get_complaint(session, item.code)
     assert stored.acknowledged_at == t0 + timedelta(minutes=30)
@@ -167,8 +176,7 @@ def test_duplicate_links_to_the_root_original(session: Session, settings: Settin
 
 def test_reporter_reopens_within_window_only(session: Session, settings: Settings) -> None:
     officer, reporter = f.staff(session), f.resident(session)
-    item = f.advance(session, f.complaint(session, settings, reporter=reporter), S.SELESAI,
-                     officer)
+    item = f.advance(session, f.complaint(session, settings, reporter=reporter), S.SELESAI, officer)
     assert item.resolved_at is not None
     too_late = item.resolved_at + timedelta(days=settings.reopen_days, seconds=1)
     with pytest.raises(InvalidInput, match="sudah lewat"):
@@ -220,7 +228,8 @@ def test_bad_description_is_refused(
 
 
 def test_unknown_category_is_refused(session: Session, settings: Settings) -> None:
-    data = svc.NewComplaint(channel=f.Channel.TELEGRAM, category="narkoba",
-                            description="laporan yang cukup panjang")
+    data = svc.NewComplaint(
+        channel=f.Channel.TELEGRAM, category="narkoba", description="laporan yang cukup panjang"
+    )
     with pytest.raises(InvalidInput, match="tidak dikenal"):
         svc.register_complaint(session, settings, data)

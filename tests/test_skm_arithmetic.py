@@ -142,8 +142,19 @@ def test_unsur_category_uses_nrr_times_25() -> None:
 
 @pytest.mark.parametrize(
     ("population", "sample"),
-    [(10, 10), (50, 44), (100, 80), (200, 132), (300, 169), (500, 217), (1000, 278),
-     (2000, 322), (5000, 357), (10000, 370), (100000, 383)],
+    [
+        (10, 10),
+        (50, 44),
+        (100, 80),
+        (200, 132),
+        (300, 169),
+        (500, 217),
+        (1000, 278),
+        (2000, 322),
+        (5000, 357),
+        (10000, 370),
+        (100000, 383),
+    ],
 )
 def test_krejcie_morgan_rows(population: int, sample: int) -> None:
     assert krejcie_morgan_sample(population) == sample

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import Table, func
+from sqlalchemy import Table, func, insert
 from sqlmodel import Session, col, select
 
 from core.domain.periods import Period
@@ -28,9 +28,11 @@ from core.domain.skm import (
 from core.errors import InvalidInput, NotFound
 from core.models import Resident, Service, SkmDailyProfile, SkmDailyTotal, SkmResponse
 from core.services.upsert import add_to_counters
+from core.timeutil import utcnow
 
 SERVICE_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 MAX_SARAN = 2000
+BATCH_ROWS = 5000
 
 JENIS_KELAMIN = ("L", "P")
 PENDIDIKAN = ("SD", "SMP", "SMA", "D1-D3", "D4/S1", "S2", "S3")
@@ -182,9 +184,30 @@ def record_responses(session: Session, batch: Sequence[SkmAnswers], source: str)
     """Store a validated batch (an import) in one go; the caller's transaction is atomic."""
     for answers in batch:
         answers.validate()
-    session.add_all([_response_row(a, None, source) for a in batch])
+    rows = [_response_values(a, source) for a in batch]
+    for start in range(0, len(rows), BATCH_ROWS):
+        session.execute(insert(_table(SkmResponse)), rows[start : start + BATCH_ROWS])
     _add_to_daily_totals(session, batch)
     return len(batch)
+
+
+def _response_values(answers: SkmAnswers, source: str) -> dict[str, Any]:
+    """Column values for a Core executemany, which is ~10x faster than ORM objects."""
+    profile = answers.profile
+    return {
+        "service_id": answers.service_id,
+        "tanggal": answers.tanggal,
+        "jam": answers.jam,
+        **{u.field: answers.scores.get(u) for u in Unsur},
+        "jenis_kelamin": profile.jenis_kelamin,
+        "usia": profile.usia,
+        "pendidikan": profile.pendidikan,
+        "pekerjaan": profile.pekerjaan,
+        "saran": (answers.saran or "").strip() or None,
+        "resident_id": None,
+        "source": source,
+        "created_at": utcnow(),
+    }
 
 
 def _add_to_daily_totals(session: Session, batch: Iterable[SkmAnswers]) -> None:

@@ -1,0 +1,240 @@
+"""The `sigap` command as an operator uses it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from cli.main import app
+
+Invoke = Callable[..., Result]
+
+HEADER = (
+    "tanggal,layanan,u1,u2,u3,u4,u5,u6,u7,u8,u9,jam,jenis_kelamin,usia,pendidikan,pekerjaan,saran"
+)
+GOOD_SKM = "\n".join(
+    [
+        HEADER,
+        "2025-01-06,ktp,4,4,4,4,4,4,4,4,4,08:30,P,34,SMA,wirausaha,Antrean cepat",
+        "2025-01-07,ktp,4,4,4,4,4,4,4,4,4,,L,51,D4/S1,PNS,",
+        "2025-02-03,ktp,3,3,3,3,3,3,3,3,,,,,,,",
+        "2025-07-01,kk,1,1,1,1,1,1,1,1,1,,,,,,",
+    ]
+)
+
+
+@pytest.fixture
+def sigap(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    monkeypatch.chdir(tmp_path)  # no developer .env leaks in
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(app, list(args), env={"DATABASE_URL": database_url, **(env or {})})
+
+    invoke("service", "add", "ktp", "KTP elektronik")
+    invoke("service", "add", "kk", "Kartu Keluarga")
+    return invoke
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_skm_import_then_summary(sigap: Invoke, tmp_path: Path) -> None:
+    result = sigap("skm", "import", str(write(tmp_path, "skm.csv", GOOD_SKM)))
+    assert result.exit_code == 0, result.output
+    assert "4 jawaban SKM diimpor" in result.output
+    out = sigap(
+        "skm", "summary", "--quarter", "2025-Q1", "--service", "ktp", "--json", "--users", "3"
+    )
+    data = json.loads(out.output)
+    assert data["respondents"] == 3
+    assert [u["code"] for u in data["unsur"]] == [f"U{i}" for i in range(1, 10)]
+    assert data["unsur"][0]["nrr"] == pytest.approx(11 / 3)
+    assert data["unsur"][8]["nrr"] == 4  # U9 unanswered in one row: 2 answers of 4
+    # (8 x 11/3 + 4) / 9 x 25 = 92.59...
+    assert data["nilai"] == 92.59 and data["mutu"] == "A" and data["kinerja"] == "Sangat Baik"
+    assert data["profile"]["jenis_kelamin"] == {"P": 1, "L": 1}
+    assert data["sample"] == {"service_users": 3, "minimum": 3, "adequate": True}
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "reason"),
+    [
+        ("2025-01-08,ktp,5,4,4,4,4,4,4,4,4", "u1 harus 1..4"),
+        ("08/01/2025,ktp,4,4,4,4,4,4,4,4,4", "bukan tanggal"),
+        ("2025-01-08,paspor,4,4,4,4,4,4,4,4,4", "tidak dikenal"),
+        ("2025-01-08,ktp,,,,,,,,,", "Belum ada jawaban"),
+        ("2025-01-08,ktp,4,4,4,4,4,4,4,4,4,,X", "Jenis kelamin"),
+    ],
+)
+def test_bad_skm_row_names_its_line_and_imports_nothing(
+    sigap: Invoke, tmp_path: Path, bad_line: str, reason: str
+) -> None:
+    lines = GOOD_SKM.splitlines()
+    lines.insert(3, bad_line)
+    result = sigap("skm", "import", str(write(tmp_path, "bad.csv", "\n".join(lines))))
+    assert result.exit_code == 1
+    assert "Baris 4" in result.output and reason in result.output
+    summary = json.loads(sigap("skm", "summary", "--year", "2025", "--json").output)
+    assert summary["respondents"] == 0
+
+
+def test_missing_column_is_reported(sigap: Invoke, tmp_path: Path) -> None:
+    result = sigap("skm", "import", str(write(tmp_path, "x.csv", "tanggal,layanan,u1\n")))
+    assert result.exit_code == 1 and "kolom wajib tidak ada: u2" in result.output
+
+
+def test_skm_export_round_trips(sigap: Invoke, tmp_path: Path) -> None:
+    sigap("skm", "import", str(write(tmp_path, "skm.csv", GOOD_SKM)))
+    exported = tmp_path / "out.csv"
+    result = sigap("skm", "export", "--year", "2025", "-o", str(exported))
+    assert "4 jawaban diekspor" in result.output
+    rows = exported.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == HEADER
+    assert rows[1] == "2025-01-06,ktp,4,4,4,4,4,4,4,4,4,08:30,P,34,SMA,wirausaha,Antrean cepat"
+    assert rows[3] == "2025-02-03,ktp,3,3,3,3,3,3,3,3,,,,,,,"
+    before = json.loads(sigap("skm", "summary", "--year", "2025", "--json").output)
+    sigap("skm", "import", str(exported))
+    after = json.loads(sigap("skm", "summary", "--year", "2025", "--json").output)
+    assert after["respondents"] == 2 * before["respondents"]
+    assert after["nilai"] == before["nilai"]
+
+
+ACTIVITIES = "\n".join(
+    [
+        "nama,jenis,desa,tanggal_rencana,tanggal_pelaksanaan,status,peserta_l,peserta_p",
+        "Pelatihan menjahit,pelatihan,Lampeji,2025-02-01,2025-02-03,terlaksana,3,17",
+        "Sosialisasi stunting,sosialisasi,Mumbulsari,2025-03-01,,direncanakan,,",
+    ]
+)
+
+
+def test_activity_import_and_iku3(sigap: Invoke, tmp_path: Path) -> None:
+    result = sigap("activity", "import", str(write(tmp_path, "a.csv", ACTIVITIES)))
+    assert result.exit_code == 0, result.output
+    data = json.loads(sigap("iku", "--quarter", "2025-Q1", "--json").output)
+    iku3 = data["indicators"][2]
+    assert (iku3["numerator"], iku3["denominator"], iku3["value"]) == (1, 2, 50)
+
+
+def test_bad_activity_row_imports_nothing(sigap: Invoke, tmp_path: Path) -> None:
+    bad = ACTIVITIES + "\nRapat,rapat,,2025-03-05,,selesai,,"
+    result = sigap("activity", "import", str(write(tmp_path, "a.csv", bad)))
+    assert (
+        result.exit_code == 1 and "Baris 4" in result.output and "status 'selesai'" in result.output
+    )
+    listing = sigap("activity", "list", "--year", "2025")
+    assert listing.output.strip() == ""
+
+
+def test_iku_json_on_empty_database(sigap: Invoke) -> None:
+    data = json.loads(sigap("iku", "--year", "2025", "--json").output)
+    assert data["period"] == {"from": "2025-01-01", "to": "2025-12-31"}
+    assert [i["code"] for i in data["indicators"]] == [f"IKU{n}" for n in range(1, 7)]
+    assert all(i["value"] is None and i["status"] == "no_data" for i in data["indicators"])
+
+
+def test_registers_and_targets_feed_iku(sigap: Invoke, tmp_path: Path) -> None:
+    assert sigap("sakip", "set", "2025", "81,5").exit_code == 0
+    assert sigap("target", "set", "IKU5", "80", "--year", "2025").exit_code == 0
+    assert (
+        sigap(
+            "document", "add", "--kind", "lakip", "--title", "LAKIP 2024", "--date", "2025-03-01"
+        ).exit_code
+        == 0
+    )
+    assert sigap("indicator", "add", "Cakupan", "--year", "2025", "--target", "10").exit_code == 0
+    assert sigap("indicator", "set", "1", "--realisation", "12").exit_code == 0
+    data = json.loads(sigap("iku", "--year", "2025", "--json").output)
+    by_code = {i["code"]: i for i in data["indicators"]}
+    assert by_code["IKU5"]["value"] == 81.5 and by_code["IKU5"]["capaian"] == 101.88
+    assert "predikat A" in by_code["IKU5"]["note"]
+    assert by_code["IKU1"]["value"] == 1
+    assert by_code["IKU6"]["value"] == 100
+
+
+def test_walk_in_complaint_hides_reporter_unless_authorised_staff(sigap: Invoke) -> None:
+    assert sigap("staff", "add", "Budi", "--role", "trantib").exit_code == 0
+    assert sigap("staff", "add", "Ani", "--role", "pmks").exit_code == 0
+    added = sigap(
+        "complaint",
+        "add",
+        "--staff",
+        "1",
+        "--channel",
+        "lisan",
+        "--category",
+        "miras",
+        "--description",
+        "Pesta miras di pos ronda tiap malam",
+        "--reporter-name",
+        "Pak Slamet",
+        "--reporter-phone",
+        "08123",
+    )
+    assert added.exit_code == 0, added.output
+    code = added.output.split()[1]
+    hidden = sigap("complaint", "show", code)
+    assert "Pak Slamet" not in hidden.output and "dirahasiakan" in hidden.output
+    assert "Pak Slamet" not in sigap("complaint", "show", code, "--staff", "2").output
+    assert "Pak Slamet" in sigap("complaint", "show", code, "--staff", "1").output
+    refused = sigap("complaint", "transition", code, "diverifikasi", "--staff", "2")
+    assert refused.exit_code == 1 and "tidak berwenang" in refused.output
+    illegal = sigap("complaint", "transition", code, "selesai", "--staff", "1", "--note", "ok")
+    assert illegal.exit_code == 1 and "tidak bisa diubah" in illegal.output
+    ok = sigap("complaint", "transition", code, "diverifikasi", "--staff", "1")
+    assert ok.exit_code == 0 and "Diverifikasi" in ok.output
+
+
+def test_holiday_import_moves_due_dates(sigap: Invoke, tmp_path: Path) -> None:
+    sigap("staff", "add", "Budi", "--role", "trantib")
+    holidays = write(
+        tmp_path, "libur.csv", "tanggal,keterangan\n2025-12-25,Natal\n2025-12-26,Cuti bersama\n"
+    )
+    assert "2 hari libur diimpor" in sigap("holiday", "import", str(holidays)).output
+    added = sigap(
+        "complaint",
+        "add",
+        "--staff",
+        "1",
+        "--channel",
+        "surat",
+        "--category",
+        "kebisingan",
+        "--description",
+        "Sound system keras sampai subuh",
+        "--received",
+        "2025-12-24",
+    )
+    assert "batas waktu 2025-12-30" in added.output  # 24 Dec + 2 working days
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("iku", "--quarter", "2025-Q5"), "format triwulan"),
+        (("iku", "--from", "2025-02-01", "--to", "2025-01-01"), "periode terbalik"),
+        (("iku", "--year", "2025", "--quarter", "2025-Q1"), "Pilih satu"),
+        (("sakip", "set", "2025", "101"), "0..100"),
+        (("sakip", "set", "2025", "abc"), "bukan angka"),
+    ],
+)
+def test_bad_arguments_get_one_clear_line(
+    sigap: Invoke, args: tuple[str, ...], message: str
+) -> None:
+    result = sigap(*args)
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_invalid_setting_stops_with_the_variable_named(sigap: Invoke) -> None:
+    result = sigap("iku", env={"SIGAP_TIMEZONE": "Mars/Olympus"})
+    assert result.exit_code == 2
+    assert "Invalid setting SIGAP_TIMEZONE" in result.output

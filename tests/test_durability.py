@@ -1,0 +1,112 @@
+"""What the operator was told is stored survives a kill -9; a killed import leaves nothing
+half done. Runs the real `sigap` executable in a child process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, func, select
+
+from core.models import Complaint, SkmDailyTotal, SkmResponse
+from core.services.complaints import get_complaint
+
+SIGAP = str(Path(sys.executable).with_name("sigap"))
+
+
+def _env(database_url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url}
+
+
+def _run(database_url: str, *args: str) -> None:
+    subprocess.run([SIGAP, *args], env=_env(database_url), check=True, capture_output=True)
+
+
+def test_complaint_reported_as_saved_survives_kill(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    _run(database_url, "staff", "add", "Budi", "--role", "trantib")
+    child = subprocess.Popen(
+        [
+            SIGAP,
+            "complaint",
+            "add",
+            "--staff",
+            "1",
+            "--channel",
+            "surat",
+            "--category",
+            "judi",
+            "--description",
+            "Sabung ayam dengan taruhan di belakang balai desa",
+        ],
+        env=_env(database_url),
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert line.startswith("Pengaduan ") and "dicatat" in line
+    with Session(engine) as session:
+        assert get_complaint(session, line.split()[1]).category == "judi"
+
+
+def test_import_killed_midway_leaves_all_or_nothing(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    _run(database_url, "service", "add", "ktp", "KTP-el")
+    rows = 120_000
+    big = tmp_path / "big.csv"
+    with big.open("w") as handle:
+        handle.write("tanggal,layanan,u1,u2,u3,u4,u5,u6,u7,u8,u9\n")
+        for i in range(rows):
+            handle.write(
+                f"2025-{1 + i % 12:02d}-{1 + i % 28:02d},ktp,4,3,4,3,4,3,4,3,{1 + i % 4}\n"
+            )
+    child = subprocess.Popen(
+        [SIGAP, "skm", "import", str(big)],
+        env=_env(database_url),
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    time.sleep(3.0)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    with Session(engine) as session:
+        stored = session.exec(select(func.count()).select_from(SkmResponse)).one()
+        counted = session.exec(select(func.coalesce(func.sum(SkmDailyTotal.respondents), 0))).one()
+    assert stored in (0, rows)
+    assert counted == stored
+
+
+def test_complaint_table_untouched_by_failed_command(database_url: str, engine: Engine) -> None:
+    result = subprocess.run(
+        [
+            SIGAP,
+            "complaint",
+            "add",
+            "--staff",
+            "99",
+            "--channel",
+            "surat",
+            "--category",
+            "pkl",
+            "--description",
+            "Petugas tidak ada",
+        ],
+        env=_env(database_url),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "tidak ditemukan" in result.stderr
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Complaint)).one() == 0
