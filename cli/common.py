@@ -1,5 +1,6 @@
 """What every command shares: settings, a unit of work, periods, and clear failures."""
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -51,6 +52,14 @@ QuarterOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--from", help="Dari tanggal / From date YYYY-MM-DD")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Sampai tanggal / To date YYYY-MM-DD")]
+
+
+def text_of(content: bytes) -> io.StringIO:
+    """CSV text from a file's bytes (a spreadsheet's UTF-8 BOM is dropped)."""
+    try:
+        return io.StringIO(content.decode("utf-8-sig"), newline="")
+    except UnicodeDecodeError:
+        fail("Berkas bukan teks UTF-8 / file is not UTF-8 text (simpan sebagai CSV UTF-8)")
 
 
 def parse_date(text: str, option: str) -> date:

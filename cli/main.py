@@ -16,6 +16,7 @@ from cli.common import (
     number,
     resolve_period,
     settings,
+    text_of,
     unit_of_work,
 )
 from cli.complaints import complaint_app
@@ -33,6 +34,7 @@ from core.db import upgrade
 from core.domain.skm import Unsur
 from core.services import csv_io, skm
 from core.services.iku import IkuReport, iku_for_period
+from core.services.imports import claim_import
 
 app = typer.Typer(
     help="Sigap: layanan pengaduan trantib, SKM dan IKU kecamatan / "
@@ -79,9 +81,11 @@ def skm_import(
     file: Annotated[Path, typer.Argument(help="CSV", exists=True, dir_okay=False)],
 ) -> None:
     """Impor jawaban SKM dari CSV, semua atau tidak sama sekali / Import SKM answers."""
-    with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
-        batch = csv_io.read_skm_csv(s, handle)
-        count = skm.record_responses(s, batch, source="import")
+    content = file.read_bytes()
+    with unit_of_work(settings()) as session:
+        batch = csv_io.read_skm_csv(session, text_of(content))
+        claim_import(session, "skm", file.name, content, len(batch))
+        count = skm.record_responses(session, batch, source="import")
     typer.echo(f"{count} jawaban SKM diimpor.")
 
 

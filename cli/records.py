@@ -15,6 +15,7 @@ from cli.common import (
     parse_decimal,
     resolve_period,
     settings,
+    text_of,
     unit_of_work,
 )
 from core.domain.capaian import Direction
@@ -23,6 +24,7 @@ from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.sakip import predikat_for_score
 from core.models import Activity
 from core.services import csv_io, records, skm
+from core.services.imports import claim_import
 
 staff_app = typer.Typer(help="Petugas / Staff members.", no_args_is_help=True)
 service_app = typer.Typer(help="Jenis layanan SKM / SKM service types.", no_args_is_help=True)
@@ -143,10 +145,12 @@ def activity_import(
     file: Annotated[Path, typer.Argument(help="CSV", exists=True, dir_okay=False)],
 ) -> None:
     """Impor kegiatan dari CSV, semua atau tidak sama sekali / Import activities."""
-    with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
-        activities = csv_io.read_activities_csv(handle)
+    content = file.read_bytes()
+    with unit_of_work(settings()) as session:
+        activities = csv_io.read_activities_csv(text_of(content))
+        claim_import(session, "activity", file.name, content, len(activities))
         for activity in activities:
-            records.add_activity(s, activity)
+            records.add_activity(session, activity)
     typer.echo(f"{len(activities)} kegiatan diimpor.")
 
 

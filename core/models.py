@@ -257,3 +257,13 @@ class Holiday(SQLModel, table=True):
 
     day: date = Field(primary_key=True)
     name: str = Field(max_length=120)
+
+
+class ImportedFile(SQLModel, table=True):
+    """A CSV already imported, by content hash: importing the same file twice is refused."""
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=20)
+    filename: str = Field(max_length=255)
+    rows: int
+    imported_at: datetime = Field(default_factory=utcnow)

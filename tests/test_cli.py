@@ -238,3 +238,19 @@ def test_invalid_setting_stops_with_the_variable_named(sigap: Invoke) -> None:
     result = sigap("iku", env={"SIGAP_TIMEZONE": "Mars/Olympus"})
     assert result.exit_code == 2
     assert "Invalid setting SIGAP_TIMEZONE" in result.output
+
+
+def test_same_file_twice_is_refused_and_nothing_doubles(sigap: Invoke, tmp_path: Path) -> None:
+    path = write(tmp_path, "skm.csv", GOOD_SKM)
+    assert sigap("skm", "import", str(path)).exit_code == 0
+    again = sigap("skm", "import", str(path))
+    assert again.exit_code == 1 and "sudah diimpor" in again.output
+    data = json.loads(sigap("skm", "summary", "--year", "2025", "--json").output)
+    assert data["respondents"] == 4
+
+
+def test_non_utf8_file_gets_a_clear_message(sigap: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(GOOD_SKM.replace("Antrean cepat", "Pelayanan ramah é").encode("latin-1"))
+    result = sigap("skm", "import", str(path))
+    assert result.exit_code == 1 and "UTF-8" in result.output

@@ -22,4 +22,4 @@ def test_migrations_upgrade_is_idempotent(engine: Engine) -> None:
 
     upgrade(engine)  # already at head: nothing to do, nothing breaks
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0001"
+        assert MigrationContext.configure(connection).get_current_revision() == "0002"
