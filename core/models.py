@@ -267,3 +267,62 @@ class ImportedFile(SQLModel, table=True):
     filename: str = Field(max_length=255)
     rows: int
     imported_at: datetime = Field(default_factory=utcnow)
+
+
+class DialogState(SQLModel, table=True):
+    """Where one person is in a chat dialog; kept in the database so a restart resumes."""
+
+    channel: str = Field(primary_key=True, max_length=20)
+    user_key: str = Field(primary_key=True, max_length=64)
+    dialog: str = Field(max_length=30)
+    step: str = Field(max_length=30)
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """An inbound update already handled: a second delivery changes nothing."""
+
+    channel: str = Field(primary_key=True, max_length=20)
+    update_key: str = Field(primary_key=True, max_length=80)
+    processed_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to deliver; marked sent only after the platform accepted it.
+
+    Either ``text`` (rendered by a dialog) or ``template`` + ``params`` (rendered at send
+    time in the recipient's language, so core can enqueue without knowing any wording).
+    """
+
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    recipient: str = Field(max_length=64)
+    language: str = Field(default="id", max_length=5)
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    template: str | None = Field(default=None, max_length=60)
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    markup: str | None = Field(default=None, sa_column=Column(Text))
+    attachment: str | None = Field(default=None, max_length=255)
+    status: str = Field(default="pending", max_length=10)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    external_id: str | None = Field(default=None, max_length=100)
+    last_error: str | None = Field(default=None, max_length=500)
+    dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
+
+
+class StaffInvite(SQLModel, table=True):
+    """A one-time invitation; the only way for a chat account to become staff."""
+
+    code: str = Field(primary_key=True, max_length=40)
+    role: StaffRole = Field(sa_type=EnumText(StaffRole))
+    name: str | None = Field(default=None, max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    used_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import core.models  # noqa: F401
+from core.db import alembic_config, upgrade
 
 
 def test_migrated_schema_matches_models(engine: Engine) -> None:
@@ -18,8 +20,7 @@ def test_migrated_schema_matches_models(engine: Engine) -> None:
 
 
 def test_migrations_upgrade_is_idempotent(engine: Engine) -> None:
-    from core.db import upgrade
-
     upgrade(engine)  # already at head: nothing to do, nothing breaks
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == head

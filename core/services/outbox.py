@@ -1,0 +1,122 @@
+"""The outbox: messages to deliver, written in the same transaction as the change they
+report, claimed by one sender at a time and marked sent only after the platform said yes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from core.models import OutboxMessage
+from core.timeutil import utcnow
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+MAX_ATTEMPTS = 12
+STALE_CLAIM = timedelta(minutes=2)
+
+
+def enqueue(
+    session: Session,
+    channel: str,
+    recipient: str,
+    *,
+    text: str | None = None,
+    template: str | None = None,
+    params: dict[str, Any] | None = None,
+    markup: dict[str, Any] | None = None,
+    attachment: str | None = None,
+    language: str = "id",
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Queue one message; with a dedupe key, a second enqueue of the same key is a no-op."""
+    if (text is None) == (template is None):
+        raise ValueError("give exactly one of text or template")
+    if (
+        dedupe_key
+        and session.exec(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        ).first()
+    ):
+        return None
+    message = OutboxMessage(
+        channel=channel,
+        recipient=recipient,
+        language=language,
+        text=text,
+        template=template,
+        params=json.dumps(params or {}, ensure_ascii=False, default=str),
+        markup=json.dumps(markup, ensure_ascii=False) if markup else None,
+        attachment=attachment,
+        dedupe_key=dedupe_key,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def claim(session: Session, message_id: int, now: datetime | None = None) -> bool:
+    """Take a pending message for sending; False if another sender has it or it is done."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == PENDING)
+        .values(status=SENDING, next_attempt_at=now or utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def due_messages(
+    session: Session, channel: str, limit: int = 100, now: datetime | None = None
+) -> Sequence[OutboxMessage]:
+    """Pending messages whose time has come, oldest first; stale claims are released."""
+    moment = now or utcnow()
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == SENDING,
+            col(OutboxMessage.next_attempt_at) < moment - STALE_CLAIM,
+        )
+        .values(status=PENDING)
+    )
+    return session.exec(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == PENDING,
+            col(OutboxMessage.next_attempt_at) <= moment,
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    ).all()
+
+
+def mark_sent(session: Session, message_id: int, external_id: str | None = None) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(status=SENT, sent_at=utcnow(), external_id=external_id, last_error=None)
+    )
+
+
+def mark_retry(session: Session, message_id: int, error: str, delay: timedelta) -> str:
+    """Back to pending after ``delay``, or failed for good after too many attempts."""
+    message = session.get(OutboxMessage, message_id)
+    assert message is not None
+    message.attempts += 1
+    message.last_error = error[:500]
+    message.status = FAILED if message.attempts >= MAX_ATTEMPTS else PENDING
+    message.next_attempt_at = utcnow() + delay
+    session.add(message)
+    return message.status
+
+
+def mark_failed(session: Session, message_id: int, error: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(status=FAILED, last_error=error[:500])
+    )
