@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/sigap.db"
@@ -28,6 +29,25 @@ class Settings(BaseSettings):
     ticket_prefix: str = Field("MBS", alias="SIGAP_TICKET_PREFIX", pattern=r"^[A-Z]{2,5}$")
     reopen_days: int = Field(10, alias="SIGAP_REOPEN_DAYS", ge=0, le=365)
     categories_file: Path | None = Field(None, alias="SIGAP_CATEGORIES_FILE")
+    desa: str = Field(
+        "Karang Kedawung,Kawangrejo,Lampeji,Lengkong,Mumbulsari,Suco,Tamansari",
+        alias="SIGAP_DESA",
+    )
+
+    telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_bot_username: str | None = Field(None, alias="TELEGRAM_BOT_USERNAME")
+    telegram_staff_chats: str = Field("", alias="TELEGRAM_STAFF_CHATS")
+    telegram_mode: Literal["polling", "webhook"] = Field("polling", alias="TELEGRAM_MODE")
+    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_webhook_listen: str = Field("127.0.0.1", alias="TELEGRAM_WEBHOOK_LISTEN")
+    telegram_webhook_port: int = Field(8443, alias="TELEGRAM_WEBHOOK_PORT", ge=1, le=65535)
+    telegram_max_per_second: float = Field(25.0, alias="TELEGRAM_MAX_PER_SECOND", gt=0)
+    telegram_per_chat_interval: float = Field(1.0, alias="TELEGRAM_PER_CHAT_INTERVAL", ge=0)
+    outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
 
     @field_validator("timezone")
     @classmethod
@@ -45,9 +65,35 @@ class Settings(BaseSettings):
             raise ValueError(f"file not found: {value}")
         return value
 
+    @field_validator("telegram_staff_chats")
+    @classmethod
+    def _staff_chats_shape(cls, value: str) -> str:
+        _parse_staff_chats(value)
+        return value
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def desa_list(self) -> list[str]:
+        return [d.strip() for d in self.desa.split(",") if d.strip()]
+
+    @property
+    def staff_chats(self) -> dict[str, list[str]]:
+        """``trantib=-1001,-1002;pmks=-1003`` as {section: [chat ids]}."""
+        return _parse_staff_chats(self.telegram_staff_chats)
+
+
+def _parse_staff_chats(value: str) -> dict[str, list[str]]:
+    chats: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in value.split(";"))):
+        section, sep, ids = part.partition("=")
+        items = [i.strip() for i in ids.split(",") if i.strip()]
+        if not sep or not section.strip() or not all(i.lstrip("-").isdigit() for i in items):
+            raise ValueError("expected section=chat_id,chat_id;section=chat_id")
+        chats[section.strip()] = items
+    return chats
 
 
 def _describe(error: ValidationError) -> str:

@@ -262,6 +262,13 @@ def claim_complaint(
     return complaint
 
 
+def attach_photo(
+    session: Session, complaint: Complaint, file_ref: str, caption: str | None = None
+) -> None:
+    assert complaint.id is not None
+    session.add(ComplaintPhoto(complaint_id=complaint.id, file_ref=file_ref, caption=caption))
+
+
 def add_progress_note(
     session: Session, complaint: Complaint, staff: Staff, note: str, now: datetime | None = None
 ) -> Complaint:

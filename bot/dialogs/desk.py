@@ -1,0 +1,207 @@
+"""The service desk: routes one inbound message to the right dialog or action.
+
+Channel-neutral: Telegram, WhatsApp and the terminal call ``Desk.handle`` with a
+``ChatUser`` and an ``Inbound`` inside one database transaction.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.dialogs import mine, staff
+from bot.dialogs.base import Dialog
+from bot.dialogs.mine import ReopenDialog
+from bot.dialogs.report import ReportDialog
+from bot.dialogs.staff import CatatDialog, StaffNoteDialog
+from bot.dialogs.survey import SurveyDialog
+from bot.dialogs.turn import BACK, CANCEL, Turn
+from bot.dialogs.types import ChatUser, Choice, Inbound, channel_of
+from bot.i18n import LANGUAGES
+from core.config import Settings
+from core.errors import SigapError
+from core.models import DialogState, OutboxMessage, Resident, Staff
+from core.services.invites import redeem_invite
+
+MAX_INBOUND_TEXT = 4000
+DIALOGS: dict[str, Dialog] = {
+    d.name: d
+    for d in (ReportDialog(), SurveyDialog(), ReopenDialog(), StaffNoteDialog(), CatatDialog())
+}
+
+
+def resident_for(session: Session, user: ChatUser) -> Resident:
+    channel = channel_of(user)
+    key = user.user_id if channel.value == user.channel else f"{user.channel}:{user.user_id}"
+    resident = session.exec(
+        select(Resident).where(Resident.channel == channel, Resident.channel_user_id == key)
+    ).first()
+    if resident is None:
+        resident = Resident(
+            channel=channel, channel_user_id=key, name=user.display_name or None, phone=user.phone
+        )
+        session.add(resident)
+        session.flush()
+    return resident
+
+
+def staff_for(session: Session, user: ChatUser) -> Staff | None:
+    if user.channel == "telegram" and user.user_id.lstrip("-").isdigit():
+        query = select(Staff).where(Staff.telegram_user_id == int(user.user_id))
+    elif user.channel == "whatsapp":
+        query = select(Staff).where(Staff.whatsapp_id == user.user_id)
+    elif user.channel == "terminal" and user.user_id.startswith("staff-"):
+        query = select(Staff).where(Staff.id == int(user.user_id.removeprefix("staff-")))
+    else:
+        return None
+    found = session.exec(query).first()
+    return found if found is not None and found.active else None
+
+
+class Desk:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def handle(self, session: Session, user: ChatUser, message: Inbound) -> list[OutboxMessage]:
+        """Decide, store and queue the answer; returns what was queued, for sending now."""
+        turn = Turn(
+            session,
+            self.settings,
+            user,
+            resident_for(session, user),
+            staff_for(session, user),
+            session.get(DialogState, (user.channel, user.user_id)),
+        )
+        if message.kind == "command":
+            self._command(turn, message)
+        elif message.kind == "choice":
+            self._choice(turn, message)
+        elif message.kind == "text" and len(message.text) > MAX_INBOUND_TEXT:
+            turn.say("nav.too_long", max=MAX_INBOUND_TEXT)
+        elif message.kind == "unsupported":
+            turn.say("nav.unsupported")
+            self._resume(turn)
+        elif turn.state is not None and turn.state.dialog in DIALOGS:
+            DIALOGS[turn.state.dialog].receive(turn, turn.state.step, message)
+        else:
+            turn.say("nav.unknown")
+            self._menu(turn)
+        turn.save()
+        return turn.queued
+
+    def _menu(self, turn: Turn) -> None:
+        other = "en" if turn.lang == "id" else "id"
+        choices = [
+            Choice(turn.t(f"menu.{key}"), f"menu:{key}")
+            for key in ("report", "survey", "mine", "help")
+        ]
+        choices.append(Choice(turn.t("menu.language"), f"menu:lang-{other}"))
+        turn.say("menu.welcome", choices, office=self.settings.office_name)
+
+    def _resume(self, turn: Turn) -> None:
+        if turn.state is not None and turn.state.dialog in DIALOGS:
+            DIALOGS[turn.state.dialog].prompt(turn, turn.state.step)
+
+    def _command(self, turn: Turn, message: Inbound) -> None:
+        command, argument = message.command, message.argument
+        if command == "start":
+            self._start(turn, argument)
+        elif command in ("batal", "cancel"):
+            turn.finish()
+            turn.say("nav.cancelled")
+        elif command in ("bantuan", "help"):
+            turn.say("menu.help_text")
+        elif command == "lapor":
+            DIALOGS["lapor"].start(turn)
+        elif command in ("survei", "skm"):
+            DIALOGS["skm"].start(turn, argument)
+        elif command in ("laporan", "laporansaya"):
+            mine.show_mine(turn)
+        elif command == "antrian":
+            staff.show_queue(turn)
+        elif command == "catat":
+            DIALOGS["catat"].start(turn)
+        elif command == "ringkasan":
+            staff.show_summary(turn)
+        else:
+            turn.say("nav.unknown")
+            self._menu(turn)
+
+    def _start(self, turn: Turn, payload: str) -> None:
+        """/start, and the deep links: lapor, skm_<service>, staff_<invite>."""
+        if payload == "lapor":
+            DIALOGS["lapor"].start(turn)
+        elif payload.startswith("skm_"):
+            DIALOGS["skm"].start(turn, payload.removeprefix("skm_"))
+        elif payload.startswith("staff_"):
+            self._join_staff(turn, payload.removeprefix("staff_"))
+        else:
+            turn.finish()
+            self._menu(turn)
+
+    def _join_staff(self, turn: Turn, code: str) -> None:
+        user = turn.user
+        try:
+            member = redeem_invite(
+                turn.session,
+                code,
+                telegram_user_id=int(user.user_id) if user.channel == "telegram" else None,
+                whatsapp_id=user.user_id if user.channel == "whatsapp" else None,
+                display_name=user.display_name or "Petugas",
+            )
+        except SigapError as exc:
+            turn.send_text(str(exc))
+            return
+        turn.staff = member
+        turn.say("staff.joined", name=member.name, role=member.role.value)
+
+    def _choice(self, turn: Turn, message: Inbound) -> None:
+        head, _, rest = message.choice.partition(":")
+        if head == "menu":
+            self._menu_choice(turn, rest)
+        elif head == "act":
+            verb, _, complaint_id = rest.partition(":")
+            staff.handle_action(turn, verb, complaint_id)
+        elif head == "rep":
+            verb, _, code = rest.partition(":")
+            if verb == "ok":
+                mine.confirm_fixed(turn, code)
+            else:
+                DIALOGS["reopen"].start(turn, code)
+        elif head == "mine":
+            mine.show_one(turn, rest.partition(":")[2])
+        else:
+            self._dialog_choice(turn, head, rest)
+
+    def _menu_choice(self, turn: Turn, key: str) -> None:
+        if key == "report":
+            DIALOGS["lapor"].start(turn)
+        elif key == "survey":
+            DIALOGS["skm"].start(turn)
+        elif key == "mine":
+            turn.finish()
+            mine.show_mine(turn)
+        elif key == "help":
+            turn.say("menu.help_text")
+        elif key.startswith("lang-") and key[5:] in LANGUAGES:
+            turn.resident.language = key[5:]
+            turn.session.add(turn.resident)
+            self._menu(turn)
+        else:
+            turn.say("nav.stale")
+
+    def _dialog_choice(self, turn: Turn, dialog: str, rest: str) -> None:
+        step, _, value = rest.partition(":")
+        state = turn.state
+        if state is None or state.dialog != dialog or state.step != step:
+            turn.say("nav.stale")
+            self._resume(turn)
+            return
+        handler = DIALOGS[dialog]
+        if value == CANCEL:
+            turn.finish()
+            turn.say("nav.cancelled")
+        elif value == BACK:
+            if turn.back():
+                handler.prompt(turn, turn.state.step)  # type: ignore[union-attr]
+        else:
+            handler.receive(turn, step, Inbound("choice", choice=value))

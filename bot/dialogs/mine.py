@@ -1,0 +1,109 @@
+"""Laporan saya: a resident's own tickets, their state, and confirm / reopen after selesai."""
+
+from __future__ import annotations
+
+from bot.dialogs.base import Dialog
+from bot.dialogs.turn import Turn
+from bot.dialogs.types import Choice, Inbound
+from core.domain.complaints import ComplaintState
+from core.errors import NotFound, SigapError
+from core.models import Complaint
+from core.services import complaints as svc
+from core.services.categories import find_category
+
+LIST_LIMIT = 5
+
+
+def _owned(turn: Turn, code: str) -> Complaint:
+    """The resident's own complaint by code; anyone else's is simply "not found"."""
+    complaint = svc.get_complaint(turn.session, code)
+    if complaint.reporter_id != turn.resident.id:
+        raise NotFound("not yours")
+    return complaint
+
+
+def show_mine(turn: Turn) -> None:
+    mine = svc.complaints_of_resident(turn.session, turn.resident, LIST_LIMIT)
+    if not mine:
+        turn.say("mine.empty")
+        return
+    lines = [turn.t("mine.list")]
+    choices = []
+    for complaint in mine:
+        category = find_category(complaint.category, turn.settings.categories_file).name
+        lines.append(f"• {complaint.code} · {complaint.state.label} · {category}")
+        choices.append(Choice(complaint.code, f"mine:show:{complaint.code}"))
+    turn.send_text("\n".join(lines), choices)
+
+
+def show_one(turn: Turn, code: str) -> None:
+    try:
+        complaint = _owned(turn, code)
+    except NotFound:
+        turn.say("mine.not_found")
+        return
+    category = find_category(complaint.category, turn.settings.categories_file).name
+    received = complaint.received_at.astimezone(turn.settings.tz).strftime("%d-%m-%Y %H:%M")
+    choices = []
+    if complaint.state is ComplaintState.SELESAI and complaint.confirmed_at is None:
+        choices = [
+            Choice(turn.t("btn.confirm_fixed"), f"rep:ok:{complaint.code}"),
+            Choice(turn.t("btn.reopen"), f"rep:reopen:{complaint.code}"),
+        ]
+    turn.say(
+        "mine.detail",
+        choices,
+        code=complaint.code,
+        state=complaint.state.label,
+        category=category,
+        received=received,
+        due=complaint.due_date.strftime("%d-%m-%Y"),
+        note=complaint.resolution_note or "",
+    )
+
+
+def confirm_fixed(turn: Turn, code: str) -> None:
+    try:
+        complaint = _owned(turn, code)
+        svc.confirm_resolution(turn.session, complaint, turn.resident)
+    except SigapError:
+        turn.say("nav.stale")
+        return
+    turn.say("mine.confirmed", code=complaint.code)
+
+
+class ReopenDialog(Dialog):
+    """Asks why, then reopens: the reason goes to staff in the audit trail."""
+
+    name = "reopen"
+    first_step = "reason"
+
+    def start(self, turn: Turn, argument: str = "") -> None:
+        try:
+            complaint = _owned(turn, argument)
+        except NotFound:
+            turn.say("mine.not_found")
+            return
+        if complaint.state is not ComplaintState.SELESAI:
+            turn.say("nav.stale")
+            return
+        turn.begin(self.name, self.first_step, {"code": complaint.code})
+        self.prompt(turn, self.first_step)
+
+    def prompt(self, turn: Turn, step: str) -> None:
+        turn.ask(step, turn.t("mine.reopen_reason"))
+
+    def receive(self, turn: Turn, step: str, message: Inbound) -> None:
+        reason = message.text.strip() if message.kind == "text" else ""
+        if not reason:
+            self.reprompt(turn, "nav.unknown")
+            return
+        code = turn.data["code"]
+        turn.finish()
+        try:
+            complaint = _owned(turn, code)
+            svc.reopen_complaint(turn.session, turn.settings, complaint, turn.resident, reason)
+        except SigapError as exc:
+            turn.send_text(str(exc))
+            return
+        turn.say("mine.reopened", code=code)

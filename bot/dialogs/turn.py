@@ -1,0 +1,124 @@
+"""One inbound message being handled: who wrote, where their dialog stands, what to say.
+
+Everything said is queued in the outbox inside the caller's transaction, so an update
+handled twice (or a crash before commit) can never send half a conversation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.dialogs.types import ChatUser, Choice, Reply
+from bot.i18n import t
+from core.config import Settings
+from core.models import DialogState, OutboxMessage, Resident, Staff
+from core.services.outbox import enqueue
+from core.timeutil import utcnow
+
+BACK, CANCEL, SKIP = "@back", "@cancel", "@skip"
+
+
+@dataclass
+class Turn:
+    session: Session
+    settings: Settings
+    user: ChatUser
+    resident: Resident
+    staff: Staff | None
+    state: DialogState | None
+    queued: list[OutboxMessage] = field(default_factory=list)
+    _data: dict[str, Any] | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.resident.language
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(self.lang, key, **params)
+
+    # -- saying things -------------------------------------------------------------
+    def send(self, reply: Reply, channel: str | None = None, language: str | None = None) -> None:
+        message = enqueue(
+            self.session,
+            channel or self.user.channel,
+            reply.recipient or self.user.chat_id,
+            text=reply.text,
+            markup=reply.markup(),
+            language=language or self.lang,
+        )
+        assert message is not None
+        self.queued.append(message)
+
+    def send_text(self, text: str, choices: list[Choice] | None = None) -> None:
+        self.send(Reply(text, choices or []))
+
+    def say(self, key: str, choices: list[Choice] | None = None, **params: Any) -> None:
+        self.send(Reply(self.t(key, **params), choices or []))
+
+    def ask(
+        self,
+        step: str,
+        text: str,
+        options: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        *,
+        columns: int = 1,
+        skip: bool = False,
+        ask_location: bool = False,
+    ) -> None:
+        """A question of the current dialog; its buttons carry dialog and step, so a
+        button pressed from an older message is recognised as stale."""
+        assert self.state is not None
+        prefix = f"{self.state.dialog}:{step}:"
+        choices = [Choice(label, prefix + value) for label, value in options]
+        if skip:
+            choices.append(Choice(self.t("nav.skip"), prefix + SKIP))
+        if self.data.get("trail"):
+            choices.append(Choice(self.t("nav.back"), prefix + BACK))
+        choices.append(Choice(self.t("nav.cancel"), prefix + CANCEL))
+        self.send(Reply(text, choices, columns=columns, ask_location=ask_location))
+
+    # -- dialog state --------------------------------------------------------------
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = json.loads(self.state.data) if self.state else {}
+        return self._data
+
+    def begin(self, dialog: str, step: str, data: dict[str, Any] | None = None) -> None:
+        self.finish()
+        self.state = DialogState(
+            channel=self.user.channel, user_key=self.user.user_id, dialog=dialog, step=step
+        )
+        self._data = dict(data or {})
+
+    def goto(self, step: str) -> None:
+        assert self.state is not None
+        self.data.setdefault("trail", []).append(self.state.step)
+        self.state.step = step
+
+    def back(self) -> bool:
+        trail = self.data.get("trail") or []
+        if not trail or self.state is None:
+            return False
+        self.state.step = trail.pop()
+        return True
+
+    def finish(self) -> None:
+        if self.state is not None:
+            existing = self.session.get(DialogState, (self.state.channel, self.state.user_key))
+            if existing is not None:
+                self.session.delete(existing)
+                self.session.flush()
+        self.state = None
+        self._data = {}
+
+    def save(self) -> None:
+        if self.state is None:
+            return
+        self.state.data = json.dumps(self.data, ensure_ascii=False)
+        self.state.updated_at = utcnow()
+        self.state = self.session.merge(self.state)

@@ -1,0 +1,76 @@
+"""What flows between a channel adapter and the dialogs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from core.domain.complaints import Channel
+
+InboundKind = Literal["text", "command", "choice", "location", "photo", "unsupported"]
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    """A person as a channel knows them; ``chat_id`` is where replies go."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    display_name: str = ""
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    kind: InboundKind
+    text: str = ""
+    command: str = ""
+    argument: str = ""
+    choice: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    photo_ref: str | None = None
+
+    @classmethod
+    def from_text(cls, text: str) -> Inbound:
+        """Plain text, or a /command with its argument (as typed or from a deep link)."""
+        stripped = text.strip()
+        if stripped.startswith("/"):
+            head, _, rest = stripped[1:].partition(" ")
+            return cls(
+                "command", text=stripped, command=head.split("@")[0].lower(), argument=rest.strip()
+            )
+        return cls("text", text=stripped)
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: str
+
+
+@dataclass
+class Reply:
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+    columns: int = 1
+    ask_location: bool = False
+    recipient: str | None = None  # None: the person who wrote
+
+    def markup(self) -> dict[str, Any] | None:
+        if not self.choices and not self.ask_location:
+            return None
+        return {
+            "choices": [{"label": c.label, "value": c.value} for c in self.choices],
+            "columns": self.columns,
+            "ask_location": self.ask_location,
+        }
+
+
+def channel_of(user: ChatUser) -> Channel:
+    """The complaint channel of a chat user; the terminal try-out counts as oral (lisan)."""
+    try:
+        return Channel(user.channel)
+    except ValueError:
+        return Channel.LISAN
