@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     telegram_max_per_second: float = Field(25.0, alias="TELEGRAM_MAX_PER_SECOND", gt=0)
     telegram_per_chat_interval: float = Field(1.0, alias="TELEGRAM_PER_CHAT_INTERVAL", ge=0)
     outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
+    outbox_retry_base_seconds: float = Field(2.0, alias="SIGAP_OUTBOX_RETRY_BASE_SECONDS", gt=0)
 
     @field_validator("timezone")
     @classmethod

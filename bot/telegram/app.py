@@ -1,0 +1,126 @@
+"""The Telegram channel: a python-telegram-bot Application around the channel-neutral desk.
+
+One handler sees every update: it records the update id, lets the desk decide and queue
+the answer in the same transaction, commits, and only then sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.dialogs.desk import Desk
+from bot.dialogs.types import ChatUser
+from bot.i18n import t
+from bot.telegram.convert import CHANNEL, chat_user, inbound
+from bot.telegram.sender import TelegramSender
+from core.config import Settings
+from core.db import session_scope
+from core.models import ProcessedUpdate
+from core.services.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings, engine: Engine
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    token = settings.telegram_bot_token.get_secret_value()
+    base = settings.telegram_api_base_url.rstrip("/")
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base)
+        .base_file_url(base.replace("/bot", "/file/bot", 1))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_max_per_second,
+                overall_time_period=1,
+                max_retries=0,
+            )
+        )
+        .post_init(start_sender)
+        .post_shutdown(stop_sender)
+        .build()
+    )
+    application.bot_data.update(
+        desk=Desk(settings),
+        engine=engine,
+        settings=settings,
+        sender=TelegramSender(application.bot, engine, settings),
+    )
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def start_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    sender: TelegramSender = application.bot_data["sender"]
+    application.bot_data["sender_task"] = asyncio.create_task(sender.run())
+
+
+async def stop_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    sender: TelegramSender = application.bot_data["sender"]
+    sender.stop()
+    task = application.bot_data.get("sender_task")
+    if task is not None:
+        await task
+
+
+def _first_time(session: Any, update_id: int) -> bool:
+    """Record the update id; False if it was handled before (at-least-once delivery)."""
+    if session.get(ProcessedUpdate, (CHANNEL, str(update_id))) is not None:
+        return False
+    session.add(ProcessedUpdate(channel=CHANNEL, update_key=str(update_id)))
+    session.flush()
+    return True
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user, message = chat_user(update), inbound(update)
+    if user is None or message is None:
+        return
+    data = context.bot_data
+    desk: Desk = data["desk"]
+    try:
+        with session_scope(data["engine"]) as session:
+            if not _first_time(session, update.update_id):
+                return
+            queued = desk.handle(session, user, message)
+            ids = [m.id for m in queued if m.channel == CHANNEL and m.id is not None]
+    except IntegrityError:
+        return  # a concurrent delivery of the same update won the race
+    except Exception:
+        log.exception("update %s failed", update.update_id)
+        ids = _apologise(data, user, update.update_id)
+    await data["sender"].send_now(ids)
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):  # only stops the button's spinner
+            await update.callback_query.answer()
+
+
+def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[int]:
+    """Nothing of the failed update was kept; say so, and never handle it twice."""
+    try:
+        with session_scope(data["engine"]) as session:
+            if not _first_time(session, update_id):
+                return []
+            message = enqueue(session, CHANNEL, user.chat_id, text=t("id", "nav.error"))
+            return [message.id] if message and message.id else []
+    except Exception:
+        log.exception("could not record the failure of update %s", update_id)
+        return []
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("unhandled error for update %s", update, exc_info=context.error)

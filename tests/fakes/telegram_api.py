@@ -1,0 +1,293 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests and benchmarks.
+
+It speaks the Bot API's HTTP shape (``POST /bot<token>/<method>``, form or JSON body,
+``{"ok": ..., "result": ...}`` answers) so the real python-telegram-bot stack runs
+against it. Tests push updates, read what the bot sent, and make methods fail.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Sigap", "username": "sigap_test_bot"}
+LONG_POLL_CAP = 0.5
+
+
+@dataclass
+class Sent:
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def chat_id(self) -> str:
+        return str(self.params.get("chat_id"))
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123456:TEST-token-for-the-fake-server-only"
+    sent: list[Sent] = field(default_factory=list)
+    failures: dict[str, deque[Failure]] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._pending: deque[dict[str, Any]] = deque()
+        self._cond = threading.Condition()
+        self._ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- server ----------------------------------------------------------------------
+    def start(self) -> FakeTelegram:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                status, payload = fake.dispatch(
+                    self.path, self.headers.get("Content-Type", ""), body
+                )
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    # -- the API ---------------------------------------------------------------------
+    def dispatch(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        prefix = f"/bot{self.token}/"
+        if not path.startswith(prefix):
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        method = path[len(prefix) :]
+        params = _parse(content_type, body)
+        with self._cond:
+            self.calls[method] = self.calls.get(method, 0) + 1
+            queue = self.failures.get(method)
+            failure = queue.popleft() if queue else None
+        if failure is not None:
+            answer: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": f"fake failure {failure.status}",
+            }
+            if failure.retry_after is not None:
+                answer["parameters"] = {"retry_after": failure.retry_after}
+            return failure.status, answer
+        handler = getattr(self, f"_{method}", None)
+        result = handler(params) if handler else self._record(method, params)
+        return 200, {"ok": True, "result": result}
+
+    def _getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return BOT_USER
+
+    def _deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    def _getUpdates(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        """Like Telegram: updates below ``offset`` are confirmed and forgotten; the rest
+        are delivered again until confirmed, so a bot that stops mid-poll loses nothing."""
+        offset = int(params.get("offset") or 0)
+        wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP)
+        with self._cond:
+            while self._pending and self._pending[0]["update_id"] < offset:
+                self._pending.popleft()
+            if not self._pending and wait:
+                self._cond.wait(wait)
+            return [u for u in self._pending if u["update_id"] >= offset]
+
+    def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return True
+
+    def _record(self, method: str, params: dict[str, Any]) -> Any:
+        with self._cond:
+            self.sent.append(Sent(method, params))
+            self._cond.notify_all()
+        chat_id = int(params.get("chat_id", 0))
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+
+    # -- test controls ---------------------------------------------------------------
+    def fail(
+        self, method: str, status: int, times: int = 1, retry_after: int | None = None
+    ) -> None:
+        with self._cond:
+            self.failures.setdefault(method, deque()).extend(
+                Failure(status, retry_after) for _ in range(times)
+            )
+
+    def push(self, *updates: dict[str, Any]) -> None:
+        """Queue updates for getUpdates; pushing one dict twice in a call delivers a
+        duplicate (same update_id) in one batch, as an at-least-once API may."""
+        with self._cond:
+            for update in updates:
+                update.setdefault("update_id", next(self._ids))
+                self._pending.append(update)
+            self._cond.notify_all()
+
+    def messages_to(self, chat_id: int | str) -> list[Sent]:
+        with self._cond:
+            return [s for s in self.sent if s.chat_id == str(chat_id)]
+
+
+def user(user_id: int, name: str = "Warga") -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": name}
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    return {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+
+
+def message(user_id: int, chat_id: int | None = None, **content: Any) -> dict[str, Any]:
+    chat = chat_id if chat_id is not None else user_id
+    return {
+        "message": {
+            "message_id": int(time.time() * 1000) % 10**9,
+            "date": int(time.time()),
+            "chat": _chat(chat),
+            "from": user(user_id),
+            **content,
+        }
+    }
+
+
+def text(user_id: int, body: str, chat_id: int | None = None) -> dict[str, Any]:
+    entities = []
+    if body.startswith("/"):
+        entities = [{"type": "bot_command", "offset": 0, "length": len(body.split()[0])}]
+    return message(user_id, chat_id, text=body, entities=entities)
+
+
+def callback(user_id: int, data: str, chat_id: int | None = None) -> dict[str, Any]:
+    chat = chat_id if chat_id is not None else user_id
+    return {
+        "callback_query": {
+            "id": str(time.time_ns()),
+            "from": user(user_id),
+            "chat_instance": "fake",
+            "data": data,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": _chat(chat),
+                "from": BOT_USER,
+                "text": "...",
+            },
+        }
+    }
+
+
+def location(user_id: int, latitude: float, longitude: float) -> dict[str, Any]:
+    return message(user_id, location={"latitude": latitude, "longitude": longitude})
+
+
+def photo(user_id: int, file_id: str, caption: str | None = None) -> dict[str, Any]:
+    sizes = [
+        {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}s", "width": 90, "height": 60},
+        {"file_id": file_id, "file_unique_id": f"{file_id}l", "width": 1280, "height": 960},
+    ]
+    extra = {"caption": caption} if caption else {}
+    return message(user_id, photo=sizes, **extra)
+
+
+def sticker(user_id: int) -> dict[str, Any]:
+    return message(
+        user_id,
+        sticker={
+            "file_id": "S",
+            "file_unique_id": "s",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        },
+    )
+
+
+def _parse(content_type: str, body: bytes) -> dict[str, Any]:
+    if not body:
+        return {}
+    if "application/json" in content_type:
+        return dict(json.loads(body))
+    if "multipart/form-data" in content_type:
+        return _parse_multipart(content_type, body)
+    fields = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+    return {k: _maybe_json(v) for k, v in fields.items()}
+
+
+def _maybe_json(value: str) -> Any:
+    if value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    parsed = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    result: dict[str, Any] = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename():
+            result[str(name)] = {"filename": part.get_filename(), "content": payload}
+        else:
+            result[str(name)] = _maybe_json(payload.decode())
+    return result
