@@ -7,12 +7,18 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.dialogs.types import ChatUser
+from bot.logs import configure_logging
+from bot.telegram.app import build_application
+from bot.terminal import CHANNEL as TERMINAL
+from bot.terminal import run_terminal_chat
 from cli.common import (
     FromOpt,
     QuarterOpt,
     ToOpt,
     YearOpt,
     engine,
+    fail,
     number,
     resolve_period,
     settings,
@@ -67,13 +73,51 @@ def db_upgrade() -> None:
     typer.echo("Basis data mutakhir / database is up to date.")
 
 
+NO_TOKEN = """Belum ada token bot Telegram / no Telegram bot token yet.
+1. Buka Telegram, chat dengan @BotFather, kirim /newbot dan ikuti petunjuknya.
+2. Salin token yang diberikan ke berkas .env:  TELEGRAM_BOT_TOKEN=123456:ABC...
+3. Jalankan lagi: make run
+Sementara itu, coba Sigap di terminal / meanwhile try it in the terminal: sigap chat"""
+
+
 @app.command()
 def run() -> None:
-    """Jalankan Sigap / Run Sigap (applies migrations first)."""
+    """Jalankan Sigap: migrasi, bot Telegram dan pengirim pesan / Run Sigap."""
     config = settings()
-    upgrade(engine(config))
-    typer.echo(f"Sigap {config.office_name}: basis data siap / database ready.")
-    typer.echo("Kanal chat belum tersedia pada versi ini / no chat channel in this version yet.")
+    db = engine(config)
+    upgrade(db)
+    if config.telegram_bot_token is None:
+        typer.echo(NO_TOKEN, err=True)
+        raise typer.Exit(1)
+    configure_logging()
+    application = build_application(config, db)
+    if config.telegram_mode == "webhook":
+        if not config.telegram_webhook_url or config.telegram_webhook_secret is None:
+            fail("TELEGRAM_MODE=webhook perlu TELEGRAM_WEBHOOK_URL dan TELEGRAM_WEBHOOK_SECRET")
+        application.run_webhook(
+            listen=config.telegram_webhook_listen,
+            port=config.telegram_webhook_port,
+            url_path="telegram",
+            webhook_url=config.telegram_webhook_url,
+            secret_token=config.telegram_webhook_secret.get_secret_value(),
+        )
+    else:
+        application.run_polling()
+
+
+@app.command()
+def chat(
+    staff_id: Annotated[
+        int | None, typer.Option("--staff", help="Sebagai petugas / As staff ID")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Nama warga / Resident name")] = "Warga Terminal",
+) -> None:
+    """Coba dialog Sigap di terminal / Try Sigap's dialogs in the terminal."""
+    config = settings()
+    db = engine(config)
+    upgrade(db)
+    key = f"staff-{staff_id}" if staff_id is not None else "warga"
+    run_terminal_chat(config, db, ChatUser(TERMINAL, key, key, name))
 
 
 @skm_app.command("import")

@@ -25,6 +25,7 @@ from core.domain.sakip import predikat_for_score
 from core.models import Activity
 from core.services import csv_io, records, skm
 from core.services.imports import claim_import
+from core.services.invites import create_invite
 
 staff_app = typer.Typer(help="Petugas / Staff members.", no_args_is_help=True)
 service_app = typer.Typer(help="Jenis layanan SKM / SKM service types.", no_args_is_help=True)
@@ -59,6 +60,22 @@ def staff_add(
     with unit_of_work(settings()) as session:
         staff = records.add_staff(session, name, role, telegram_id, whatsapp_id)
     typer.echo(f"Petugas #{staff.id} {staff.name} ({staff.role.value}) ditambahkan.")
+
+
+@staff_app.command("invite")
+def staff_invite(
+    role: Annotated[StaffRole, typer.Option(help="Peran / Role")],
+    name: Annotated[str | None, typer.Option(help="Nama / Name")] = None,
+) -> None:
+    """Buat undangan sekali pakai (7 hari) / Make a one-time staff invite (7 days)."""
+    config = settings()
+    with unit_of_work(config) as session:
+        invite = create_invite(session, role, name)
+    payload = f"staff_{invite.code}"
+    typer.echo(f"Undangan {role.value} dibuat / invite created. Kirim ke petugas / send:")
+    if config.telegram_bot_username:
+        typer.echo(f"  https://t.me/{config.telegram_bot_username}?start={payload}")
+    typer.echo(f"  /start {payload}")
 
 
 @staff_app.command("list")

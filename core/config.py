@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
     outbox_retry_base_seconds: float = Field(2.0, alias="SIGAP_OUTBOX_RETRY_BASE_SECONDS", gt=0)
 
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_bot_username",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        "categories_file",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """``TELEGRAM_BOT_TOKEN=`` copied from .env.example means "not set"."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

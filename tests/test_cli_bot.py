@@ -1,0 +1,91 @@
+"""`sigap run`, `sigap chat` and `sigap staff invite` as an operator meets them."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from bot.logs import configure_logging
+from cli.main import app
+from core.models import Complaint, StaffInvite
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram_harness import Person, RunningBot, bot_settings
+
+
+@pytest.fixture
+def run_cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, **env: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(
+            app, list(args), input=input, env={"DATABASE_URL": database_url, **env}
+        )
+
+    return invoke
+
+
+def test_run_without_token_explains_how_to_get_one(run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("run", TELEGRAM_BOT_TOKEN="")
+    assert result.exit_code == 1
+    assert "@BotFather" in result.output and "TELEGRAM_BOT_TOKEN" in result.output
+
+
+def test_staff_invite_prints_a_deep_link(run_cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("staff", "invite", "--role", "trantib", TELEGRAM_BOT_USERNAME="sigap_bot")
+    assert result.exit_code == 0, result.output
+    link = re.search(r"https://t\.me/sigap_bot\?start=(staff_[A-Za-z0-9_-]+)", result.output)
+    assert link and len(link.group(1)) <= 64
+    with Session(engine) as session:
+        invite = session.exec(select(StaffInvite)).one()
+    assert link.group(1) == f"staff_{invite.code}"
+
+
+def test_terminal_chat_files_a_report(run_cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    typed = (
+        "\n".join(
+            [
+                "1",  # Lapor gangguan
+                "4",  # Kebisingan
+                "Hajatan dengan sound system sampai jam 3 pagi",
+                "lokasi -8.25,113.74",
+                "2",  # Lewati (photos)
+                "1",  # Dirahasiakan
+                "1",  # Kirim laporan
+                "keluar",
+            ]
+        )
+        + "\n"
+    )
+    result = run_cli("chat", input=typed)
+    assert result.exit_code == 0, result.output
+    assert "Kode tiket: MBS-" in result.output
+    with Session(engine) as session:
+        complaint = session.exec(select(Complaint)).one()
+    assert complaint.category == "kebisingan" and complaint.channel.value == "lisan"
+
+
+async def test_bot_token_never_reaches_the_logs(
+    database_url: str, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = FakeTelegram().start()
+    configure_logging()
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.INFO)
+    try:
+        running = await RunningBot(bot_settings(database_url, fake), engine).start()
+        await Person(fake, 5100).says("/start")
+        fake.fail("sendMessage", 500)
+        await Person(fake, 5100).says("/bantuan")
+        await running.stop()
+    finally:
+        fake.stop()
+    assert caplog.records, "expected some log lines"
+    assert fake.token not in caplog.text
+    assert fake.token.split(":")[1] not in caplog.text
