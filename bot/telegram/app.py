@@ -24,8 +24,8 @@ from bot.telegram.convert import CHANNEL, chat_user, inbound
 from bot.telegram.sender import TelegramSender
 from core.config import Settings
 from core.db import session_scope
-from core.models import ProcessedUpdate
-from core.services.outbox import enqueue
+from core.models import OutboxMessage, ProcessedUpdate
+from core.services.outbox import SENDING, claim_many, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,8 @@ async def stop_sender(application: Application[Any, Any, Any, Any, Any, Any]) ->
 
 
 def _first_time(session: Any, update_id: int) -> bool:
-    """Record the update id; False if it was handled before (at-least-once delivery)."""
-    if session.get(ProcessedUpdate, (CHANNEL, str(update_id))) is not None:
-        return False
+    """Record the update id; its primary key refuses a second delivery of the same update
+    (IntegrityError, and the whole transaction is rolled back)."""
     session.add(ProcessedUpdate(channel=CHANNEL, update_key=str(update_id)))
     session.flush()
     return True
@@ -92,31 +91,38 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     data = context.bot_data
     desk: Desk = data["desk"]
+    sender: TelegramSender = data["sender"]
+    delivered = sender.take_sent()
     try:
         with session_scope(data["engine"]) as session:
-            if not _first_time(session, update.update_id):
-                return
+            _first_time(session, update.update_id)
+            sender.mark(session, delivered)  # what earlier turns delivered, in this commit
             queued = desk.handle(session, user, message)
-            ids = [m.id for m in queued if m.channel == CHANNEL and m.id is not None]
+            replies = [m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id]
+            for reply in replies:  # ours to send right after the commit: claimed from birth
+                reply.status = SENDING
+            if len(replies) < len(queued):  # news for other chats: the background sender's
+                sender.wake.set()
     except IntegrityError:
-        return  # a concurrent delivery of the same update won the race
+        sender.give_back(delivered)
+        return  # this update was handled before: at-least-once delivery
     except Exception:
+        sender.give_back(delivered)
         log.exception("update %s failed", update.update_id)
-        ids = _apologise(data, user, update.update_id)
-    await data["sender"].send_now(ids)
+        replies = _apologise(data, user, update.update_id)
+    await sender.deliver(replies)
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):  # only stops the button's spinner
             await update.callback_query.answer()
 
 
-def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[int]:
+def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[OutboxMessage]:
     """Nothing of the failed update was kept; say so, and never handle it twice."""
     try:
         with session_scope(data["engine"]) as session:
-            if not _first_time(session, update_id):
-                return []
+            _first_time(session, update_id)
             message = enqueue(session, CHANNEL, user.chat_id, text=t("id", "nav.error"))
-            return [message.id] if message and message.id else []
+            return claim_many(session, [message.id] if message and message.id else [])
     except Exception:
         log.exception("could not record the failure of update %s", update_id)
         return []

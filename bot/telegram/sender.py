@@ -13,13 +13,15 @@ import json
 import logging
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 from telegram import Bot
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.i18n import t
@@ -31,6 +33,7 @@ from core.services import outbox
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
+STALE_RELEASE_SECONDS = 30.0
 
 
 def backoff(attempts: int, base_seconds: float) -> timedelta:
@@ -57,6 +60,15 @@ def render(message: OutboxMessage) -> str:
     return text[: MessageLimit.MAX_TEXT_LENGTH]
 
 
+@dataclass
+class Outcome:
+    message_id: int
+    status: str  # sent | retry | failed | release
+    external_id: str | None = None
+    error: str = ""
+    delay: timedelta = timedelta()
+
+
 class TelegramSender:
     def __init__(self, bot: Bot, engine: Engine, settings: Settings) -> None:
         self.bot = bot
@@ -64,17 +76,56 @@ class TelegramSender:
         self.settings = settings
         self.wake = asyncio.Event()
         self._last_sent: dict[str, float] = {}
+        self._last_release = float("-inf")
         self._stopping = False
+        self._sent: list[Outcome] = []
 
-    async def send_now(self, message_ids: Iterable[int]) -> None:
-        """Send a reply's messages in order; a failure leaves the rest for the loop."""
-        for message_id in message_ids:
-            if not await self._deliver(message_id):
-                break
-        self.wake.set()
+    async def deliver(self, claimed: Sequence[OutboxMessage]) -> None:
+        """Send messages already claimed (in the handler's transaction), in order, and
+        record every outcome in one transaction."""
+        outcomes: list[Outcome] = []
+        halted: set[str] = set()
+        for message in claimed:
+            assert message.id is not None
+            if message.recipient in halted:  # keep a chat's order: wait for the retry
+                outcomes.append(Outcome(message.id, "release"))
+                continue
+            outcome = await self._send_one(message)
+            outcomes.append(outcome)
+            if outcome.status == "retry":
+                halted.add(message.recipient)
+        self._record(outcomes)
+        if any(o.status != "sent" for o in outcomes):
+            self.wake.set()
+
+    def take_sent(self) -> list[Outcome]:
+        """Deliveries not yet marked in the database; give them back if the commit fails."""
+        taken, self._sent = self._sent, []
+        return taken
+
+    def give_back(self, taken: list[Outcome]) -> None:
+        self._sent[:0] = taken
+
+    @staticmethod
+    def mark(session: Session, taken: list[Outcome]) -> None:
+        """Mark deliveries sent inside the caller's transaction: under load this rides
+        on the next update's commit instead of costing one per reply."""
+        for outcome in taken:
+            outbox.mark_sent(session, outcome.message_id, outcome.external_id)
+
+    def record_sent(self) -> None:
+        taken = self.take_sent()
+        try:
+            with session_scope(self.engine) as session:
+                self.mark(session, taken)
+        except Exception:
+            self.give_back(taken)
+            raise
 
     async def run(self) -> None:
         while not self._stopping:
+            if self._sent:
+                self.record_sent()
             await self.flush_due()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.settings.outbox_poll_seconds)
@@ -83,34 +134,35 @@ class TelegramSender:
     def stop(self) -> None:
         self._stopping = True
         self.wake.set()
+        if self._sent:
+            self.record_sent()
 
-    async def flush_due(self) -> int:
-        """One pass over due messages, pacing per chat; returns how many were sent."""
+    async def flush_due(self) -> None:
+        """One pass over due messages, at most one per chat within the pacing interval."""
         with session_scope(self.engine) as session:
-            due = [(m.id, m.recipient) for m in outbox.due_messages(session, CHANNEL)]
-        sent, blocked = 0, set()
+            if time.monotonic() - self._last_release > STALE_RELEASE_SECONDS:
+                outbox.release_stale(session)
+                self._last_release = time.monotonic()
+            due = outbox.due_ids(session, CHANNEL)
+        chosen, seen = [], set()
         for message_id, chat in due:
-            assert message_id is not None
-            if chat in blocked or self._too_soon(chat):
+            if chat in seen or self._too_soon(chat):
                 continue
-            if await self._deliver(message_id):
-                sent += 1
-            else:
-                blocked.add(chat)
-        return sent
+            seen.add(chat)
+            chosen.append(message_id)
+        if not chosen:
+            return
+        with session_scope(self.engine) as session:
+            claimed = outbox.claim_many(session, chosen)
+        await self.deliver(claimed)
 
     def _too_soon(self, chat: str) -> bool:
         last = self._last_sent.get(chat)
-        return (
-            last is not None and time.monotonic() - last < self.settings.telegram_per_chat_interval
-        )
+        interval = self.settings.telegram_per_chat_interval
+        return last is not None and time.monotonic() - last < interval
 
-    async def _deliver(self, message_id: int) -> bool:
-        with session_scope(self.engine) as session:
-            if not outbox.claim(session, message_id):
-                return True  # someone else has it, or it is already done
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
+    async def _send_one(self, message: OutboxMessage) -> Outcome:
+        assert message.id is not None
         try:
             sent = await self.bot.send_message(
                 chat_id=message.recipient,
@@ -119,27 +171,38 @@ class TelegramSender:
             )
         except RetryAfter as exc:
             delay = _retry_after(exc)
-            return self._retry(message_id, f"429 retry_after {delay}", delay)
+            return Outcome(message.id, "retry", error=f"429 retry_after {delay}", delay=delay)
         except (Forbidden, BadRequest) as exc:
-            log.warning("outbox %s to %s refused for good: %s", message_id, message.recipient, exc)
-            with session_scope(self.engine) as session:
-                outbox.mark_failed(session, message_id, str(exc))
-            return True
-        except (NetworkError, TelegramError) as exc:
-            return self._retry(
-                message_id,
-                str(exc),
-                backoff(message.attempts, self.settings.outbox_retry_base_seconds),
+            log.warning("outbox %s to %s refused for good: %s", message.id, message.recipient, exc)
+            return Outcome(message.id, "failed", error=str(exc))
+        except TelegramError as exc:  # network errors, timeouts and 5xx
+            base = self.settings.outbox_retry_base_seconds
+            return Outcome(
+                message.id, "retry", error=str(exc), delay=backoff(message.attempts, base)
             )
         self._last_sent[message.recipient] = time.monotonic()
-        with session_scope(self.engine) as session:
-            outbox.mark_sent(session, message_id, str(sent.message_id))
-        return True
+        return Outcome(message.id, "sent", external_id=str(sent.message_id))
 
-    def _retry(self, message_id: int, error: str, delay: timedelta) -> bool:
-        log.info("outbox %s: %s; retry in %s", message_id, error, delay)
+    def _record(self, outcomes: Sequence[Outcome]) -> None:
+        self._sent.extend(o for o in outcomes if o.status == "sent")
+        others = [o for o in outcomes if o.status != "sent"]
+        if not others:
+            return
         with session_scope(self.engine) as session:
-            status = outbox.mark_retry(session, message_id, error, delay)
-        if status == outbox.FAILED:
-            log.error("outbox %s given up after repeated errors: %s", message_id, error)
-        return False
+            for outcome in others:
+                if outcome.status == "failed":
+                    outbox.mark_failed(session, outcome.message_id, outcome.error)
+                elif outcome.status == "release":
+                    outbox.release(session, outcome.message_id)
+                else:
+                    log.info(
+                        "outbox %s: %s; retry in %s",
+                        outcome.message_id,
+                        outcome.error,
+                        outcome.delay,
+                    )
+                    status = outbox.mark_retry(
+                        session, outcome.message_id, outcome.error, outcome.delay
+                    )
+                    if status == outbox.FAILED:
+                        log.error("outbox %s given up: %s", outcome.message_id, outcome.error)

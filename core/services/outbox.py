@@ -59,20 +59,38 @@ def enqueue(
     return message
 
 
-def claim(session: Session, message_id: int, now: datetime | None = None) -> bool:
-    """Take a pending message for sending; False if another sender has it or it is done."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == PENDING)
-        .values(status=SENDING, next_attempt_at=now or utcnow())
+def claim_many(
+    session: Session, message_ids: Sequence[int], now: datetime | None = None
+) -> list[OutboxMessage]:
+    """Take these messages for sending if still pending, in id order; messages another
+    sender holds, or that are done, are left out (UPDATE ... RETURNING decides)."""
+    if not message_ids:
+        return []
+    claimed = (
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(message_ids), col(OutboxMessage.status) == PENDING)
+            .values(status=SENDING, next_attempt_at=now or utcnow())
+            .returning(col(OutboxMessage.id))
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
     )
-    return bool(getattr(result, "rowcount", 0))
+    if not claimed:
+        return []
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(list(claimed)))
+            .order_by(col(OutboxMessage.id))
+            .execution_options(populate_existing=True)
+        ).all()
+    )
 
 
-def due_messages(
-    session: Session, channel: str, limit: int = 100, now: datetime | None = None
-) -> Sequence[OutboxMessage]:
-    """Pending messages whose time has come, oldest first; stale claims are released."""
+def release_stale(session: Session, now: datetime | None = None) -> None:
+    """Claims older than STALE_CLAIM belong to a sender that died mid-send: free them."""
     moment = now or utcnow()
     session.execute(
         update(OutboxMessage)
@@ -82,8 +100,15 @@ def due_messages(
         )
         .values(status=PENDING)
     )
-    return session.exec(
-        select(OutboxMessage)
+
+
+def due_ids(
+    session: Session, channel: str, limit: int = 100, now: datetime | None = None
+) -> list[tuple[int, str]]:
+    """(id, recipient) of pending messages whose time has come, oldest first."""
+    moment = now or utcnow()
+    rows = session.exec(
+        select(OutboxMessage.id, OutboxMessage.recipient)
         .where(
             OutboxMessage.channel == channel,
             OutboxMessage.status == PENDING,
@@ -92,6 +117,7 @@ def due_messages(
         .order_by(col(OutboxMessage.id))
         .limit(limit)
     ).all()
+    return [(int(i), r) for i, r in rows if i is not None]
 
 
 def mark_sent(session: Session, message_id: int, external_id: str | None = None) -> None:
@@ -112,6 +138,15 @@ def mark_retry(session: Session, message_id: int, error: str, delay: timedelta) 
     message.next_attempt_at = utcnow() + delay
     session.add(message)
     return message.status
+
+
+def release(session: Session, message_id: int) -> None:
+    """Put a claimed message back untouched (it waits behind an earlier one to its chat)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == SENDING)
+        .values(status=PENDING)
+    )
 
 
 def mark_failed(session: Session, message_id: int, error: str) -> None:

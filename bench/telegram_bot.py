@@ -1,0 +1,189 @@
+"""2,000 residents each filing a complaint (10 updates each) through the real PTB stack,
+against the fake Bot API server, next to a bare PTB echo bot on the same server.
+
+    python -m bench.telegram_bot [--residents 2000]
+
+Each bot runs in its own process (so its peak RSS is its own); the fake server runs in
+this one. Prints updates/s, p50/p99 handler time per update, peak RSS, and the ratios.
+Rate limits are lifted for both bots: the fake server is not Telegram, and what is
+measured is the bots' own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import resource
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.fakes import telegram_api as api
+from tests.fakes.telegram_api import FakeTelegram
+
+FIRST_USER = 100_000
+STAFF_USER = 99_999
+
+
+def conversation(user_id: int) -> list[dict[str, Any]]:
+    """The ten updates of one resident's report (button values are known in advance)."""
+    return [
+        api.text(user_id, "/start"),
+        api.callback(user_id, "menu:report"),
+        api.callback(user_id, "lapor:category:pkl"),
+        api.text(user_id, "PKL berjualan di trotoar depan pasar sejak pagi"),
+        api.location(user_id, -8.2531, 113.7437),
+        api.photo(user_id, f"PHOTO-{user_id}"),
+        api.callback(user_id, "lapor:photos:@done"),
+        api.callback(user_id, "lapor:privacy:hidden"),
+        api.callback(user_id, "lapor:confirm:@send"),
+        api.text(user_id, "/start"),
+    ]
+
+
+def _timed(callback: Any, durations: list[float]) -> Any:
+    async def wrapper(update: Any, context: Any) -> None:
+        start = time.perf_counter()
+        await callback(update, context)
+        durations.append(time.perf_counter() - start)
+
+    return wrapper
+
+
+async def _echo(update: Any, context: Any) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, update.callback_query.data)
+    elif update.message is not None:
+        await update.message.reply_text(update.message.text or "ok")
+
+
+async def _drive(application: Any, total: int, durations: list[float]) -> tuple[float, float]:
+    await application.initialize()
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    await application.start()
+    started = None
+    while len(durations) < total:
+        if durations and started is None:
+            started = time.perf_counter() - durations[0]
+        await asyncio.sleep(0.01)
+    finished = time.perf_counter()
+    return started or finished, finished
+
+
+def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) -> None:
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, TypeHandler
+
+    durations: list[float] = []
+
+    async def main() -> tuple[float, float]:
+        if kind == "echo":
+            application = ApplicationBuilder().token(token).base_url(base_url).build()
+            application.add_handler(TypeHandler(Update, _timed(_echo, durations)))
+            window = await _drive(application, total, durations)
+        else:
+            from bot.telegram.app import build_application, start_sender, stop_sender
+            from core.config import load_settings
+            from core.db import make_engine
+
+            settings = load_settings(
+                _env_file=None,
+                DATABASE_URL=f"sqlite:///{db}",
+                TELEGRAM_BOT_TOKEN=token,
+                TELEGRAM_API_BASE_URL=base_url,
+                TELEGRAM_MAX_PER_SECOND=100_000,
+                TELEGRAM_PER_CHAT_INTERVAL=0,
+                SIGAP_OUTBOX_POLL_SECONDS=0.2,
+            )
+            application = build_application(settings, make_engine(settings.database_url))
+            handler = application.handlers[0][0]
+            handler.callback = _timed(handler.callback, durations)
+            await start_sender(application)
+            window = await _drive(application, total, durations)
+            await stop_sender(application)
+        assert application.updater is not None
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        return window
+
+    start, end = asyncio.run(main())
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.put({"durations": durations, "seconds": end - start, "rss_mb": rss_mb})
+
+
+def _prepare_db(db: Path) -> None:
+    from core.db import make_engine, session_scope, upgrade
+    from core.domain.people import StaffRole
+    from core.services.records import add_staff
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    with session_scope(engine) as session:  # one officer receives every new report
+        add_staff(session, "Petugas Bench", StaffRole.TRANTIB, telegram_user_id=STAFF_USER)
+    engine.dispose()
+
+
+def run_bot(kind: str, residents: int, db: Path) -> dict[str, Any]:
+    fake = FakeTelegram().start()
+    conversations = [conversation(FIRST_USER + i) for i in range(residents)]
+    for round_ in zip(*conversations, strict=True):  # residents take turns, in order each
+        fake.push(*round_)
+    total = residents * len(conversations[0])
+    queue: Any = mp.get_context("spawn").Queue()
+    child = mp.get_context("spawn").Process(
+        target=_child, args=(kind, fake.base_url, fake.token, total, str(db), queue)
+    )
+    child.start()
+    result: dict[str, Any] = queue.get(timeout=1800)
+    child.join()
+    fake.stop()
+    result["sent"] = len(fake.sent)
+    return result
+
+
+def _line(name: str, result: dict[str, Any], total: int) -> dict[str, float]:
+    durations = sorted(result["durations"])
+    figures = {
+        "rate": total / result["seconds"],
+        "p50": statistics.median(durations) * 1000,
+        "p99": durations[int(len(durations) * 0.99) - 1] * 1000,
+        "rss": result["rss_mb"],
+    }
+    print(
+        f"{name:<10}{figures['rate']:>10.0f}/s{figures['p50']:>9.2f}ms{figures['p99']:>9.2f}ms"
+        f"{figures['rss']:>9.0f}MB{result['sent']:>10}"
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument("--db", type=Path, default=Path("bench/out/bot.db"))
+    args = parser.parse_args()
+    total = args.residents * 10
+    _prepare_db(args.db)
+    print(f"{args.residents:,} residents x 10 updates = {total:,} updates per bot")
+    print(f"{'bot':<10}{'updates/s':>12}{'p50':>11}{'p99':>11}{'peak RSS':>11}{'sent':>10}")
+    echo = _line("echo", run_bot("echo", args.residents, args.db), total)
+    sigap = _line("sigap", run_bot("sigap", args.residents, args.db), total)
+    ratio = sigap["rate"] / echo["rate"]
+    print(
+        f"sigap/echo throughput {ratio:.2f} (target >= 0.5); p99 {sigap['p99']:.1f} ms "
+        f"(target < 100); peak RSS {sigap['rss']:.0f} MB (target < 200)"
+    )
+    met = ratio >= 0.5 and sigap["p99"] < 100 and sigap["rss"] < 200
+    print("targets:", "met" if met else "MISSED")
+    if not met:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
