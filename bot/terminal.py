@@ -49,6 +49,7 @@ def run_terminal_chat(
     while True:
         with session_scope(engine) as session:
             queued = desk.handle(session, user, _parse(line, choices))
+            session.flush()  # ids for the sent-marks below
             for message in queued:
                 if message.channel != CHANNEL or message.recipient != user.chat_id:
                     continue

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = Field("127.0.0.1", alias="TELEGRAM_WEBHOOK_LISTEN")
     telegram_webhook_port: int = Field(8443, alias="TELEGRAM_WEBHOOK_PORT", ge=1, le=65535)
     telegram_max_per_second: float = Field(25.0, alias="TELEGRAM_MAX_PER_SECOND", gt=0)
+    telegram_concurrent_updates: int = Field(16, alias="TELEGRAM_CONCURRENT_UPDATES", ge=1, le=256)
     telegram_per_chat_interval: float = Field(1.0, alias="TELEGRAM_PER_CHAT_INTERVAL", ge=0)
     outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
     outbox_retry_base_seconds: float = Field(2.0, alias="SIGAP_OUTBOX_RETRY_BASE_SECONDS", gt=0)

@@ -68,8 +68,8 @@ class Desk:
             self.settings,
             user,
             resident_for(session, user),
-            staff_for(session, user),
             session.get(DialogState, (user.channel, user.user_id)),
+            find_staff=lambda: staff_for(session, user),
         )
         if message.kind == "command":
             self._command(turn, message)

@@ -7,6 +7,7 @@ handled twice (or a crash before commit) can never send half a conversation.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,10 +29,24 @@ class Turn:
     settings: Settings
     user: ChatUser
     resident: Resident
-    staff: Staff | None
     state: DialogState | None
+    find_staff: Callable[[], Staff | None]
     queued: list[OutboxMessage] = field(default_factory=list)
     _data: dict[str, Any] | None = None
+    _staff: Staff | None = None
+    _staff_loaded: bool = False
+
+    @property
+    def staff(self) -> Staff | None:
+        """Looked up from the database on first use in every turn, never remembered
+        across turns: a role taken away applies to the very next button press."""
+        if not self._staff_loaded:
+            self._staff, self._staff_loaded = self.find_staff(), True
+        return self._staff
+
+    @staff.setter
+    def staff(self, member: Staff | None) -> None:
+        self._staff, self._staff_loaded = member, True
 
     @property
     def lang(self) -> str:
@@ -121,4 +136,5 @@ class Turn:
             return
         self.state.data = json.dumps(self.data, ensure_ascii=False)
         self.state.updated_at = utcnow()
-        self.state = self.session.merge(self.state)
+        if self.state not in self.session:
+            self.session.add(self.state)

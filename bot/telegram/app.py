@@ -11,16 +11,17 @@ import contextlib
 import logging
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.dialogs.desk import Desk
 from bot.dialogs.types import ChatUser
 from bot.i18n import t
 from bot.telegram.convert import CHANNEL, chat_user, inbound
+from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.sender import TelegramSender
 from core.config import Settings
 from core.db import session_scope
@@ -42,13 +43,7 @@ def build_application(
         .token(token)
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1))
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.telegram_max_per_second,
-                overall_time_period=1,
-                max_retries=0,
-            )
-        )
+        .concurrent_updates(PerUserUpdateProcessor(settings.telegram_concurrent_updates))
         .post_init(start_sender)
         .post_shutdown(stop_sender)
         .build()
@@ -80,8 +75,7 @@ async def stop_sender(application: Application[Any, Any, Any, Any, Any, Any]) ->
 def _first_time(session: Any, update_id: int) -> bool:
     """Record the update id; its primary key refuses a second delivery of the same update
     (IntegrityError, and the whole transaction is rolled back)."""
-    session.add(ProcessedUpdate(channel=CHANNEL, update_key=str(update_id)))
-    session.flush()
+    session.execute(insert(ProcessedUpdate).values(channel=CHANNEL, update_key=str(update_id)))
     return True
 
 
@@ -122,6 +116,7 @@ def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[Out
         with session_scope(data["engine"]) as session:
             _first_time(session, update_id)
             message = enqueue(session, CHANNEL, user.chat_id, text=t("id", "nav.error"))
+            session.flush()
             return claim_many(session, [message.id] if message and message.id else [])
     except Exception:
         log.exception("could not record the failure of update %s", update_id)

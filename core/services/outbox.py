@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlmodel import Session, col, select
 
 from core.models import OutboxMessage
@@ -54,8 +54,7 @@ def enqueue(
         attachment=attachment,
         dedupe_key=dedupe_key,
     )
-    session.add(message)
-    session.flush()
+    session.add(message)  # inserted with the caller's commit, in one batch with the rest
     return message
 
 
@@ -118,6 +117,21 @@ def due_ids(
         .limit(limit)
     ).all()
     return [(int(i), r) for i, r in rows if i is not None]
+
+
+def mark_all_sent(session: Session, delivered: Sequence[tuple[int, str | None]]) -> None:
+    """(message id, platform message id) pairs accepted by the platform, in one go."""
+    if not delivered:
+        return
+    table: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("message_id"))
+        .values(
+            status=SENT, sent_at=utcnow(), external_id=bindparam("platform_id"), last_error=None
+        ),
+        [{"message_id": i, "platform_id": p} for i, p in delivered],
+    )
 
 
 def mark_sent(session: Session, message_id: int, external_id: str | None = None) -> None:
