@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import resource
 import statistics
 import sys
@@ -98,6 +99,8 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
                 TELEGRAM_MAX_PER_SECOND=100_000,
                 TELEGRAM_PER_CHAT_INTERVAL=0,
                 SIGAP_OUTBOX_POLL_SECONDS=0.2,
+                # like the echo bot: one update at a time (see the module docstring)
+                TELEGRAM_CONCURRENT_UPDATES=os.environ.get("BENCH_CONCURRENCY", "1"),
             )
             application = build_application(settings, make_engine(settings.database_url))
             handler = application.handlers[0][0]

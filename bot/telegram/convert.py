@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -39,7 +40,10 @@ def inbound(update: Update) -> Inbound | None:
     return Inbound("unsupported")
 
 
+@lru_cache(maxsize=1024)
 def keyboard(markup_json: str | None, language: str) -> InlineKeyboardMarkup | None:
+    """Inline buttons for a stored markup. PTB's markup objects are immutable and the
+    same prompts recur for every resident, so built keyboards are cached."""
     if not markup_json:
         return None
     markup: dict[str, Any] = json.loads(markup_json)

@@ -134,21 +134,23 @@ class FakeTelegram:
         """Like Telegram: updates below ``offset`` are confirmed and forgotten; the rest
         are delivered again until confirmed, so a bot that stops mid-poll loses nothing."""
         offset = int(params.get("offset") or 0)
+        limit = min(int(params.get("limit") or 100), 100)  # Telegram serves 1..100
         wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP)
         with self._cond:
             while self._pending and self._pending[0]["update_id"] < offset:
                 self._pending.popleft()
             if not self._pending and wait:
                 self._cond.wait(wait)
-            return [u for u in self._pending if u["update_id"] >= offset]
+            return list(
+                itertools.islice((u for u in self._pending if u["update_id"] >= offset), limit)
+            )
 
     def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return True
 
     def _record(self, method: str, params: dict[str, Any]) -> Any:
-        with self._cond:
+        with self._cond:  # no notify: only new updates should end a getUpdates long poll
             self.sent.append(Sent(method, params))
-            self._cond.notify_all()
         chat_id = int(params.get("chat_id", 0))
         return {
             "message_id": next(self._message_ids),
