@@ -53,6 +53,7 @@ class FakeTelegram:
     sent: list[Sent] = field(default_factory=list)
     failures: dict[str, deque[Failure]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
+    webhook: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self._pending: deque[dict[str, Any]] = deque()
@@ -144,6 +145,10 @@ class FakeTelegram:
             return list(
                 itertools.islice((u for u in self._pending if u["update_id"] >= offset), limit)
             )
+
+    def _setWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        self.webhook = params
+        return True
 
     def _answerCallbackQuery(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return True

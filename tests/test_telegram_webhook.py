@@ -1,0 +1,84 @@
+"""Webhook mode: Telegram's calls are accepted only with the secret token header."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.telegram.app import build_application, start_sender, stop_sender
+from core.models import ProcessedUpdate
+from tests.fakes import telegram_api as api
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram_harness import Person, bot_settings, until
+
+SECRET = "webhook-secret-for-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def webhook(database_url: str, engine: Engine) -> AsyncIterator[tuple[FakeTelegram, str]]:
+    fake = FakeTelegram().start()
+    port = _free_port()
+    settings = bot_settings(
+        database_url, fake, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET
+    )
+    application = build_application(settings, engine)
+    await application.initialize()
+    assert application.updater is not None
+    await application.updater.start_webhook(
+        listen="127.0.0.1",
+        port=port,
+        url_path="telegram",
+        secret_token=SECRET,
+        webhook_url="https://sigap.example/telegram",
+    )
+    await application.start()
+    await start_sender(application)
+    yield fake, f"http://127.0.0.1:{port}/telegram"
+    await stop_sender(application)
+    await application.updater.stop()
+    await application.stop()
+    await application.shutdown()
+    fake.stop()
+
+
+def _processed(engine: Engine) -> int:
+    with Session(engine) as session:
+        return len(session.exec(select(ProcessedUpdate)).all())
+
+
+async def test_webhook_needs_the_secret_token(
+    webhook: tuple[FakeTelegram, str], engine: Engine
+) -> None:
+    fake, url = webhook
+    assert fake.webhook is not None and fake.webhook["secret_token"] == SECRET
+    update = api.text(5201, "/start")
+    update["update_id"] = 1
+    body = json.dumps(update)
+    async with httpx.AsyncClient() as client:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            refused = await client.post(
+                url, content=body, headers={"Content-Type": "application/json", **headers}
+            )
+            assert refused.status_code == 403
+        assert _processed(engine) == 0 and fake.messages_to(5201) == []
+        accepted = await client.post(
+            url,
+            content=body,
+            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+        assert accepted.status_code == 200
+    resident = Person(fake, 5201)
+    await until(lambda: len(resident.inbox) == 1)
+    assert "Silakan pilih" in resident.last.text
