@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel
 
 from core.config import Settings, load_settings
 from core.db import make_engine, upgrade
+from tests.fakes.telegram_api import FakeTelegram
 
 PG_SERVER = os.environ.get("SIGAP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -93,6 +94,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    """A fake Telegram Bot API server on 127.0.0.1 (tests/fakes/telegram_api.py)."""
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

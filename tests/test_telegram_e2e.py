@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import Engine
@@ -23,13 +23,6 @@ from tests.telegram_harness import Person, RunningBot, bot_settings, until
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 TICKET = re.compile(r"MBS-[A-Z0-9]{4}-[A-Z0-9]{4}")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -14,6 +14,14 @@ MAX_DESCRIPTION = 1000
 DONE, DESA, SEND = "@done", "@desa", "@send"
 
 
+def category_options(turn: Turn) -> list[tuple[str, str]]:
+    return [(c.name, c.code) for c in load_categories(turn.settings.categories_file)]
+
+
+def desa_options(turn: Turn) -> list[tuple[str, str]]:
+    return [(d, d) for d in turn.settings.desa_list]
+
+
 class ReportDialog(Dialog):
     name = "lapor"
     first_step = "category"
@@ -21,8 +29,7 @@ class ReportDialog(Dialog):
     def prompt(self, turn: Turn, step: str) -> None:
         data = turn.data
         if step == "category":
-            options = [(c.name, c.code) for c in load_categories(turn.settings.categories_file)]
-            turn.ask(step, turn.t("report.category"), options, columns=2)
+            turn.ask(step, turn.t("report.category"), category_options(turn), columns=2)
         elif step == "description":
             turn.ask(step, turn.t("report.description"))
         elif step == "location":
@@ -34,9 +41,7 @@ class ReportDialog(Dialog):
                 ask_location=True,
             )
         elif step == "desa":
-            turn.ask(
-                step, turn.t("report.desa"), [(d, d) for d in turn.settings.desa_list], columns=2
-            )
+            turn.ask(step, turn.t("report.desa"), desa_options(turn), columns=2)
         elif step == "photos":
             turn.ask(
                 step,
@@ -79,8 +84,7 @@ class ReportDialog(Dialog):
         handler(turn, message)
 
     def _on_category(self, turn: Turn, message: Inbound) -> None:
-        codes = {c.code for c in load_categories(turn.settings.categories_file)}
-        if message.choice not in codes:
+        if message.choice not in {code for _, code in category_options(turn)}:
             self.reprompt(turn, "nav.unknown")
             return
         turn.data["category"] = message.choice

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.dialogs.base import Dialog
+from bot.dialogs.report import category_options, desa_options
 from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Inbound
 from core.domain.complaints import Channel, ComplaintState
@@ -17,7 +18,6 @@ from core.domain.periods import Period
 from core.errors import SigapError
 from core.models import Complaint
 from core.services import complaints as svc
-from core.services.categories import load_categories
 from core.services.iku import iku_for_period
 from core.timeutil import local_date, utcnow
 
@@ -210,7 +210,7 @@ class CatatDialog(Dialog):
             turn.ask(
                 step,
                 turn.t("report.category"),
-                [(c.name, c.code) for c in load_categories(turn.settings.categories_file)],
+                category_options(turn),
                 columns=2,
             )
         elif step == "description":
@@ -219,7 +219,7 @@ class CatatDialog(Dialog):
             turn.ask(
                 step,
                 turn.t("report.desa"),
-                [(d, d) for d in turn.settings.desa_list],
+                desa_options(turn),
                 columns=2,
                 skip=True,
             )
@@ -229,9 +229,7 @@ class CatatDialog(Dialog):
         if step == "channel" and value in {c.value for c in OFFLINE_CHANNELS}:
             turn.data["channel"] = value
             self.advance(turn, "category")
-        elif step == "category" and value in {
-            c.code for c in load_categories(turn.settings.categories_file)
-        }:
+        elif step == "category" and value in {code for _, code in category_options(turn)}:
             turn.data["category"] = value
             self.advance(turn, "description")
         elif step == "description" and len(value) >= svc.MIN_DESCRIPTION:
