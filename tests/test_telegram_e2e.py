@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from bot.dialogs.desk import Desk
 from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
@@ -277,3 +278,21 @@ async def test_notifications_survive_429_and_500_exactly_once(
 def _all_sent(engine: Engine) -> bool:
     with Session(engine) as session:
         return all(m.status == "sent" for m in session.exec(select(OutboxMessage)).all())
+
+
+async def test_unexpected_failure_gets_an_apology_and_keeps_nothing(
+    bot: RunningBot, fake: FakeTelegram, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    siti = Person(fake, 5010)
+    await siti.says("/lapor")
+    await siti.taps("Perjudian")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug in a dialog")
+
+    monkeypatch.setattr(Desk, "handle", broken)
+    reply = await siti.says("Judi kartu di warung kopi setiap malam")
+    assert "terjadi gangguan" in reply[0].text
+    monkeypatch.undo()
+    resumed = await siti.says("Judi kartu di warung kopi setiap malam")
+    assert "lokasinya" in resumed[0].text  # the dialog was where it had been

@@ -11,8 +11,7 @@ import contextlib
 import logging
 from typing import Any
 
-from sqlalchemy import Engine, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -27,6 +26,7 @@ from core.config import Settings
 from core.db import session_scope
 from core.models import OutboxMessage, ProcessedUpdate
 from core.services.outbox import SENDING, claim_many, enqueue
+from core.services.upsert import insert_if_absent
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,10 @@ async def stop_sender(application: Application[Any, Any, Any, Any, Any, Any]) ->
 
 
 def _first_time(session: Any, update_id: int) -> bool:
-    """Record the update id; its primary key refuses a second delivery of the same update
-    (IntegrityError, and the whole transaction is rolled back)."""
-    session.execute(insert(ProcessedUpdate).values(channel=CHANNEL, update_key=str(update_id)))
-    return True
+    """Record the update id; False if it was recorded before (Telegram delivers at least
+    once), in which case the caller does nothing more."""
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    return insert_if_absent(session, table, {"channel": CHANNEL, "update_key": str(update_id)})
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -96,17 +96,15 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     delivered = sender.take_sent()
     try:
         with session_scope(data["engine"]) as session:
-            _first_time(session, update.update_id)
             sender.mark(session, delivered)  # what earlier turns delivered, in this commit
+            if not _first_time(session, update.update_id):
+                return  # handled before: nothing more (the marks above still commit)
             queued = desk.handle(session, user, message)
             replies = [m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id]
             for reply in replies:  # ours to send right after the commit: claimed from birth
                 reply.status = SENDING
             if len(replies) < len(queued):  # news for other chats: the background sender's
                 sender.wake.set()
-    except IntegrityError:
-        sender.give_back(delivered)
-        return  # this update was handled before: at-least-once delivery
     except Exception:
         sender.give_back(delivered)
         log.exception("update %s failed", update.update_id)
@@ -127,7 +125,8 @@ def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[Out
     """Nothing of the failed update was kept; say so, and never handle it twice."""
     try:
         with session_scope(data["engine"]) as session:
-            _first_time(session, update_id)
+            if not _first_time(session, update_id):
+                return []
             message = enqueue(session, CHANNEL, user.chat_id, text=t("id", "nav.error"))
             session.flush()
             return claim_many(session, [message.id] if message and message.id else [])
@@ -137,4 +136,6 @@ def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[Out
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("unhandled error for update %s", update, exc_info=context.error)
+    """Log the failure, never the update itself: it holds residents' names and words."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("unhandled error for update %s", update_id, exc_info=context.error)

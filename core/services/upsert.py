@@ -1,4 +1,4 @@
-"""Add-to-counter upserts that work the same on SQLite and PostgreSQL."""
+"""Upserts that work the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -28,3 +28,11 @@ def add_to_counters(
         set_={name: table.c[name] + statement.excluded[name] for name in counters},
     )
     session.execute(statement, list(rows))
+
+
+def insert_if_absent(session: Session, table: Table, row: dict[str, Any]) -> bool:
+    """Insert the row unless its key exists; True if it was inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.execute(insert(table).values(**row).on_conflict_do_nothing())
+    return bool(getattr(result, "rowcount", 0))
