@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.config import Settings
@@ -399,7 +398,3 @@ def events_of(session: Session, complaint: Complaint) -> Sequence[ComplaintEvent
 
 def is_overdue(complaint: Complaint, today: date) -> bool:
     return complaint.state in OPEN_STATES and complaint.due_date < today
-
-
-def count_complaints(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Complaint)).one()

@@ -334,16 +334,3 @@ def responses_in_period(session: Session, period: Period) -> Iterable[tuple[SkmR
         .execution_options(yield_per=5000)
     )
     yield from session.execute(query)
-
-
-def saran_in_period(session: Session, period: Period, limit: int = 200) -> Sequence[str]:
-    query = (
-        select(SkmResponse.saran)
-        .where(
-            col(SkmResponse.tanggal).between(period.start, period.end),
-            col(SkmResponse.saran).is_not(None),
-        )
-        .order_by(col(SkmResponse.tanggal).desc())
-        .limit(limit)
-    )
-    return [s for s in session.exec(query).all() if s]
