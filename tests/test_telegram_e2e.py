@@ -296,3 +296,18 @@ async def test_unexpected_failure_gets_an_apology_and_keeps_nothing(
     monkeypatch.undo()
     resumed = await siti.says("Judi kartu di warung kopi setiap malam")
     assert "lokasinya" in resumed[0].text  # the dialog was where it had been
+
+
+async def test_english_is_selectable_and_remembered(
+    bot: RunningBot, fake: FakeTelegram, engine: Engine
+) -> None:
+    joe = Person(fake, 5011)
+    menu = await joe.says("/start")
+    assert "Silakan pilih" in menu[0].text
+    english = await joe.taps("English")
+    assert "Please choose" in english[0].text
+    assert english[0].buttons[0][0] == "📣 Report a disturbance"
+    report = await joe.taps("Report a disturbance")
+    assert "What would you like to report" in report[0].text
+    again = await joe.says("/start")  # the choice is stored with the resident
+    assert "Please choose" in again[0].text
