@@ -6,6 +6,7 @@ Channel-neutral: Telegram, WhatsApp and the terminal call ``Desk.handle`` with a
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.dialogs import mine, staff
@@ -29,12 +30,16 @@ DIALOGS: dict[str, Dialog] = {
 }
 
 
+# Built once: this lookup runs for every chat update.
+RESIDENT_BY_CHAT_ID = select(Resident).where(
+    Resident.channel == bindparam("channel"), Resident.channel_user_id == bindparam("key")
+)
+
+
 def resident_for(session: Session, user: ChatUser) -> Resident:
     channel = channel_of(user)
     key = user.user_id if channel.value == user.channel else f"{user.channel}:{user.user_id}"
-    resident = session.exec(
-        select(Resident).where(Resident.channel == channel, Resident.channel_user_id == key)
-    ).first()
+    resident = session.exec(RESIDENT_BY_CHAT_ID, params={"channel": channel, "key": key}).first()
     if resident is None:
         resident = Resident(
             channel=channel, channel_user_id=key, name=user.display_name or None, phone=user.phone

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -30,9 +31,16 @@ def add_to_counters(
     session.execute(statement, list(rows))
 
 
-def insert_if_absent(session: Session, table: Table, row: dict[str, Any]) -> bool:
-    """Insert the row unless its key exists; True if it was inserted."""
-    dialect = session.get_bind().dialect.name
+@lru_cache(maxsize=32)
+def _insert_ignoring(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(table).values(**row).on_conflict_do_nothing())
+    return insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
+
+
+def insert_if_absent(session: Session, table: Table, row: dict[str, Any]) -> bool:
+    """Insert the row unless its key exists; True if it was inserted. The statement is
+    built once per table (it runs for every chat update)."""
+    dialect = session.get_bind().dialect.name
+    statement = _insert_ignoring(dialect, table, tuple(sorted(row)))
+    result = session.execute(statement, row)
     return bool(getattr(result, "rowcount", 0))
