@@ -89,3 +89,24 @@ async def test_bot_token_never_reaches_the_logs(
     assert caplog.records, "expected some log lines"
     assert fake.token not in caplog.text
     assert fake.token.split(":")[1] not in caplog.text
+
+
+def test_terminal_chat_as_staff_sees_the_queue(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("staff", "add", "Budi", "--role", "trantib").exit_code == 0
+    added = run_cli(
+        "complaint",
+        "add",
+        "--staff",
+        "1",
+        "--channel",
+        "lisan",
+        "--category",
+        "parkir",
+        "--description",
+        "Parkir liar di depan puskesmas tiap pagi",
+    )
+    code = added.output.split()[1]
+    as_staff = run_cli("chat", "--staff", "1", input="/antrian\nkeluar\n")
+    assert as_staff.exit_code == 0 and code in as_staff.output
+    as_resident = run_cli("chat", input="/antrian\nkeluar\n")
+    assert "khusus petugas" in as_resident.output and code not in as_resident.output

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from bot.dialogs import mine, staff
 from bot.dialogs.base import Dialog
 from bot.dialogs.mine import ReopenDialog
+from bot.dialogs.position import load_position
 from bot.dialogs.report import ReportDialog
 from bot.dialogs.staff import CatatDialog, StaffNoteDialog
 from bot.dialogs.survey import SurveyDialog
@@ -20,7 +21,7 @@ from bot.dialogs.types import ChatUser, Choice, Inbound, channel_of
 from bot.i18n import LANGUAGES
 from core.config import Settings
 from core.errors import SigapError
-from core.models import DialogState, OutboxMessage, Resident, Staff
+from core.models import OutboxMessage, Resident, Staff
 from core.services.invites import redeem_invite
 
 MAX_INBOUND_TEXT = 4000
@@ -73,7 +74,7 @@ class Desk:
             self.settings,
             user,
             resident_for(session, user),
-            session.get(DialogState, (user.channel, user.user_id)),
+            load_position(session, user.channel, user.user_id),
             find_staff=lambda: staff_for(session, user),
         )
         if message.kind == "command":

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.dialogs.position import Position, clear_position, save_position
 from bot.dialogs.types import ChatUser, Choice, Reply
 from bot.i18n import t
 from core.config import Settings
-from core.models import DialogState, OutboxMessage, Resident, Staff
+from core.models import OutboxMessage, Resident, Staff
 from core.services.outbox import enqueue
-from core.timeutil import utcnow
 
 BACK, CANCEL, SKIP = "@back", "@cancel", "@skip"
 
@@ -29,7 +29,7 @@ class Turn:
     settings: Settings
     user: ChatUser
     resident: Resident
-    state: DialogState | None
+    state: Position | None
     find_staff: Callable[[], Staff | None]
     queued: list[OutboxMessage] = field(default_factory=list)
     _data: dict[str, Any] | None = None
@@ -105,9 +105,7 @@ class Turn:
 
     def begin(self, dialog: str, step: str, data: dict[str, Any] | None = None) -> None:
         self.finish()
-        self.state = DialogState(
-            channel=self.user.channel, user_key=self.user.user_id, dialog=dialog, step=step
-        )
+        self.state = Position(dialog, step)
         self._data = dict(data or {})
 
     def goto(self, step: str) -> None:
@@ -124,10 +122,7 @@ class Turn:
 
     def finish(self) -> None:
         if self.state is not None:
-            existing = self.session.get(DialogState, (self.state.channel, self.state.user_key))
-            if existing is not None:
-                self.session.delete(existing)
-                self.session.flush()
+            clear_position(self.session, self.user.channel, self.user.user_id)
         self.state = None
         self._data = {}
 
@@ -135,6 +130,4 @@ class Turn:
         if self.state is None:
             return
         self.state.data = json.dumps(self.data, ensure_ascii=False)
-        self.state.updated_at = utcnow()
-        if self.state not in self.session:
-            self.session.add(self.state)
+        save_position(self.session, self.user.channel, self.user.user_id, self.state)
