@@ -75,6 +75,27 @@ async def _drive(application: Any, total: int, durations: list[float]) -> tuple[
     return started or finished, finished
 
 
+async def _outbox_drained(database_url: str, timeout: float = 60.0) -> None:
+    from sqlmodel import Session, func, select
+
+    from core.db import make_engine
+    from core.models import OutboxMessage
+
+    engine = make_engine(database_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            waiting = session.exec(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status != "sent")
+            ).one()
+        if not waiting:
+            break
+        await asyncio.sleep(0.05)
+    engine.dispose()
+
+
 def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) -> None:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, TypeHandler
@@ -107,6 +128,7 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
             handler.callback = _timed(handler.callback, durations)
             await start_sender(application)
             window = await _drive(application, total, durations)
+            await _outbox_drained(settings.database_url)  # untimed: every message delivered
             await stop_sender(application)
         assert application.updater is not None
         await application.updater.stop()

@@ -17,3 +17,15 @@ def test_bench_builds_and_measures(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "3,000 SKM responses" in out
     for figure in ("iku_for_period (quarter)", "skm summary (year)"):
         assert figure in out
+
+
+def test_telegram_bench_runs_both_bots(tmp_path: Path) -> None:
+    from bench.telegram_bot import _prepare_db, run_bot
+
+    db = tmp_path / "bot.db"
+    _prepare_db(db)
+    for kind, expected_messages in (("echo", 50), ("sigap", 55)):  # sigap: + 5 staff alerts
+        result = run_bot(kind, residents=5, db=db)
+        assert len(result["durations"]) == 50
+        assert result["sent"] == expected_messages
+        assert result["rss_mb"] > 0

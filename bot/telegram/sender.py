@@ -142,15 +142,17 @@ class TelegramSender:
             self.record_sent()
 
     async def flush_due(self) -> None:
-        """One pass over due messages, at most one per chat within the pacing interval."""
+        """One pass over due messages: with pacing, at most one per chat per pass and not
+        within the chat's interval; without it, each chat's whole backlog in order."""
         with session_scope(self.engine) as session:
             if time.monotonic() - self._last_release > STALE_RELEASE_SECONDS:
                 outbox.release_stale(session)
                 self._last_release = time.monotonic()
             due = outbox.due_ids(session, CHANNEL)
+        paced = self.settings.telegram_per_chat_interval > 0
         chosen, seen = [], set()
         for message_id, chat in due:
-            if chat in seen or self._too_soon(chat):
+            if (paced and chat in seen) or self._too_soon(chat):
                 continue
             seen.add(chat)
             chosen.append(message_id)
