@@ -15,7 +15,7 @@ from bot.dialogs.desk import Desk
 from bot.dialogs.types import ChatUser, Inbound
 from core.config import Settings
 from core.db import session_scope
-from core.services.outbox import mark_sent
+from core.services.outbox import mark_all_sent
 
 CHANNEL = "terminal"
 
@@ -61,7 +61,7 @@ def run_terminal_chat(
                     for number, option in enumerate(options, 1):
                         write(f"  {number}. {option['label']}")
                 assert message.id is not None
-                mark_sent(session, message.id)
+                mark_all_sent(session, [(message.id, None)])
         try:
             line = read("> ")
         except EOFError:

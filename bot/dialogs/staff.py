@@ -65,10 +65,7 @@ def handle_action(turn: Turn, verb: str, complaint_id: str) -> None:
             turn.say("nav.stale")
             return
         svc.transition_complaint(turn.session, complaint, IMMEDIATE[verb], staff=turn.staff)
-    except SigapError as exc:
-        turn.send_text(str(exc))
-        return
-    except ValueError as exc:  # an illegal transition, e.g. a stale button
+    except (SigapError, ValueError) as exc:  # ValueError: an illegal move, e.g. a stale button
         turn.send_text(str(exc))
         return
     turn.say("staff.done", code=complaint.code, state=complaint.state.label)

@@ -25,7 +25,7 @@ from bot.telegram.sender import TelegramSender
 from core.config import Settings
 from core.db import session_scope
 from core.models import OutboxMessage, ProcessedUpdate
-from core.services.outbox import SENDING, claim_many, enqueue
+from core.services.outbox import SENDING, enqueue
 from core.services.upsert import insert_if_absent
 
 log = logging.getLogger(__name__)
@@ -128,8 +128,10 @@ def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[Out
             if not _first_time(session, update_id):
                 return []
             message = enqueue(session, CHANNEL, user.chat_id, text=t("id", "nav.error"))
-            session.flush()
-            return claim_many(session, [message.id] if message and message.id else [])
+            if message is None:
+                return []
+            message.status = SENDING  # ours to send right after the commit
+            return [message]
     except Exception:
         log.exception("could not record the failure of update %s", update_id)
         return []

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.config import Settings
@@ -213,7 +214,11 @@ def notify_reporter(session: Session, complaint: Complaint, **params: str | None
     reporter = session.get(Resident, complaint.reporter_id)
     if reporter is None or reporter.channel not in CHAT_CHANNELS or not reporter.channel_user_id:
         return
-    events = len(events_of(session, complaint))
+    events = session.exec(
+        select(func.count())
+        .select_from(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint.id)
+    ).one()
     enqueue(
         session,
         reporter.channel.value,

@@ -148,14 +148,6 @@ def mark_all_sent(session: Session, delivered: Sequence[tuple[int, str | None]])
     )
 
 
-def mark_sent(session: Session, message_id: int, external_id: str | None = None) -> None:
-    session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id)
-        .values(status=SENT, sent_at=utcnow(), external_id=external_id, last_error=None)
-    )
-
-
 def mark_retry(session: Session, message_id: int, error: str, delay: timedelta) -> str:
     """Back to pending after ``delay``, or failed for good after too many attempts."""
     message = session.get(OutboxMessage, message_id)
