@@ -49,7 +49,6 @@ def run_terminal_chat(
     while True:
         with session_scope(engine) as session:
             queued = desk.handle(session, user, _parse(line, choices))
-            session.flush()  # ids for the sent-marks below
             for message in queued:
                 if message.channel != CHANNEL or message.recipient != user.chat_id:
                     continue
@@ -60,7 +59,6 @@ def run_terminal_chat(
                     choices = [o["value"] for o in options]
                     for number, option in enumerate(options, 1):
                         write(f"  {number}. {option['label']}")
-                assert message.id is not None
                 mark_all_sent(session, [(message.id, None)])
         try:
             line = read("> ")

@@ -21,8 +21,9 @@ from bot.dialogs.types import ChatUser, Choice, Inbound, channel_of
 from bot.i18n import LANGUAGES
 from core.config import Settings
 from core.errors import SigapError
-from core.models import OutboxMessage, Resident, Staff
+from core.models import Resident, Staff
 from core.services.invites import redeem_invite
+from core.services.outbox import QueuedMessage
 
 MAX_INBOUND_TEXT = 4000
 DIALOGS: dict[str, Dialog] = {
@@ -67,7 +68,7 @@ class Desk:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def handle(self, session: Session, user: ChatUser, message: Inbound) -> list[OutboxMessage]:
+    def handle(self, session: Session, user: ChatUser, message: Inbound) -> list[QueuedMessage]:
         """Decide, store and queue the answer; returns what was queued, for sending now."""
         turn = Turn(
             session,

@@ -17,8 +17,8 @@ from bot.dialogs.position import Position, clear_position, save_position
 from bot.dialogs.types import ChatUser, Choice, Reply
 from bot.i18n import t
 from core.config import Settings
-from core.models import OutboxMessage, Resident, Staff
-from core.services.outbox import enqueue
+from core.models import Resident, Staff
+from core.services.outbox import QueuedMessage, enqueue
 
 BACK, CANCEL, SKIP = "@back", "@cancel", "@skip"
 
@@ -31,7 +31,7 @@ class Turn:
     resident: Resident
     state: Position | None
     find_staff: Callable[[], Staff | None]
-    queued: list[OutboxMessage] = field(default_factory=list)
+    queued: list[QueuedMessage] = field(default_factory=list)
     _data: dict[str, Any] | None = None
     _staff: Staff | None = None
     _staff_loaded: bool = False

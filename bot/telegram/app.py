@@ -24,8 +24,8 @@ from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.sender import TelegramSender
 from core.config import Settings
 from core.db import session_scope
-from core.models import OutboxMessage, ProcessedUpdate
-from core.services.outbox import SENDING, enqueue
+from core.models import ProcessedUpdate
+from core.services.outbox import QueuedMessage, claim_for_reply, enqueue
 from core.services.upsert import insert_if_absent
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,7 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 return  # handled before: nothing more (the marks above still commit)
             queued = desk.handle(session, user, message)
             replies = [m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id]
-            for reply in replies:  # ours to send right after the commit: claimed from birth
-                reply.status = SENDING
+            claim_for_reply(session, [m.id for m in replies])  # ours to send after commit
             if len(replies) < len(queued):  # news for other chats: the background sender's
                 sender.wake.set()
     except Exception:
@@ -121,7 +120,7 @@ async def _answer(update: Update) -> None:
         await update.callback_query.answer()
 
 
-def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[OutboxMessage]:
+def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[QueuedMessage]:
     """Nothing of the failed update was kept; say so, and never handle it twice."""
     try:
         with session_scope(data["engine"]) as session:
@@ -130,7 +129,7 @@ def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[Out
             message = enqueue(session, CHANNEL, user.chat_id, text=t("id", "nav.error"))
             if message is None:
                 return []
-            message.status = SENDING  # ours to send right after the commit
+            claim_for_reply(session, [message.id])  # ours to send right after the commit
             return [message]
     except Exception:
         log.exception("could not record the failure of update %s", update_id)

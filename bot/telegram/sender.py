@@ -31,7 +31,6 @@ from bot.i18n import t
 from bot.telegram.convert import CHANNEL, keyboard
 from core.config import Settings
 from core.db import session_scope
-from core.models import OutboxMessage
 from core.services import outbox
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ def _retry_after(exc: RetryAfter) -> timedelta:
     return wait if isinstance(wait, timedelta) else timedelta(seconds=float(wait))
 
 
-def render(message: OutboxMessage) -> str:
+def render(message: outbox.Deliverable) -> str:
     if message.text is not None:
         text = message.text
     else:
@@ -85,7 +84,7 @@ class TelegramSender:
         self._sent: list[Outcome] = []
         self._next_slot = 0.0  # overall pacing: earliest monotonic time of the next send
 
-    async def deliver(self, claimed: Sequence[OutboxMessage]) -> None:
+    async def deliver(self, claimed: Sequence[outbox.Deliverable]) -> None:
         """Send messages already claimed (in the handler's transaction), in order, and
         record every outcome in one transaction."""
         outcomes: list[Outcome] = []
@@ -178,7 +177,7 @@ class TelegramSender:
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    async def _send_one(self, message: OutboxMessage) -> Outcome:
+    async def _send_one(self, message: outbox.Deliverable) -> Outcome:
         assert message.id is not None
         await self._overall_gate()
         try:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from core.models import OutboxMessage
@@ -18,6 +19,69 @@ from core.timeutil import utcnow
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 MAX_ATTEMPTS = 12
 STALE_CLAIM = timedelta(minutes=2)
+
+
+TABLE: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+class Deliverable(Protocol):
+    """What a sender needs of a queued message: a stored row or a just-queued one."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def template(self) -> str | None: ...
+    @property
+    def params(self) -> str: ...
+    @property
+    def markup(self) -> str | None: ...
+    @property
+    def attachment(self) -> str | None: ...
+    @property
+    def attempts(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message just written to the outbox, as its row now stands."""
+
+    id: int
+    channel: str
+    recipient: str
+    language: str
+    text: str | None
+    template: str | None
+    params: str
+    markup: str | None
+    attachment: str | None
+    dedupe_key: str | None
+    attempts: int = 0
+
+
+# Built once, run on the session's connection: queueing happens for every chat reply,
+# and an ORM object per message cost more than the INSERT itself.
+INSERT = insert(TABLE).values(
+    {
+        name: bindparam(name)
+        for name in (
+            *("channel", "recipient", "language", "text", "template", "params", "markup"),
+            *("attachment", "dedupe_key", "status", "attempts", "next_attempt_at", "created_at"),
+        )
+    }
+)
+CLAIM_FOR_REPLY = (
+    update(TABLE)
+    .where(TABLE.c.id.in_(bindparam("ids", expanding=True)), TABLE.c.status == PENDING)
+    .values(status=SENDING)
+)
 
 
 def enqueue(
@@ -32,7 +96,7 @@ def enqueue(
     attachment: str | None = None,
     language: str = "id",
     dedupe_key: str | None = None,
-) -> OutboxMessage | None:
+) -> QueuedMessage | None:
     """Queue one message; with a dedupe key, a second enqueue of the same key is a no-op."""
     if (text is None) == (template is None):
         raise ValueError("give exactly one of text or template")
@@ -43,7 +107,8 @@ def enqueue(
         ).first()
     ):
         return None
-    message = OutboxMessage(
+    queued = QueuedMessage(
+        id=0,
         channel=channel,
         recipient=recipient,
         language=language,
@@ -54,8 +119,21 @@ def enqueue(
         attachment=attachment,
         dedupe_key=dedupe_key,
     )
-    session.add(message)  # inserted with the caller's commit, in one batch with the rest
-    return message
+    row = asdict(queued)
+    del row["id"]
+    now = utcnow()
+    row.update(status=PENDING, next_attempt_at=now, created_at=now)
+    result = session.connection().execute(INSERT, row)
+    key = result.inserted_primary_key
+    assert key is not None
+    return replace(queued, id=int(key[0]))
+
+
+def claim_for_reply(session: Session, message_ids: Sequence[int]) -> None:
+    """Replies are sent by the handler right after its commit: claimed in the same
+    transaction, so the background sender never sends them too."""
+    if message_ids:
+        session.connection().execute(CLAIM_FOR_REPLY, {"ids": list(message_ids)})
 
 
 def claim_many(
@@ -120,10 +198,9 @@ def due_ids(
 
 
 def _mark_sent_statement() -> Any:
-    table: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
     return (
-        update(table)
-        .where(table.c.id == bindparam("message_id"))
+        update(TABLE)
+        .where(TABLE.c.id == bindparam("message_id"))
         .values(
             status=SENT,
             sent_at=bindparam("delivered_at"),
@@ -142,7 +219,7 @@ def mark_all_sent(session: Session, delivered: Sequence[tuple[int, str | None]])
     if not delivered:
         return
     now = utcnow()
-    session.execute(
+    session.connection().execute(
         MARK_SENT,
         [{"message_id": i, "platform_id": p, "delivered_at": now} for i, p in delivered],
     )

@@ -39,8 +39,9 @@ def _insert_ignoring(dialect: str, table: Table, columns: tuple[str, ...]) -> An
 
 def insert_if_absent(session: Session, table: Table, row: dict[str, Any]) -> bool:
     """Insert the row unless its key exists; True if it was inserted. The statement is
-    built once per table (it runs for every chat update)."""
+    built once per table and runs on the session's connection, without an ORM flush
+    first (it runs for every chat update): only for tables no pending object refers to."""
     dialect = session.get_bind().dialect.name
     statement = _insert_ignoring(dialect, table, tuple(sorted(row)))
-    result = session.execute(statement, row)
+    result = session.connection().execute(statement, row)
     return bool(getattr(result, "rowcount", 0))
