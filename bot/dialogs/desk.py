@@ -7,7 +7,7 @@ Channel-neutral: Telegram, WhatsApp and the terminal call ``Desk.handle`` with a
 from __future__ import annotations
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.dialogs import mine, staff
 from bot.dialogs.base import Dialog
@@ -16,7 +16,7 @@ from bot.dialogs.position import load_position
 from bot.dialogs.report import ReportDialog
 from bot.dialogs.staff import CatatDialog, StaffNoteDialog
 from bot.dialogs.survey import SurveyDialog
-from bot.dialogs.turn import BACK, CANCEL, Turn
+from bot.dialogs.turn import BACK, CANCEL, ResidentRef, Turn
 from bot.dialogs.types import ChatUser, Choice, Inbound, channel_of
 from bot.i18n import LANGUAGES
 from core.config import Settings
@@ -32,23 +32,28 @@ DIALOGS: dict[str, Dialog] = {
 }
 
 
-# Built once: this lookup runs for every chat update.
-RESIDENT_BY_CHAT_ID = select(Resident).where(
+# Built once and run on the session's connection: this lookup runs for every chat update,
+# and most turns need only the resident's id and language, not an ORM object.
+RESIDENT_BY_CHAT_ID = select(col(Resident.id), col(Resident.language)).where(
     Resident.channel == bindparam("channel"), Resident.channel_user_id == bindparam("key")
 )
 
 
-def resident_for(session: Session, user: ChatUser) -> Resident:
+def resident_for(session: Session, user: ChatUser) -> ResidentRef:
+    """The resident behind a chat account, registered on their first message."""
     channel = channel_of(user)
     key = user.user_id if channel.value == user.channel else f"{user.channel}:{user.user_id}"
-    resident = session.exec(RESIDENT_BY_CHAT_ID, params={"channel": channel, "key": key}).first()
-    if resident is None:
-        resident = Resident(
-            channel=channel, channel_user_id=key, name=user.display_name or None, phone=user.phone
-        )
-        session.add(resident)
-        session.flush()
-    return resident
+    params = {"channel": channel.value, "key": key}
+    row = session.connection().execute(RESIDENT_BY_CHAT_ID, params).first()
+    if row is not None:
+        return ResidentRef(row.id, row.language)
+    resident = Resident(
+        channel=channel, channel_user_id=key, name=user.display_name or None, phone=user.phone
+    )
+    session.add(resident)
+    session.flush()
+    assert resident.id is not None
+    return ResidentRef(resident.id, resident.language)
 
 
 def staff_for(session: Session, user: ChatUser) -> Staff | None:
@@ -68,8 +73,14 @@ class Desk:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def handle(self, session: Session, user: ChatUser, message: Inbound) -> list[QueuedMessage]:
-        """Decide, store and queue the answer; returns what was queued, for sending now."""
+    def handle(
+        self, session: Session, user: ChatUser, message: Inbound, *, claim_replies: bool = False
+    ) -> list[QueuedMessage]:
+        """Decide, store and queue the answer; returns what was queued, for sending now.
+
+        With ``claim_replies`` the answers to this user are queued already claimed: the
+        caller sends them itself right after its commit, and no background sender may.
+        """
         turn = Turn(
             session,
             self.settings,
@@ -77,6 +88,7 @@ class Desk:
             resident_for(session, user),
             load_position(session, user.channel, user.user_id),
             find_staff=lambda: staff_for(session, user),
+            claim_replies=claim_replies,
         )
         if message.kind == "command":
             self._command(turn, message)

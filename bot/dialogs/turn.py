@@ -18,9 +18,17 @@ from bot.dialogs.types import ChatUser, Choice, Reply
 from bot.i18n import t
 from core.config import Settings
 from core.models import Resident, Staff
-from core.services.outbox import QueuedMessage, enqueue
+from core.services.outbox import PENDING, SENDING, QueuedMessage, enqueue
 
 BACK, CANCEL, SKIP = "@back", "@cancel", "@skip"
+
+
+@dataclass(frozen=True)
+class ResidentRef:
+    """Who is writing, as far as most turns need to know."""
+
+    id: int
+    language: str
 
 
 @dataclass
@@ -28,10 +36,12 @@ class Turn:
     session: Session
     settings: Settings
     user: ChatUser
-    resident: Resident
+    resident_ref: ResidentRef
     state: Position | None
     find_staff: Callable[[], Staff | None]
+    claim_replies: bool = False
     queued: list[QueuedMessage] = field(default_factory=list)
+    _resident: Resident | None = None
     _data: dict[str, Any] | None = None
     _staff: Staff | None = None
     _staff_loaded: bool = False
@@ -49,21 +59,33 @@ class Turn:
         self._staff, self._staff_loaded = member, True
 
     @property
+    def resident(self) -> Resident:
+        """The full record, loaded only by the turns that use more than id and language."""
+        if self._resident is None:
+            self._resident = self.session.get(Resident, self.resident_ref.id)
+            assert self._resident is not None
+        return self._resident
+
+    @property
     def lang(self) -> str:
-        return self.resident.language
+        return self.resident_ref.language if self._resident is None else self._resident.language
 
     def t(self, key: str, **params: Any) -> str:
         return t(self.lang, key, **params)
 
     # -- saying things -------------------------------------------------------------
     def send(self, reply: Reply, channel: str | None = None, language: str | None = None) -> None:
+        channel = channel or self.user.channel
+        recipient = reply.recipient or self.user.chat_id
+        is_reply = channel == self.user.channel and recipient == self.user.chat_id
         message = enqueue(
             self.session,
-            channel or self.user.channel,
-            reply.recipient or self.user.chat_id,
+            channel,
+            recipient,
             text=reply.text,
             markup=reply.markup(),
             language=language or self.lang,
+            status=SENDING if is_reply and self.claim_replies else PENDING,
         )
         assert message is not None
         self.queued.append(message)

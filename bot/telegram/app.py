@@ -25,7 +25,7 @@ from bot.telegram.sender import TelegramSender
 from core.config import Settings
 from core.db import session_scope
 from core.models import ProcessedUpdate
-from core.services.outbox import QueuedMessage, claim_for_reply, enqueue
+from core.services.outbox import SENDING, QueuedMessage, enqueue
 from core.services.upsert import insert_if_absent
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,8 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             sender.mark(session, delivered)  # what earlier turns delivered, in this commit
             if not _first_time(session, update.update_id):
                 return  # handled before: nothing more (the marks above still commit)
-            queued = desk.handle(session, user, message)
+            queued = desk.handle(session, user, message, claim_replies=True)
             replies = [m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id]
-            claim_for_reply(session, [m.id for m in replies])  # ours to send after commit
             if len(replies) < len(queued):  # news for other chats: the background sender's
                 sender.wake.set()
     except Exception:
@@ -126,11 +125,10 @@ def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[Que
         with session_scope(data["engine"]) as session:
             if not _first_time(session, update_id):
                 return []
-            message = enqueue(session, CHANNEL, user.chat_id, text=t("id", "nav.error"))
-            if message is None:
-                return []
-            claim_for_reply(session, [message.id])  # ours to send right after the commit
-            return [message]
+            message = enqueue(  # claimed: ours to send right after the commit
+                session, CHANNEL, user.chat_id, text=t("id", "nav.error"), status=SENDING
+            )
+            return [] if message is None else [message]
     except Exception:
         log.exception("could not record the failure of update %s", update_id)
         return []

@@ -77,11 +77,6 @@ INSERT = insert(TABLE).values(
         )
     }
 )
-CLAIM_FOR_REPLY = (
-    update(TABLE)
-    .where(TABLE.c.id.in_(bindparam("ids", expanding=True)), TABLE.c.status == PENDING)
-    .values(status=SENDING)
-)
 
 
 def enqueue(
@@ -96,8 +91,12 @@ def enqueue(
     attachment: str | None = None,
     language: str = "id",
     dedupe_key: str | None = None,
+    status: str = PENDING,
 ) -> QueuedMessage | None:
-    """Queue one message; with a dedupe key, a second enqueue of the same key is a no-op."""
+    """Queue one message; with a dedupe key, a second enqueue of the same key is a no-op.
+
+    ``status=SENDING`` queues it already claimed, for a caller that sends it itself right
+    after committing (a reply to the person who just wrote)."""
     if (text is None) == (template is None):
         raise ValueError("give exactly one of text or template")
     if (
@@ -122,18 +121,11 @@ def enqueue(
     row = asdict(queued)
     del row["id"]
     now = utcnow()
-    row.update(status=PENDING, next_attempt_at=now, created_at=now)
+    row.update(status=status, next_attempt_at=now, created_at=now)
     result = session.connection().execute(INSERT, row)
     key = result.inserted_primary_key
     assert key is not None
     return replace(queued, id=int(key[0]))
-
-
-def claim_for_reply(session: Session, message_ids: Sequence[int]) -> None:
-    """Replies are sent by the handler right after its commit: claimed in the same
-    transaction, so the background sender never sends them too."""
-    if message_ids:
-        session.connection().execute(CLAIM_FOR_REPLY, {"ids": list(message_ids)})
 
 
 def claim_many(
