@@ -26,6 +26,7 @@ from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
 
 FIRST_USER = 100_000
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "1"))
 STAFF_USER = 99_999
 
 
@@ -104,7 +105,12 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
 
     async def main() -> tuple[float, float]:
         if kind == "echo":
-            application = ApplicationBuilder().token(token).base_url(base_url).build()
+            builder = ApplicationBuilder().token(token).base_url(base_url)
+            if CONCURRENCY > 1:  # same footing as Sigap's per-user ordered processing
+                from bot.telegram.ordering import PerUserUpdateProcessor
+
+                builder = builder.concurrent_updates(PerUserUpdateProcessor(CONCURRENCY))
+            application = builder.build()
             application.add_handler(TypeHandler(Update, _timed(_echo, durations)))
             window = await _drive(application, total, durations)
         else:
@@ -121,7 +127,7 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
                 TELEGRAM_PER_CHAT_INTERVAL=0,
                 SIGAP_OUTBOX_POLL_SECONDS=0.2,
                 # like the echo bot: one update at a time (see the module docstring)
-                TELEGRAM_CONCURRENT_UPDATES=os.environ.get("BENCH_CONCURRENCY", "1"),
+                TELEGRAM_CONCURRENT_UPDATES=CONCURRENCY,
             )
             application = build_application(settings, make_engine(settings.database_url))
             handler = application.handlers[0][0]

@@ -127,9 +127,10 @@ class TelegramSender:
 
     async def run(self) -> None:
         while not self._stopping:
-            if self._sent:
-                self.record_sent()
-            await self.flush_due()
+            try:
+                await self.flush_due()
+            except Exception:  # the database may be briefly unavailable: try next pass
+                log.exception("outbox pass failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), self.settings.outbox_poll_seconds)
             self.wake.clear()
@@ -141,13 +142,23 @@ class TelegramSender:
             self.record_sent()
 
     async def flush_due(self) -> None:
-        """One pass over due messages: with pacing, at most one per chat per pass and not
-        within the chat's interval; without it, each chat's whole backlog in order."""
-        with session_scope(self.engine) as session:
-            if time.monotonic() - self._last_release > STALE_RELEASE_SECONDS:
-                outbox.release_stale(session)
-                self._last_release = time.monotonic()
-            due = outbox.due_ids(session, CHANNEL)
+        """One pass over due messages, in one transaction with the sent-marks waiting to
+        be written: with pacing, at most one per chat per pass and not within the chat's
+        interval; without it, each chat's whole backlog in order."""
+        taken = self.take_sent()
+        try:
+            with session_scope(self.engine) as session:
+                self.mark(session, taken)
+                if time.monotonic() - self._last_release > STALE_RELEASE_SECONDS:
+                    outbox.release_stale(session)
+                    self._last_release = time.monotonic()
+                claimed = outbox.claim_many(session, self._choose(outbox.due_ids(session, CHANNEL)))
+        except Exception:
+            self.give_back(taken)
+            raise
+        await self.deliver(claimed)
+
+    def _choose(self, due: Sequence[tuple[int, str]]) -> list[int]:
         paced = self.settings.telegram_per_chat_interval > 0
         chosen, seen = [], set()
         for message_id, chat in due:
@@ -155,11 +166,7 @@ class TelegramSender:
                 continue
             seen.add(chat)
             chosen.append(message_id)
-        if not chosen:
-            return
-        with session_scope(self.engine) as session:
-            claimed = outbox.claim_many(session, chosen)
-        await self.deliver(claimed)
+        return chosen
 
     def _too_soon(self, chat: str) -> bool:
         """Background sends: ~1/s to a private chat, 20/min to a group (negative id)."""

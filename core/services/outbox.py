@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -128,34 +128,25 @@ def enqueue(
     return replace(queued, id=int(key[0]))
 
 
+_QUEUED_FIELDS = [field.name for field in fields(QueuedMessage)]
+CLAIM = (
+    update(TABLE)
+    .where(TABLE.c.id.in_(bindparam("ids", expanding=True)), TABLE.c.status == PENDING)
+    .values(status=SENDING, next_attempt_at=bindparam("now"))
+    .returning(*(TABLE.c[name] for name in _QUEUED_FIELDS))
+)
+
+
 def claim_many(
     session: Session, message_ids: Sequence[int], now: datetime | None = None
-) -> list[OutboxMessage]:
+) -> list[QueuedMessage]:
     """Take these messages for sending if still pending, in id order; messages another
     sender holds, or that are done, are left out (UPDATE ... RETURNING decides)."""
     if not message_ids:
         return []
-    claimed = (
-        session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(message_ids), col(OutboxMessage.status) == PENDING)
-            .values(status=SENDING, next_attempt_at=now or utcnow())
-            .returning(col(OutboxMessage.id))
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
-    )
-    if not claimed:
-        return []
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(list(claimed)))
-            .order_by(col(OutboxMessage.id))
-            .execution_options(populate_existing=True)
-        ).all()
-    )
+    rows = session.connection().execute(CLAIM, {"ids": list(message_ids), "now": now or utcnow()})
+    claimed = [QueuedMessage(**row._asdict()) for row in rows]
+    return sorted(claimed, key=lambda message: message.id)
 
 
 def release_stale(session: Session, now: datetime | None = None) -> None:
