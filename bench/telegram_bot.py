@@ -124,6 +124,7 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
                 TELEGRAM_BOT_TOKEN=token,
                 TELEGRAM_API_BASE_URL=base_url,
                 TELEGRAM_MAX_PER_SECOND=100_000,
+                SIGAP_SCHEDULER=False,
                 TELEGRAM_PER_CHAT_INTERVAL=0,
                 SIGAP_OUTBOX_POLL_SECONDS=0.2,
                 # like the echo bot: one update at a time (see the module docstring)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.domain.capaian import DEFAULT_BANDS, parse_bands
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/sigap.db"
 
@@ -50,6 +54,14 @@ class Settings(BaseSettings):
     telegram_per_chat_interval: float = Field(1.0, alias="TELEGRAM_PER_CHAT_INTERVAL", ge=0)
     outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
     outbox_retry_base_seconds: float = Field(2.0, alias="SIGAP_OUTBOX_RETRY_BASE_SECONDS", gt=0)
+    reports_dir: Path = Field(Path("data/reports"), alias="SIGAP_REPORTS_DIR")
+    capaian_bands: str = Field(DEFAULT_BANDS, alias="SIGAP_CAPAIAN_BANDS")
+    scheduler_enabled: bool = Field(True, alias="SIGAP_SCHEDULER")
+    digest_cron: str = Field("0 7 * * mon", alias="SIGAP_DIGEST_CRON")
+    deadline_cron: str = Field("0 7 * * mon-fri", alias="SIGAP_DEADLINE_CRON")
+    monthly_report_cron: str = Field("30 7 1 * *", alias="SIGAP_MONTHLY_REPORT_CRON")
+    quarterly_report_cron: str = Field("45 7 1 1,4,7,10 *", alias="SIGAP_QUARTERLY_REPORT_CRON")
+    misfire_grace_hours: float = Field(12.0, alias="SIGAP_MISFIRE_GRACE_HOURS", ge=0)
 
     @field_validator(
         "telegram_bot_token",
@@ -80,6 +92,18 @@ class Settings(BaseSettings):
             raise ValueError(f"file not found: {value}")
         return value
 
+    @field_validator("capaian_bands")
+    @classmethod
+    def _bands_shape(cls, value: str) -> str:
+        parse_bands(value)
+        return value
+
+    @field_validator("digest_cron", "deadline_cron", "monthly_report_cron", "quarterly_report_cron")
+    @classmethod
+    def _cron_shape(cls, value: str) -> str:
+        CronTrigger.from_crontab(value)  # "minute hour day month weekday"; raises if not
+        return value
+
     @field_validator("telegram_staff_chats")
     @classmethod
     def _staff_chats_shape(cls, value: str) -> str:
@@ -89,6 +113,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def bands(self) -> tuple[tuple[Decimal, str], ...]:
+        return parse_bands(self.capaian_bands)
 
     @property
     def desa_list(self) -> list[str]:

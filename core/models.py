@@ -6,7 +6,18 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, SmallInteger, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from core.domain.capaian import Direction
@@ -326,3 +337,23 @@ class StaffInvite(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     used_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class ScheduledRun(SQLModel, table=True):
+    """One row per scheduled duty done (e.g. ``digest:2026-W48``): inserted in the same
+    transaction as the messages it queues, so a duty runs once however many processes
+    share the database and however often the scheduler retries after a restart."""
+
+    key: str = Field(primary_key=True, max_length=80)
+    ran_at: datetime = Field(default_factory=utcnow)
+
+
+# APScheduler's SQLAlchemyJobStore table (its own layout), declared here so that Alembic,
+# not the library at start-up, creates it: the schedule survives restarts in the database.
+SCHEDULER_JOBS = Table(
+    "apscheduler_jobs",
+    SQLModel.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -32,7 +32,7 @@ def bot_settings(database_url: str, fake: FakeTelegram, **extra: Any) -> Setting
         SIGAP_OUTBOX_POLL_SECONDS=0.05,
         TELEGRAM_PER_CHAT_INTERVAL=0,
         SIGAP_OUTBOX_RETRY_BASE_SECONDS=0.05,
-        **extra,
+        **{"SIGAP_SCHEDULER": False, **extra},
     )
 
 

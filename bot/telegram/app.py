@@ -74,9 +74,18 @@ async def start_sender(application: Application[Any, Any, Any, Any, Any, Any]) -
     gc.freeze()
     sender: TelegramSender = application.bot_data["sender"]
     application.bot_data["sender_task"] = asyncio.create_task(sender.run())
+    settings: Settings = application.bot_data["settings"]
+    if settings.scheduler_enabled:  # same process and event loop as the bot
+        from reports.schedule import start_scheduler
+
+        scheduler = start_scheduler(settings, application.bot_data["engine"])
+        application.bot_data["scheduler"] = scheduler
 
 
 async def stop_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    scheduler = application.bot_data.pop("scheduler", None)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
     sender: TelegramSender = application.bot_data["sender"]
     sender.stop()
     task = application.bot_data.get("sender_task")

@@ -19,10 +19,11 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from telegram import Bot
+from telegram import Bot, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
@@ -188,17 +189,23 @@ class TelegramSender:
         assert message.id is not None
         await self._overall_gate()
         try:
-            sent = await self.bot.send_message(
-                chat_id=message.recipient,
-                text=render(message),
-                reply_markup=keyboard(message.markup, message.language),
-            )
+            if message.attachment:
+                sent = await self._send_file(message)
+            else:
+                sent = await self.bot.send_message(
+                    chat_id=message.recipient,
+                    text=render(message),
+                    reply_markup=keyboard(message.markup, message.language),
+                )
         except RetryAfter as exc:
             delay = _retry_after(exc)
             return Outcome(message.id, "retry", error=f"429 retry_after {delay}", delay=delay)
         except (Forbidden, BadRequest) as exc:
             log.warning("outbox %s to %s refused for good: %s", message.id, message.recipient, exc)
             return Outcome(message.id, "failed", error=str(exc))
+        except OSError as exc:  # the report file is gone: nothing to retry
+            log.error("outbox %s: attachment unreadable: %s", message.id, exc)
+            return Outcome(message.id, "failed", error=f"attachment: {exc}")
         except TelegramError as exc:  # network errors, timeouts and 5xx
             base = self.settings.outbox_retry_base_seconds
             return Outcome(
@@ -206,6 +213,17 @@ class TelegramSender:
             )
         self._last_sent[message.recipient] = time.monotonic()
         return Outcome(message.id, "sent", external_id=str(sent.message_id))
+
+    async def _send_file(self, message: outbox.Deliverable) -> Message:
+        """A report file, with the message text as its caption (Telegram: ≤ 1024)."""
+        path = Path(str(message.attachment))
+        with path.open("rb") as document:
+            return await self.bot.send_document(
+                chat_id=message.recipient,
+                document=document,
+                filename=path.name,
+                caption=render(message)[: MessageLimit.CAPTION_LENGTH],
+            )
 
     def _record(self, outcomes: Sequence[Outcome]) -> None:
         self._sent.extend(o for o in outcomes if o.status == "sent")

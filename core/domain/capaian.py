@@ -32,3 +32,29 @@ def is_achieved(realisasi: Number, target: Number, direction: Direction) -> bool
     if direction is Direction.LOWER_IS_BETTER:
         return Fraction(realisasi) <= Fraction(target)
     return Fraction(realisasi) >= Fraction(target)
+
+
+# Permendagri 86/2017's bands for the level of achievement; regions differ, so the office
+# may replace them (SIGAP_CAPAIAN_BANDS). Each band: the lowest capaian (%) it starts at.
+DEFAULT_BANDS = "91:Sangat Tinggi;76:Tinggi;66:Sedang;51:Rendah;0:Sangat Rendah"
+
+
+def parse_bands(text: str) -> tuple[tuple[Decimal, str], ...]:
+    """'91:Sangat Tinggi;76:Tinggi;...' → ((91, 'Sangat Tinggi'), ...), highest first."""
+    bands = []
+    for part in text.split(";"):
+        floor, sep, label = part.partition(":")
+        if not sep or not label.strip():
+            raise ValueError(f"band '{part}' harus berbentuk ANGKA:LABEL")
+        bands.append((Decimal(floor.strip()), label.strip()))
+    if not bands:
+        raise ValueError("tidak ada band")
+    return tuple(sorted(bands, key=lambda band: band[0], reverse=True))
+
+
+def capaian_band(value: Decimal, bands: tuple[tuple[Decimal, str], ...]) -> str:
+    """The band of a (displayed, rounded) capaian; below every floor, the lowest band."""
+    for floor, label in bands:
+        if value >= floor:
+            return label
+    return bands[-1][1]

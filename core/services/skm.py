@@ -320,3 +320,27 @@ def responses_in_period(session: Session, period: Period) -> Iterable[tuple[SkmR
         .execution_options(yield_per=5000)
     )
     yield from session.execute(query)
+
+
+@dataclass(frozen=True)
+class Saran:
+    tanggal: date
+    service: str
+    text: str
+
+
+def saran_in_period(session: Session, period: Period, limit: int = 200) -> list[Saran]:
+    """The suggestions respondents wrote, newest first; the SKM report publishes them
+    (without any respondent identity) as input for the rencana tindak lanjut."""
+    rows = session.execute(
+        select(col(SkmResponse.tanggal), col(Service.code), col(SkmResponse.saran))
+        .join(Service, col(Service.id) == SkmResponse.service_id)
+        .where(
+            col(SkmResponse.tanggal).between(period.start, period.end),
+            col(SkmResponse.saran).is_not(None),
+            col(SkmResponse.saran) != "",
+        )
+        .order_by(col(SkmResponse.tanggal).desc(), col(SkmResponse.id).desc())
+        .limit(limit)
+    ).all()
+    return [Saran(tanggal, code, text) for tanggal, code, text in rows]

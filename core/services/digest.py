@@ -1,0 +1,114 @@
+"""The weekly digest's figures: the six IKU so far this year and their change in a week,
+the week's complaints, the SKM so far, activities, and what awaits the Camat's decision.
+
+Every IKU figure is `iku_for_period` itself, so the digest can never disagree with the
+IKU report for the same dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, col, func, select
+
+from core.config import Settings
+from core.domain.performance import ActivityStatus, IkuCode
+from core.domain.periods import Period
+from core.domain.skm import IkmResult
+from core.models import Activity
+from core.services.complaint_stats import ComplaintLine, complaint_recap, week_counts
+from core.services.iku import IkuReport, IkuStatus, IkuValue, iku_for_period
+from core.services.skm import ikm_for_period
+
+OLDEST_OVERDUE_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class IkuChange:
+    current: IkuValue
+    previous: IkuValue | None
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.previous is None or self.current.value is None or self.previous.value is None:
+            return None
+        return self.current.value - self.previous.value
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Something for the Camat to decide; ``kind`` names its message in the templates."""
+
+    kind: str  # below_target | no_target | target_zero | overdue | activity_unreported
+    subject: str
+    figure: Decimal | int | None = None
+
+
+@dataclass
+class WeeklyDigest:
+    week: Period
+    year_to_date: Period
+    iku: list[IkuChange]
+    complaints: dict[str, int]
+    oldest_overdue: list[ComplaintLine]
+    overdue_total: int
+    skm: IkmResult
+    activities_held: int
+    activities_planned: int
+    attention: list[Attention] = field(default_factory=list)
+
+
+def week_before(today: date) -> Period:
+    """The last full Monday–Sunday week before ``today``."""
+    last_sunday = today - timedelta(days=today.weekday() + 1)
+    return Period(last_sunday - timedelta(days=6), last_sunday)
+
+
+def weekly_digest(session: Session, settings: Settings, today: date) -> WeeklyDigest:
+    week = week_before(today)
+    ytd = Period(date(week.end.year, 1, 1), week.end)
+    current = iku_for_period(session, settings, ytd)
+    before = week.end - timedelta(days=7)
+    previous: IkuReport | None = None
+    if before >= ytd.start:
+        previous = iku_for_period(session, settings, Period(ytd.start, before))
+    recap = complaint_recap(session, settings, week, today)
+    activities = current.get(IkuCode.IKU3)
+    return WeeklyDigest(
+        week=week,
+        year_to_date=ytd,
+        iku=[IkuChange(v, previous.get(v.code) if previous else None) for v in current.indicators],
+        complaints=week_counts(session, settings, week),
+        oldest_overdue=recap.overdue[:OLDEST_OVERDUE_SHOWN],
+        overdue_total=len(recap.overdue) + recap.overdue_secret,
+        skm=ikm_for_period(session, ytd),
+        activities_held=activities.numerator or 0,
+        activities_planned=activities.denominator or 0,
+        attention=_attention(session, current, len(recap.overdue) + recap.overdue_secret, today),
+    )
+
+
+def _attention(session: Session, iku: IkuReport, overdue: int, today: date) -> list[Attention]:
+    items = []
+    for value in iku.indicators:
+        if value.status is IkuStatus.NO_TARGET:
+            items.append(Attention("no_target", value.code.value))
+        elif value.status is IkuStatus.TARGET_ZERO:
+            items.append(Attention("target_zero", value.code.value))
+        elif value.capaian is not None and value.capaian < 100:
+            items.append(Attention("below_target", value.code.value, value.capaian))
+    if overdue:
+        items.append(Attention("overdue", "IKU4", overdue))
+    unreported = session.exec(
+        select(func.count())
+        .select_from(Activity)
+        .where(
+            Activity.status == ActivityStatus.DIRENCANAKAN,
+            col(Activity.planned_date) < today,
+        )
+    ).one()
+    if unreported:
+        items.append(Attention("activity_unreported", "IKU3", unreported))
+    return items

@@ -1,0 +1,160 @@
+"""Putting reports in the outbox: the digest to the leadership, deadline reminders to the
+section, report files to the Camat. A scheduled duty claims its run key in the same
+transaction as its messages, so it is queued once, whoever runs it and however often."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from core.config import Settings
+from core.db import session_scope
+from core.domain.periods import Period
+from core.models import ScheduledRun
+from core.services.complaint_stats import deadlines
+from core.services.complaints import work_calendar
+from core.services.outbox import enqueue
+from core.services.recipients import (
+    leadership_recipients,
+    section_recipients,
+    sekcam_recipients,
+)
+from core.services.upsert import insert_if_absent
+from reports import builders
+from reports.model import Report
+from reports.render import environment, render, render_text
+
+
+def already_ran(session: Session, key: str) -> bool:
+    return session.get(ScheduledRun, key) is not None
+
+
+def claim_run(session: Session, key: str) -> bool:
+    """True for the one transaction that records this duty first; on PostgreSQL a second
+    process inserting the same key waits for the first to commit, then gets False."""
+    table = ScheduledRun.__table__  # type: ignore[attr-defined]
+    return insert_if_absent(session, table, {"key": key})
+
+
+def save_file(settings: Settings, name: str, content: bytes) -> Path:
+    """Written whole or not at all (temporary file, fsync, rename): the outbox may point
+    at it for days."""
+    folder = settings.reports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    with temporary.open("wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    return path
+
+
+@dataclass(frozen=True)
+class Queued:
+    recipients: int
+    files: list[Path]
+
+
+def _queue(
+    session: Session,
+    recipients: list[tuple[str, str]],
+    text: str,
+    files: list[tuple[Path, str]],
+    key: str | None,
+) -> None:
+    for channel, chat in recipients:
+        prefix = f"{key}:{channel}:{chat}" if key else None
+        enqueue(session, channel, chat, text=text, dedupe_key=f"{prefix}:text" if prefix else None)
+        for number, (path, caption) in enumerate(files):
+            enqueue(
+                session,
+                channel,
+                chat,
+                text=caption,
+                attachment=str(path),
+                dedupe_key=f"{prefix}:file{number}" if prefix else None,
+            )
+
+
+def send_digest(engine: Engine, settings: Settings, today: date, key: str | None) -> Queued:
+    """The weekly digest as chat text, with the full report as a PDF, to every camat and
+    sekcam. ``key`` (e.g. ``digest:2026-W48``) makes it once-only; None sends regardless."""
+    with session_scope(engine) as session:
+        if key and already_ran(session, key):
+            return Queued(0, [])
+        report = builders.build_weekly(session, settings, today)
+    text = render_text(report)
+    pdf = save_file(
+        settings, f"ringkasan-mingguan-{report.period.start}.pdf", render(report, "pdf")
+    )
+    with session_scope(engine) as session:
+        if key and not claim_run(session, key):
+            return Queued(0, [])
+        recipients = leadership_recipients(session)
+        _queue(session, recipients, text, [(pdf, "Laporan lengkap ringkasan mingguan")], key)
+    return Queued(len(recipients), [pdf])
+
+
+def send_deadline_reminders(engine: Engine, settings: Settings, today: date) -> Queued:
+    """On working days: complaints due today or on the next working day, and overdue ones,
+    to the Trantib section; overdue ones also to the Sekcam (escalation)."""
+    key = f"deadline:{today.isoformat()}"
+    with session_scope(engine) as session:
+        if not work_calendar(session).is_working_day(today) or already_ran(session, key):
+            return Queued(0, [])
+        due = deadlines(session, settings, today)
+        if not (due.due_soon or due.overdue or due.secret_due_soon or due.secret_overdue):
+            return Queued(0, [])
+        if not claim_run(session, key):
+            return Queued(0, [])
+        template = environment(False).get_template("deadline.txt.j2")
+        section = section_recipients(session, settings, "trantib")
+        _queue(session, section, template.render(d=due, escalation=False), [], key)
+        escalated = [r for r in sekcam_recipients(session) if r not in section]
+        if due.overdue or due.secret_overdue:
+            text = template.render(d=due, escalation=True)
+            _queue(session, escalated, text, [], f"{key}:sekcam")
+    return Queued(len(section) + len(escalated), [])
+
+
+def _files(settings: Settings, reports: list[Report]) -> list[tuple[Path, str]]:
+    files = []
+    for report in reports:
+        name = f"{report.kind}-{report.period.start}-{report.period.end}.pdf"
+        files.append((save_file(settings, name, render(report, "pdf")), report.title))
+    return files
+
+
+def send_period_reports(
+    engine: Engine, settings: Settings, period: Period, kinds: list[str], key: str, today: date
+) -> Queued:
+    """Report files for a finished month or quarter, to the leadership."""
+    with session_scope(engine) as session:
+        if already_ran(session, key):
+            return Queued(0, [])
+        built = [_build(kind, session, settings, period, today) for kind in kinds]
+    files = _files(settings, built)
+    with session_scope(engine) as session:
+        if not claim_run(session, key):
+            return Queued(0, [])
+        recipients = leadership_recipients(session)
+        text = f"Laporan periode {period} terlampir."
+        _queue(session, recipients, text, files, key)
+    return Queued(len(recipients), [path for path, _ in files])
+
+
+def _build(kind: str, session: Session, settings: Settings, period: Period, today: date) -> Report:
+    if kind == "iku":
+        return builders.build_iku(session, settings, period)
+    if kind == "skm":
+        return builders.build_skm(session, settings, period)
+    if kind == "complaints":
+        return builders.build_complaints(session, settings, period, today)
+    return builders.build_weekly(session, settings, today)

@@ -1,0 +1,72 @@
+"""A report as data: key figures and tables, rendered alike to every format.
+
+Tables hold real numbers (int, Decimal) or text, never numbers formatted as text, so the
+XLSX cells and the JSON carry the same values the chat text and PDF show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from core.domain.periods import Period
+
+Cell = str | int | Decimal | date | None
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # the JSON key and XLSX sheet name
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    png: bytes
+
+
+@dataclass
+class Report:
+    kind: str  # weekly | iku | skm | complaints
+    title: str
+    office: str
+    period: Period
+    generated_at: datetime
+    summary: list[tuple[str, Cell]]  # key figures, in reading order
+    tables: list[Table]
+    charts: list[Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # what one template alone needs
+
+
+def json_value(cell: Cell) -> Any:
+    if isinstance(cell, Decimal):
+        return int(cell) if cell == cell.to_integral_value() else float(cell)
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return cell
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    return {
+        "kind": report.kind,
+        "title": report.title,
+        "office": report.office,
+        "period": {"start": report.period.start.isoformat(), "end": report.period.end.isoformat()},
+        "generated_at": report.generated_at.isoformat(),
+        "summary": {label: json_value(value) for label, value in report.summary},
+        "tables": {
+            table.key: {
+                "title": table.title,
+                "columns": table.columns,
+                "rows": [[json_value(cell) for cell in row] for row in table.rows],
+            }
+            for table in report.tables
+        },
+        "notes": report.notes,
+    }

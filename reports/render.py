@@ -1,0 +1,130 @@
+"""Render a report to chat text, HTML, PDF, XLSX or JSON.
+
+HTML and chat text come from the Jinja2 templates beside this module; the PDF is that
+same HTML laid out by WeasyPrint, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from reports.model import Cell, Report, as_json
+
+FORMATS = ("text", "html", "pdf", "xlsx", "json")
+SUFFIX = {"text": "txt", "html": "html", "pdf": "pdf", "xlsx": "xlsx", "json": "json"}
+
+
+def number(value: Cell | float, places: int = 2) -> str:
+    """Indonesian notation: 1.234,56; no value is '-', never 0."""
+    if value is None:
+        return "-"
+    if isinstance(value, date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    quantised = Decimal(value).quantize(Decimal(1).scaleb(-places))
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return f"{int(value):,}".replace(",", ".")
+    text = f"{quantised:,.{places}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def signed(value: Decimal | None) -> str:
+    if value is None:
+        return "-"
+    return ("+" if value > 0 else "") + number(value)
+
+
+@lru_cache(maxsize=2)
+def environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=select_autoescape(["html"]) if autoescape else False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = number
+    env.filters["signed"] = signed
+    env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
+    return env
+
+
+def render_text(report: Report) -> str:
+    name = "weekly.txt.j2" if report.kind == "weekly" else "report.txt.j2"
+    return environment(False).get_template(name).render(report=report).strip() + "\n"
+
+
+def render_html(report: Report) -> str:
+    return environment(True).get_template("report.html.j2").render(report=report)
+
+
+def render_pdf(report: Report) -> bytes:
+    from weasyprint import HTML  # imported when needed: it loads Pango
+
+    pdf: bytes = HTML(string=render_html(report)).write_pdf()
+    return pdf
+
+
+def _xlsx_cell(cell: Cell) -> Any:
+    """Numbers as numbers (Excel has no decimal type: floats of the exact shown value)."""
+    if isinstance(cell, Decimal):
+        return int(cell) if cell == cell.to_integral_value() else float(cell)
+    return cell
+
+
+def render_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Ringkasan"
+    sheet.append([report.title])
+    sheet.append([report.office])
+    sheet.append(["Periode", report.period.start, report.period.end])
+    for label, value in report.summary:
+        sheet.append([label, _xlsx_cell(value)])
+    for table in report.tables:
+        ws = book.create_sheet(table.key[:31])
+        ws.append(table.columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            ws.append([_xlsx_cell(c) for c in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value)}")
+
+
+def render(report: Report, fmt: str) -> bytes:
+    if fmt == "text":
+        return render_text(report).encode("utf-8")
+    if fmt == "html":
+        return render_html(report).encode("utf-8")
+    if fmt == "pdf":
+        return render_pdf(report)
+    if fmt == "xlsx":
+        return render_xlsx(report)
+    if fmt == "json":
+        return json.dumps(
+            as_json(report), ensure_ascii=False, indent=2, default=_json_default
+        ).encode()
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}")
