@@ -36,6 +36,7 @@ from cli.records import (
     staff_app,
     target_app,
 )
+from cli.reports import digest_app, poster, report
 from core.db import upgrade
 from core.domain.skm import Unsur
 from core.services import csv_io, skm
@@ -62,8 +63,13 @@ for name, sub in [
     ("target", target_app),
     ("holiday", holiday_app),
     ("skm", skm_app),
+    ("digest", digest_app),
 ]:
     app.add_typer(sub, name=name)
+
+
+app.command("report")(report)
+service_app.command("poster")(poster)
 
 
 @db_app.command("upgrade")

@@ -46,7 +46,7 @@ def _iku_row(value: IkuValue, settings: Settings) -> list[Cell]:
         iku_category(value, settings),
         value.numerator,
         value.denominator,
-        value.note or "",
+        value.note,
     ]
 
 

@@ -33,7 +33,7 @@ def number(value: Cell | float, places: int = 2) -> str:
     if isinstance(value, int):
         return f"{value:,}".replace(",", ".")
     quantised = Decimal(value).quantize(Decimal(1).scaleb(-places))
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+    if isinstance(value, Decimal) and int(value.as_tuple().exponent) >= 0:  # a count
         return f"{int(value):,}".replace(",", ".")
     text = f"{quantised:,.{places}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")

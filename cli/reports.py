@@ -1,0 +1,101 @@
+"""`sigap report ...`, `sigap digest send-now` and the SKM QR poster."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import FromOpt, QuarterOpt, ToOpt, YearOpt, engine, fail, resolve_period, settings
+from core.db import session_scope
+from core.errors import SigapError
+from core.timeutil import local_date, utcnow
+from reports import builders
+from reports.deliver import send_digest
+from reports.render import FORMATS, render
+
+digest_app = typer.Typer(help="Ringkasan mingguan / Weekly digest.", no_args_is_help=True)
+KINDS = ("weekly", "iku", "skm", "complaints")
+
+
+def report(
+    kind: Annotated[str, typer.Argument(help="weekly | iku | skm | complaints")],
+    year: YearOpt = None,
+    quarter: QuarterOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="text | html | pdf | xlsx | json")] = "text",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Berkas / File")] = None,
+    users: Annotated[
+        int | None, typer.Option("--users", help="SKM: jumlah pengguna layanan / service users")
+    ] = None,
+) -> None:
+    """Buat laporan / Produce a report."""
+    if kind not in KINDS:
+        fail(f"jenis laporan: {', '.join(KINDS)} (bukan '{kind}')")
+    if fmt not in FORMATS:
+        fail(f"--format: {', '.join(FORMATS)} (bukan '{fmt}')")
+    if fmt in ("pdf", "xlsx") and output is None:
+        fail(f"--format {fmt} perlu -o BERKAS / needs -o FILE")
+    config = settings()
+    today = local_date(utcnow(), config.tz)
+    with session_scope(engine(config)) as session:
+        if kind == "weekly":
+            built = builders.build_weekly(session, config, today)
+        else:
+            period = resolve_period(config, year, quarter, start, end)
+            if kind == "iku":
+                built = builders.build_iku(session, config, period)
+            elif kind == "skm":
+                built = builders.build_skm(session, config, period, users)
+            else:
+                built = builders.build_complaints(session, config, period, today)
+    content = render(built, fmt)
+    if output is None:
+        typer.echo(content.decode("utf-8"), nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(content)
+    typer.echo(f"Laporan ditulis ke {output} / report written to {output}")
+
+
+@digest_app.command("send-now")
+def digest_send_now() -> None:
+    """Kirim ringkasan mingguan sekarang / Send the weekly digest now."""
+    config = settings()
+    db = engine(config)
+    queued = send_digest(db, config, local_date(utcnow(), config.tz), key=None)
+    if not queued.recipients:
+        fail("Belum ada camat/sekcam yang terhubung ke chat / no camat or sekcam has joined")
+    if config.telegram_bot_token is None:
+        typer.echo(f"Diantrikan untuk {queued.recipients} penerima; terkirim saat `sigap run`.")
+        return
+    from bot.telegram.delivery import deliver_pending
+
+    left = asyncio.run(deliver_pending(config, db))
+    if left:
+        typer.echo(f"{left} pesan belum terkirim; `sigap run` akan mencoba lagi.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Ringkasan terkirim ke {queued.recipients} penerima / digest sent.")
+
+
+def poster(
+    code: Annotated[str, typer.Argument(help="Kode layanan / Service code")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Berkas PDF / PDF file")],
+) -> None:
+    """Poster QR untuk survei layanan / QR poster for a service's survey."""
+    from reports.poster import render_poster
+
+    config = settings()
+    if not config.telegram_bot_username:
+        fail("Isi TELEGRAM_BOT_USERNAME di .env untuk membuat tautan / set TELEGRAM_BOT_USERNAME")
+    try:
+        with session_scope(engine(config)) as session:
+            content = render_poster(session, config, code)
+    except SigapError as exc:
+        fail(str(exc))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(content)
+    typer.echo(f"Poster ditulis ke {output} / poster written to {output}")
