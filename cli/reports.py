@@ -17,7 +17,6 @@ from reports.deliver import send_digest
 from reports.render import FORMATS, render
 
 digest_app = typer.Typer(help="Ringkasan mingguan / Weekly digest.", no_args_is_help=True)
-KINDS = ("weekly", "iku", "skm", "complaints")
 
 
 def report(
@@ -33,25 +32,17 @@ def report(
     ] = None,
 ) -> None:
     """Buat laporan / Produce a report."""
-    if kind not in KINDS:
-        fail(f"jenis laporan: {', '.join(KINDS)} (bukan '{kind}')")
+    if kind not in builders.KINDS:
+        fail(f"jenis laporan: {', '.join(builders.KINDS)} (bukan '{kind}')")
     if fmt not in FORMATS:
         fail(f"--format: {', '.join(FORMATS)} (bukan '{fmt}')")
     if fmt in ("pdf", "xlsx") and output is None:
         fail(f"--format {fmt} perlu -o BERKAS / needs -o FILE")
     config = settings()
     today = local_date(utcnow(), config.tz)
+    period = resolve_period(config, year, quarter, start, end)
     with session_scope(engine(config)) as session:
-        if kind == "weekly":
-            built = builders.build_weekly(session, config, today)
-        else:
-            period = resolve_period(config, year, quarter, start, end)
-            if kind == "iku":
-                built = builders.build_iku(session, config, period)
-            elif kind == "skm":
-                built = builders.build_skm(session, config, period, users)
-            else:
-                built = builders.build_complaints(session, config, period, today)
+        built = builders.build_report(kind, session, config, period, today, users)
     content = render(built, fmt)
     if output is None:
         typer.echo(content.decode("utf-8"), nl=False)

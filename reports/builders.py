@@ -311,3 +311,27 @@ def build_weekly(session: Session, settings: Settings, today: date) -> Report:
         ("Kegiatan direncanakan", digest.activities_planned),
     ]
     return report
+
+
+KINDS = ("weekly", "iku", "skm", "complaints")
+
+
+def build_report(
+    kind: str,
+    session: Session,
+    settings: Settings,
+    period: Period,
+    today: date,
+    service_users: int | None = None,
+) -> Report:
+    """Any report by name; the weekly one covers the week before ``today``, whatever
+    ``period`` says."""
+    if kind == "iku":
+        return build_iku(session, settings, period)
+    if kind == "skm":
+        return build_skm(session, settings, period, service_users)
+    if kind == "complaints":
+        return build_complaints(session, settings, period, today)
+    if kind == "weekly":
+        return build_weekly(session, settings, today)
+    raise ValueError(f"report kind must be one of {', '.join(KINDS)}")

@@ -139,7 +139,7 @@ def send_period_reports(
     with session_scope(engine) as session:
         if already_ran(session, key):
             return Queued(0, [])
-        built = [_build(kind, session, settings, period, today) for kind in kinds]
+        built = [builders.build_report(k, session, settings, period, today) for k in kinds]
     files = _files(settings, built)
     with session_scope(engine) as session:
         if not claim_run(session, key):
@@ -148,13 +148,3 @@ def send_period_reports(
         text = f"Laporan periode {period} terlampir."
         _queue(session, recipients, text, files, key)
     return Queued(len(recipients), [path for path, _ in files])
-
-
-def _build(kind: str, session: Session, settings: Settings, period: Period, today: date) -> Report:
-    if kind == "iku":
-        return builders.build_iku(session, settings, period)
-    if kind == "skm":
-        return builders.build_skm(session, settings, period)
-    if kind == "complaints":
-        return builders.build_complaints(session, settings, period, today)
-    return builders.build_weekly(session, settings, today)

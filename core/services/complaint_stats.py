@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from core.config import Settings
 from core.domain.complaints import IKU4_SETTLED_STATES, OPEN_STATES, Privacy
@@ -69,7 +69,7 @@ def _median(values: list[float]) -> Decimal | None:
     return round_half_up(Decimal(str(statistics.median(values)))) if values else None
 
 
-def _line(complaint: Complaint, today: date, settings: Settings) -> ComplaintLine:
+def complaint_line(complaint: Complaint, today: date, settings: Settings) -> ComplaintLine:
     return ComplaintLine(
         code=complaint.code,
         category=find_category(complaint.category, settings.categories_file).name,
@@ -80,6 +80,15 @@ def _line(complaint: Complaint, today: date, settings: Settings) -> ComplaintLin
         due_date=complaint.due_date,
         days_overdue=max(0, (today - complaint.due_date).days),
     )
+
+
+def listed_lines(
+    complaints: Iterable[Complaint], today: date, settings: Settings
+) -> list[ComplaintLine]:
+    """The complaints a report may name: every one but the rahasia ones."""
+    return [
+        complaint_line(c, today, settings) for c in complaints if c.privacy is not Privacy.RAHASIA
+    ]
 
 
 def complaint_recap(
@@ -130,9 +139,7 @@ def complaint_recap(
         median_hours_to_resolve=_median(
             [(r.resolved_at - r.received_at).total_seconds() / 3600 for r in settled]
         ),
-        overdue=[
-            _line(c, today, settings) for c in overdue_all if c.privacy is not Privacy.RAHASIA
-        ],
+        overdue=listed_lines(overdue_all, today, settings),
         overdue_secret=sum(1 for c in overdue_all if c.privacy is Privacy.RAHASIA),
     )
 
@@ -189,41 +196,28 @@ def deadlines(session: Session, settings: Settings, today: date) -> DeadlineList
     return DeadlineList(
         today=today,
         next_working_day=next_day,
-        due_soon=[_line(c, today, settings) for c in soon if c.privacy is not Privacy.RAHASIA],
-        overdue=[_line(c, today, settings) for c in late if c.privacy is not Privacy.RAHASIA],
+        due_soon=listed_lines(soon, today, settings),
+        overdue=listed_lines(late, today, settings),
         secret_due_soon=sum(1 for c in soon if c.privacy is Privacy.RAHASIA),
         secret_overdue=sum(1 for c in late if c.privacy is Privacy.RAHASIA),
     )
 
 
 def week_counts(session: Session, settings: Settings, period: Period) -> dict[str, int]:
-    """Received and resolved within the period, and open at its end."""
+    """Received and resolved within the period, open at its end, overdue by its end."""
     start, end = utc_bounds(period.start, period.end, settings.tz)
-    received = session.exec(
-        select(Complaint.id).where(Complaint.received_at >= start, Complaint.received_at < end)
-    ).all()
-    resolved = session.exec(
-        select(Complaint.id).where(
+    open_states = col(Complaint.state).in_([s.value for s in OPEN_STATES])
+    conditions = {
+        "received": [col(Complaint.received_at) >= start, col(Complaint.received_at) < end],
+        "resolved": [
             col(Complaint.resolved_at) >= start,
             col(Complaint.resolved_at) < end,
             col(Complaint.state).in_([s.value for s in IKU4_SETTLED_STATES]),
-        )
-    ).all()
-    still_open = session.exec(
-        select(Complaint.id).where(
-            col(Complaint.state).in_([s.value for s in OPEN_STATES]),
-            Complaint.received_at < end,
-        )
-    ).all()
-    overdue = session.exec(
-        select(Complaint.id).where(
-            col(Complaint.state).in_([s.value for s in OPEN_STATES]),
-            col(Complaint.due_date) < period.end,
-        )
-    ).all()
+        ],
+        "open": [open_states, col(Complaint.received_at) < end],
+        "overdue": [open_states, col(Complaint.due_date) < period.end],
+    }
     return {
-        "received": len(received),
-        "resolved": len(resolved),
-        "open": len(still_open),
-        "overdue": len(overdue),
+        name: session.exec(select(func.count()).select_from(Complaint).where(*where)).one()
+        for name, where in conditions.items()
     }

@@ -18,7 +18,12 @@ from core.domain.performance import ActivityStatus, IkuCode
 from core.domain.periods import Period
 from core.domain.skm import IkmResult
 from core.models import Activity
-from core.services.complaint_stats import ComplaintLine, complaint_recap, week_counts
+from core.services.complaint_stats import (
+    ComplaintLine,
+    listed_lines,
+    overdue_complaints,
+    week_counts,
+)
 from core.services.iku import IkuReport, IkuStatus, IkuValue, iku_for_period
 from core.services.skm import ikm_for_period
 
@@ -74,19 +79,19 @@ def weekly_digest(session: Session, settings: Settings, today: date) -> WeeklyDi
     previous: IkuReport | None = None
     if before >= ytd.start:
         previous = iku_for_period(session, settings, Period(ytd.start, before))
-    recap = complaint_recap(session, settings, week, today)
+    overdue = overdue_complaints(session, today)
     activities = current.get(IkuCode.IKU3)
     return WeeklyDigest(
         week=week,
         year_to_date=ytd,
         iku=[IkuChange(v, previous.get(v.code) if previous else None) for v in current.indicators],
         complaints=week_counts(session, settings, week),
-        oldest_overdue=recap.overdue[:OLDEST_OVERDUE_SHOWN],
-        overdue_total=len(recap.overdue) + recap.overdue_secret,
+        oldest_overdue=listed_lines(overdue, today, settings)[:OLDEST_OVERDUE_SHOWN],
+        overdue_total=len(overdue),
         skm=ikm_for_period(session, ytd),
         activities_held=activities.numerator or 0,
         activities_planned=activities.denominator or 0,
-        attention=_attention(session, current, len(recap.overdue) + recap.overdue_secret, today),
+        attention=_attention(session, current, len(overdue), today),
     )
 
 
