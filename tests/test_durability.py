@@ -13,8 +13,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from core.models import Complaint, SkmDailyTotal, SkmResponse
+from core.db import session_scope
+from core.models import Complaint, ProcessedUpdate, ScheduledRun, SkmDailyTotal, SkmResponse
 from core.services.complaints import get_complaint
+from core.services.upsert import insert_if_absent
 
 SIGAP = str(Path(sys.executable).with_name("sigap"))
 
@@ -110,3 +112,16 @@ def test_complaint_table_untouched_by_failed_command(database_url: str, engine: 
     assert result.returncode == 1 and "tidak ditemukan" in result.stderr
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Complaint)).one() == 0
+
+
+def test_a_key_is_new_only_the_first_time(engine: Engine) -> None:
+    """What the update dedupe and the scheduled-run key rely on, on both backends."""
+    for table, row in (
+        (ProcessedUpdate.__table__, {"channel": "telegram", "update_key": "77"}),  # type: ignore[attr-defined]
+        (ScheduledRun.__table__, {"key": "digest:2026-W47"}),  # type: ignore[attr-defined]
+    ):
+        outcomes = []
+        for _ in range(2):
+            with session_scope(engine) as session:
+                outcomes.append(insert_if_absent(session, table, row))
+        assert outcomes == [True, False], table.name

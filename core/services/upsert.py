@@ -34,14 +34,17 @@ def add_to_counters(
 @lru_cache(maxsize=32)
 def _insert_ignoring(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
+    statement = insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing()
+    return statement.returning(*table.primary_key.columns)
 
 
 def insert_if_absent(session: Session, table: Table, row: dict[str, Any]) -> bool:
     """Insert the row unless its key exists; True if it was inserted. The statement is
     built once per table and runs on the session's connection, without an ORM flush
-    first (it runs for every chat update): only for tables no pending object refers to."""
+    first (it runs for every chat update): only for tables no pending object refers to.
+
+    RETURNING tells whether a row went in; the driver's rowcount cannot be trusted here
+    (psycopg reports -1 for it when the table has a column with a Python-side default)."""
     dialect = session.get_bind().dialect.name
     statement = _insert_ignoring(dialect, table, tuple(sorted(row)))
-    result = session.connection().execute(statement, row)
-    return bool(getattr(result, "rowcount", 0))
+    return session.connection().execute(statement, row).first() is not None

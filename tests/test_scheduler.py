@@ -1,0 +1,150 @@
+"""The scheduler with its jobs in the database: a digest that fell due while Sigap was down
+is sent once when it comes back (within the grace, never twice), and several processes on
+one PostgreSQL database send one digest between them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from core.config import Settings, load_settings
+from core.db import session_scope
+from core.domain.people import StaffRole
+from core.models import OutboxMessage, ScheduledRun
+from core.services.records import add_staff
+from core.timeutil import utcnow
+from reports.schedule import start_scheduler
+
+CAMAT_CHAT = 5101
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def scheduled(database_url: str, tmp_path: Path, engine: Engine) -> Settings:
+    with session_scope(engine) as session:
+        add_staff(session, "Camat Mumbulsari", StaffRole.CAMAT, telegram_user_id=CAMAT_CHAT)
+    return load_settings(
+        _env_file=None,
+        DATABASE_URL=database_url,
+        SIGAP_REPORTS_DIR=str(tmp_path / "reports"),
+        SIGAP_MISFIRE_GRACE_HOURS=12,
+    )
+
+
+def digest_messages(engine: Engine) -> list[OutboxMessage]:
+    with session_scope(engine) as session:
+        query = select(OutboxMessage).where(OutboxMessage.recipient == str(CAMAT_CHAT))
+        return list(session.exec(query).all())
+
+
+def digest_runs(engine: Engine) -> list[str]:
+    with session_scope(engine) as session:
+        keys = session.exec(select(ScheduledRun.key)).all()
+    return [k for k in keys if k.startswith("digest:")]
+
+
+def went_down_with_digest_due(settings: Settings, engine: Engine, ago: timedelta) -> None:
+    """Sigap runs, stops, and while it is down the digest's time (``ago``) passes."""
+    scheduler = start_scheduler(settings, engine)
+    scheduler.pause()
+    scheduler.modify_job("weekly-digest", next_run_time=utcnow() - ago)
+    scheduler.shutdown(wait=False)
+
+
+async def comes_back(settings: Settings, engine: Engine, event_mask: int) -> AsyncIOScheduler:
+    """Start again and wait for the digest job's fate (run or missed)."""
+    fate = asyncio.Event()
+
+    def on_event(event: JobEvent) -> None:
+        if event.job_id == "weekly-digest":
+            fate.set()
+
+    scheduler = start_scheduler(settings, engine)
+    scheduler.add_listener(on_event, event_mask)
+    await asyncio.wait_for(fate.wait(), timeout=30)
+    return scheduler
+
+
+async def test_missed_digest_is_sent_once_after_restart(
+    scheduled: Settings, engine: Engine
+) -> None:
+    went_down_with_digest_due(scheduled, engine, ago=timedelta(hours=2))
+    assert digest_messages(engine) == []
+
+    scheduler = await comes_back(scheduled, engine, EVENT_JOB_EXECUTED)
+    messages = digest_messages(engine)
+    assert len(messages) == 2  # the text and the full report as a file
+    assert "Ringkasan" in str(messages[0].text) and messages[1].attachment
+    assert Path(str(messages[1].attachment)).stat().st_size > 0
+    job = scheduler.get_job("weekly-digest")
+    assert job is not None and job.next_run_time > utcnow() + timedelta(days=1)
+    scheduler.shutdown(wait=False)
+
+    # A stale store makes the scheduler run the job again: the run key still says no.
+    went_down_with_digest_due(scheduled, engine, ago=timedelta(hours=1))
+    scheduler = await comes_back(scheduled, engine, EVENT_JOB_EXECUTED)
+    scheduler.shutdown(wait=False)
+    assert len(digest_messages(engine)) == 2
+    assert len(digest_runs(engine)) == 1
+
+
+async def test_digest_missed_beyond_the_grace_is_not_sent(
+    scheduled: Settings, engine: Engine
+) -> None:
+    went_down_with_digest_due(scheduled, engine, ago=timedelta(hours=13))
+    scheduler = await comes_back(scheduled, engine, EVENT_JOB_MISSED)
+    await asyncio.sleep(0.3)
+    job = scheduler.get_job("weekly-digest")
+    scheduler.shutdown(wait=False)
+    assert digest_messages(engine) == []
+    assert job is not None and job.next_run_time > utcnow()
+
+
+def _start_process(database_url: str, reports: Path) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SIGAP_REPORTS_DIR": str(reports),
+        "SIGAP_MISFIRE_GRACE_HOURS": "12",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.scheduler_process", "10"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_two_processes_on_one_database_send_one_digest(
+    scheduled: Settings, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    went_down_with_digest_due(scheduled, engine, ago=timedelta(minutes=30))
+    processes = [_start_process(database_url, tmp_path / f"p{n}") for n in range(2)]
+    for process in processes:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    for process in processes:  # both come up at the same instant, the digest due in both
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    outputs = [process.communicate(timeout=90)[0] for process in processes]
+    assert all(process.returncode == 0 for process in processes), outputs
+
+    assert len(digest_messages(engine)) == 2, outputs
+    assert len(digest_runs(engine)) == 1
+    ran = [line.removeprefix("ran ") for out in outputs for line in out.splitlines()]
+    queued = [int(n) for line in ran if line.startswith(("0", "1")) for n in line.split(",")]
+    assert sum(queued) == 1, outputs  # one process queued it for the one Camat
