@@ -14,7 +14,7 @@ from core.errors import SigapError
 from core.timeutil import local_date, utcnow
 from reports import builders
 from reports.deliver import send_digest
-from reports.render import FORMATS, render
+from reports.render import FORMATS, render, rows_shown
 
 digest_app = typer.Typer(help="Ringkasan mingguan / Weekly digest.", no_args_is_help=True)
 
@@ -42,7 +42,9 @@ def report(
     today = local_date(utcnow(), config.tz)
     period = resolve_period(config, year, quarter, start, end)
     with session_scope(engine(config)) as session:
-        built = builders.build_report(kind, session, config, period, today, users)
+        built = builders.build_report(
+            kind, session, config, period, today, users, list_limit=rows_shown(fmt)
+        )
     content = render(built, fmt)
     if output is None:
         typer.echo(content.decode("utf-8"), nl=False)

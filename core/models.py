@@ -63,8 +63,20 @@ class Staff(SQLModel, table=True):
 
 class Complaint(SQLModel, table=True):
     __table_args__ = (
-        # Covers the IKU4 count: the period filter and both states read from the index.
-        Index("ix_complaint_received_state", "received_at", "state", "resolved_at"),
+        # Covers the IKU4 count and the period recap (breakdowns, times, service level):
+        # read from the index alone, a year's 200,000 complaints cost no table lookups.
+        Index(
+            "ix_complaint_period_recap",
+            "received_at",
+            "state",
+            "resolved_at",
+            "privacy",
+            "category",
+            "channel",
+            "desa",
+            "acknowledged_at",
+            "due_date",
+        ),
         Index("ix_complaint_queue", "state", "due_date"),
     )
 

@@ -228,10 +228,18 @@ def _overdue_rows(lines: list[ComplaintLine]) -> list[list[Cell]]:
 OVERDUE_COLUMNS = ["Tiket", "Kategori", "Desa", "Status", "Diterima", "Batas", "Hari terlambat"]
 
 
-def build_complaints(session: Session, settings: Settings, period: Period, today: date) -> Report:
-    """Reporter identities never appear; rahasia complaints only in the counts."""
+def build_complaints(
+    session: Session,
+    settings: Settings,
+    period: Period,
+    today: date,
+    list_limit: int | None = None,
+) -> Report:
+    """Reporter identities never appear; rahasia complaints only in the counts. With
+    ``list_limit``, the overdue list holds only its oldest entries (and its full count):
+    what a printed page shows, without loading tens of thousands of rows."""
     report = _new("complaints", "Rekap Pengaduan Trantib", settings, period)
-    recap = complaint_recap(session, settings, period, today)
+    recap = complaint_recap(session, settings, period, today, list_limit)
     for key, title, counts in (
         ("kategori", "Menurut kategori", recap.by_category),
         ("kanal", "Menurut kanal", recap.by_channel),
@@ -246,6 +254,7 @@ def build_complaints(session: Session, settings: Settings, period: Period, today
             "Pengaduan melewati batas waktu",
             OVERDUE_COLUMNS,
             _overdue_rows(recap.overdue),
+            total=recap.overdue_listable,
         )
     )
     report.summary = [
@@ -255,7 +264,7 @@ def build_complaints(session: Session, settings: Settings, period: Period, today
         ("Selesai dalam batas layanan (%)", recap.within_level_share),
         ("Median jam sampai ditanggapi", recap.median_hours_to_acknowledge),
         ("Median jam sampai selesai", recap.median_hours_to_resolve),
-        ("Terlambat (terbuka)", len(recap.overdue) + recap.overdue_secret),
+        ("Terlambat (terbuka)", recap.overdue_listable + recap.overdue_secret),
     ]
     if recap.overdue_secret:
         report.notes.append(
@@ -323,15 +332,16 @@ def build_report(
     period: Period,
     today: date,
     service_users: int | None = None,
+    list_limit: int | None = None,
 ) -> Report:
     """Any report by name; the weekly one covers the week before ``today``, whatever
-    ``period`` says."""
+    ``period`` says. ``list_limit``: see `build_complaints`."""
     if kind == "iku":
         return build_iku(session, settings, period)
     if kind == "skm":
         return build_skm(session, settings, period, service_users)
     if kind == "complaints":
-        return build_complaints(session, settings, period, today)
+        return build_complaints(session, settings, period, today, list_limit)
     if kind == "weekly":
         return build_weekly(session, settings, today)
     raise ValueError(f"report kind must be one of {', '.join(KINDS)}")

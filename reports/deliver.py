@@ -27,7 +27,9 @@ from core.services.recipients import (
 from core.services.upsert import insert_if_absent
 from reports import builders
 from reports.model import Report
-from reports.render import environment, render, render_text
+from reports.render import environment, render, render_text, rows_shown
+
+PDF_ROWS = rows_shown("pdf")
 
 
 def already_ran(session: Session, key: str) -> bool:
@@ -139,7 +141,10 @@ def send_period_reports(
     with session_scope(engine) as session:
         if already_ran(session, key):
             return Queued(0, [])
-        built = [builders.build_report(k, session, settings, period, today) for k in kinds]
+        built = [
+            builders.build_report(k, session, settings, period, today, list_limit=PDF_ROWS)
+            for k in kinds
+        ]
     files = _files(settings, built)
     with session_scope(engine) as session:
         if not claim_run(session, key):

@@ -6,9 +6,11 @@ XLSX cells and the JSON carry the same values the chat text and PDF show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from core.domain.periods import Period
@@ -22,12 +24,24 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Cell]]
+    total: int | None = None  # rows in the whole list, when ``rows`` holds only its start
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows) if self.total is None else self.total
 
 
-@dataclass(frozen=True)
 class Chart:
-    title: str
-    png: bytes
+    """Drawn on first use: only HTML and PDF show charts, and drawing one costs tenths
+    of a second that the text, XLSX and JSON renderings need not pay."""
+
+    def __init__(self, title: str, draw: Callable[[], bytes]) -> None:
+        self.title = title
+        self._draw = draw
+
+    @cached_property
+    def png(self) -> bytes:
+        return self._draw()
 
 
 @dataclass

