@@ -5,9 +5,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench system-deps
 
-$(STAMP): pyproject.toml
+# PDF reports (WeasyPrint) need Pango and HarfBuzz's subsetter from the system; on a
+# Debian/Ubuntu machine that lacks them, they are installed with apt-get.
+SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+
+system-deps:
+	@missing=""; for lib in $(SYSTEM_LIBS); do \
+	  ldconfig -p | grep -q "$$lib" || missing="$$missing $$lib"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system libraries for PDF reports:$$missing"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES) \
+	  || { $$sudo apt-get update -q && $$sudo apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES); } \
+	  || { echo "Please install Pango and HarfBuzz (subset) with your package manager."; exit 1; }; \
+	fi
+
+$(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -28,4 +44,5 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.telegram_bot

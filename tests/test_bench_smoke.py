@@ -18,6 +18,14 @@ def test_bench_builds_and_measures(tmp_path: Path, capsys: pytest.CaptureFixture
     for figure in ("iku_for_period (quarter)", "skm summary (year)"):
         assert figure in out
 
+    from bench.reports import measure as measure_reports
+
+    assert measure_reports(db, repeat=1)  # at this scale every report is well inside 3 s
+    out = capsys.readouterr().out
+    for kind in ("weekly", "iku", "skm", "complaints"):
+        assert any(line.startswith(kind) and line.count("ms") == 6 for line in out.splitlines())
+    assert "under 3 s: met" in out
+
 
 def test_telegram_bench_runs_both_bots(tmp_path: Path) -> None:
     from bench.telegram_bot import _prepare_db, run_bot
