@@ -13,9 +13,10 @@ stored job (which must not hold secrets).
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -81,7 +82,10 @@ def job_specs(settings: Settings) -> dict[str, tuple[Any, str]]:
 
 def build_scheduler(settings: Settings, engine: Engine) -> AsyncIOScheduler:
     return AsyncIOScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs"),
+            "memory": MemoryJobStore(),  # catch-up runs: once, now, never stored
+        },
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -94,15 +98,28 @@ def build_scheduler(settings: Settings, engine: Engine) -> AsyncIOScheduler:
 def start_scheduler(settings: Settings, engine: Engine) -> AsyncIOScheduler:
     """Start in the running event loop. A stored job whose schedule is unchanged is kept
     as it is — with its next run time, possibly passed while Sigap was down — so that a
-    missed run is made up; a changed schedule replaces it."""
+    missed run is made up; a changed schedule replaces it.
+
+    APScheduler moves a job's next run time on *before* the job runs, so a crash in the
+    middle of a run would lose it. Hence every job whose last scheduled time lies within
+    the grace also runs once now: its run key makes that a no-op if the run finished."""
     RUNTIME.update(settings=settings, engine=engine)
     scheduler = build_scheduler(settings, engine)
     scheduler.start(paused=True)
+    grace = timedelta(hours=settings.misfire_grace_hours)
+    now = utcnow()
     for job_id, (function, cron) in job_specs(settings).items():
         trigger = CronTrigger.from_crontab(cron, timezone=settings.tz)
+        if _fired_since(trigger, now - grace, now):
+            scheduler.add_job(function, id=f"{job_id}-catch-up", jobstore="memory")
         stored = scheduler.get_job(job_id)
         if stored is not None and repr(stored.trigger) == repr(trigger):
             continue
         scheduler.add_job(function, trigger, id=job_id, name=job_id, replace_existing=True)
     scheduler.resume()
     return scheduler
+
+
+def _fired_since(trigger: CronTrigger, since: datetime, now: datetime) -> bool:
+    fire_time = trigger.get_next_fire_time(None, since)
+    return fire_time is not None and fire_time <= now
