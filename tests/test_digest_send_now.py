@@ -35,7 +35,7 @@ def _office(engine: Engine, database_url: str) -> None:
     with session_scope(engine) as session:
         records.add_staff(session, "Camat", StaffRole.CAMAT, telegram_user_id=CAMAT)
         records.add_staff(session, "Sekcam", StaffRole.SEKCAM, telegram_user_id=SEKCAM)
-        records.add_staff(session, "Pensiun", StaffRole.TRANTIB, telegram_user_id=6103)
+        records.add_staff(session, "Budi", StaffRole.TRANTIB, telegram_user_id=6103)
         records.set_target(session, last_week.end.year, IkuCode.IKU1, Decimal(4))
         records.add_document(session, DocumentKind.SOP_PELAYANAN, "SOP KTP", last_week.end)
         reporter = f.resident(session, name="Siti Rahayu")

@@ -106,13 +106,14 @@ THRESHOLDS_PER_QUERY = 200  # SQLite allows 500 SELECTs in one UNION
 
 def _median_hours(
     session: Session, milliseconds: sa.ColumnElement[int], where: list[sa.ColumnElement[bool]]
-) -> Decimal | None:
-    """Exact: the middle value, or the mean of the two middle ones, in whole ms. The
-    database sorts and hands back just those one or two values."""
+) -> tuple[int, Decimal | None]:
+    """How many intervals there are, and their exact median: the middle value, or the
+    mean of the two middle ones, in whole ms. The database sorts and hands back just
+    those one or two values."""
     present = [*where, milliseconds.is_not(None)]
     count = session.execute(sa.select(func.count()).where(*present)).scalar_one()
     if not count:
-        return None
+        return 0, None
     middle = session.execute(
         sa.select(milliseconds)
         .where(*present)
@@ -121,7 +122,7 @@ def _median_hours(
         .limit(2 - count % 2)
     ).scalars()
     values = [Decimal(v) for v in middle]
-    return round_half_up(sum(values, Decimal(0)) / len(values) / MS_PER_HOUR)
+    return count, round_half_up(sum(values, Decimal(0)) / len(values) / MS_PER_HOUR)
 
 
 def complaint_line(complaint: ListableComplaint, today: date, settings: Settings) -> ComplaintLine:
@@ -236,7 +237,10 @@ def complaint_recap(
     total, counts = _breakdowns(session, settings, period)
     to_acknowledge = elapsed_ms(col(Complaint.acknowledged_at), col(Complaint.received_at))
     to_resolve = elapsed_ms(col(Complaint.resolved_at), col(Complaint.received_at))
-    settled = _settled(period, settings)
+    _, to_acknowledge_median = _median_hours(
+        session, to_acknowledge, _received_in(period, settings)
+    )
+    resolved, to_resolve_median = _median_hours(session, to_resolve, _settled(period, settings))
     overdue = overdue_list(session, settings, today, limit=overdue_limit)
     return ComplaintRecap(
         period=period,
@@ -245,12 +249,10 @@ def complaint_recap(
         by_channel=_ranked(counts["channel"]),
         by_desa=_ranked(counts["desa"]),
         by_state=_ranked(counts["state"]),
-        resolved=session.execute(sa.select(func.count()).where(*settled)).scalar_one(),
+        resolved=resolved,  # every settled one has a resolution time
         resolved_within_level=_settled_by_due_date(session, settings, period),
-        median_hours_to_acknowledge=_median_hours(
-            session, to_acknowledge, _received_in(period, settings)
-        ),
-        median_hours_to_resolve=_median_hours(session, to_resolve, settled),
+        median_hours_to_acknowledge=to_acknowledge_median,
+        median_hours_to_resolve=to_resolve_median,
         overdue=overdue.lines,
         overdue_listable=overdue.total - overdue.secret,
         overdue_secret=overdue.secret,
