@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from reports.bulk import gc_paused
 from reports.model import Cell, Report, as_json
 
 FORMATS = ("text", "html", "pdf", "xlsx", "json")
@@ -92,11 +93,25 @@ def render_pdf(report: Report) -> bytes:
     return pdf
 
 
-def _xlsx_cell(cell: Cell) -> Any:
-    """Numbers as numbers (Excel has no decimal type: floats of the exact shown value)."""
-    if isinstance(cell, Decimal):
-        return int(cell) if cell == cell.to_integral_value() else float(cell)
-    return cell
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as it counts
+
+
+def _write_xlsx_row(sheet: Any, number: int, row: list[Cell], date_format: Any) -> None:
+    """Each cell by its own type, dates as Excel day numbers in a date format: XlsxWriter's
+    generic ``write`` guesses the type and converts dates field by field, which for a
+    year's overdue list (~330,000 cells) costs a third of the whole export.
+    Numbers stay numbers (Excel has no decimal type: floats of the exact shown value)."""
+    for column, cell in enumerate(row):
+        if isinstance(cell, str):
+            sheet.write_string(number, column, cell)
+        elif isinstance(cell, int):
+            sheet.write_number(number, column, cell)
+        elif isinstance(cell, Decimal):
+            integral = cell == cell.to_integral_value()
+            sheet.write_number(number, column, int(cell) if integral else float(cell))
+        elif isinstance(cell, date):
+            sheet.write_number(number, column, (cell - EXCEL_EPOCH).days, date_format)
+        # None: the cell stays empty
 
 
 def render_xlsx(report: Report) -> bytes:
@@ -105,9 +120,9 @@ def render_xlsx(report: Report) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    options = {"in_memory": True, "default_date_format": "dd-mm-yyyy"}
-    with xlsxwriter.Workbook(buffer, options) as book:
+    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
         bold = book.add_format({"bold": True})
+        day = book.add_format({"num_format": "dd-mm-yyyy"})
         sheet = book.add_worksheet("Ringkasan")
         lines: list[list[Cell]] = [
             [report.title],
@@ -116,12 +131,12 @@ def render_xlsx(report: Report) -> bytes:
             *([label, value] for label, value in report.summary),
         ]
         for number, line in enumerate(lines):
-            sheet.write_row(number, 0, [_xlsx_cell(c) for c in line])
+            _write_xlsx_row(sheet, number, line, day)
         for table in report.tables:
             sheet = book.add_worksheet(table.key[:31])
             sheet.write_row(0, 0, table.columns, bold)
             for number, row in enumerate(table.rows, start=1):
-                sheet.write_row(number, 0, [_xlsx_cell(c) for c in row])
+                _write_xlsx_row(sheet, number, row, day)
     return buffer.getvalue()
 
 
@@ -143,7 +158,8 @@ def render(report: Report, fmt: str) -> bytes:
     if fmt == "pdf":
         return render_pdf(report)
     if fmt == "xlsx":
-        return render_xlsx(report)
+        with gc_paused():
+            return render_xlsx(report)
     if fmt == "json":
         return json.dumps(
             as_json(report), ensure_ascii=False, indent=2, default=_json_default

@@ -268,6 +268,9 @@ def test_long_lists_are_cut_on_paper_but_whole_in_the_data_files(
     assert len(document["tables"]["terlambat"]["rows"]) == DOCUMENT_TABLE_ROWS + 5
     sheet = load_workbook(io.BytesIO(render(built("xlsx"), "xlsx")))["terlambat"]
     assert sheet.max_row == DOCUMENT_TABLE_ROWS + 6  # with the header
+    received = sheet.cell(row=2, column=5)
+    assert received.is_date and received.number_format == "dd-mm-yyyy"
+    assert received.value.date() == date(2026, 3, 2)
     with pytest.raises(ValueError, match="cut short"):
         render(built("pdf"), "xlsx")  # a data file never silently holds a cut list
 
@@ -308,3 +311,23 @@ def test_complaint_recap_counts_times_and_service_level(
     assert recap.median_hours_to_resolve == expected
     assert recap.median_hours_to_acknowledge == expected  # verified at the same moment
     assert recap.overdue == [] and recap.overdue_secret == 1
+
+
+def test_a_report_leaves_the_garbage_collector_as_it_found_it(
+    session: Session, settings: Settings
+) -> None:
+    """The bot process builds reports for years: a pause that never ended would let
+    reference cycles pile up until it runs out of memory."""
+    import gc
+
+    from reports.bulk import gc_paused
+
+    assert gc.isenabled()
+    render(builders.build_complaints(session, settings, Period.year(2026), TODAY), "xlsx")
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner pause does not end the outer one
+        raise RuntimeError("a failed report")
+    assert gc.isenabled()
