@@ -9,7 +9,7 @@ import typer
 
 from bot.dialogs.types import ChatUser
 from bot.logs import configure_logging
-from bot.telegram.app import build_application
+from bot.service import run as serve
 from bot.terminal import CHANNEL as TERMINAL
 from bot.terminal import run_terminal_chat
 from cli.common import (
@@ -86,29 +86,34 @@ NO_TOKEN = """Belum ada token bot Telegram / no Telegram bot token yet.
 Sementara itu, coba Sigap di terminal / meanwhile try it in the terminal: sigap chat"""
 
 
+NO_CHANNEL = (
+    NO_TOKEN
+    + """
+Untuk WhatsApp / for WhatsApp: isi WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_ACCESS_TOKEN,
+WHATSAPP_APP_SECRET dan WHATSAPP_VERIFY_TOKEN (lihat .env.example)."""
+)
+
+
 @app.command()
 def run() -> None:
-    """Jalankan Sigap: migrasi, bot Telegram dan pengirim pesan / Run Sigap."""
+    """Jalankan Sigap: migrasi, bot Telegram, WhatsApp, server HTTP dan pengirim pesan /
+    Run Sigap."""
     config = settings()
+    if config.whatsapp_partly_set:
+        fail(
+            "WhatsApp perlu keempatnya / needs all four: WHATSAPP_PHONE_NUMBER_ID, "
+            "WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN"
+        )
+    if config.telegram_bot_token is None and not config.whatsapp_enabled:
+        typer.echo(NO_CHANNEL, err=True)
+        raise typer.Exit(1)
+    webhook = config.telegram_mode == "webhook" and config.telegram_bot_token is not None
+    if webhook and (not config.telegram_webhook_url or config.telegram_webhook_secret is None):
+        fail("TELEGRAM_MODE=webhook perlu TELEGRAM_WEBHOOK_URL dan TELEGRAM_WEBHOOK_SECRET")
     db = engine(config)
     upgrade(db)
-    if config.telegram_bot_token is None:
-        typer.echo(NO_TOKEN, err=True)
-        raise typer.Exit(1)
     configure_logging()
-    application = build_application(config, db)
-    if config.telegram_mode == "webhook":
-        if not config.telegram_webhook_url or config.telegram_webhook_secret is None:
-            fail("TELEGRAM_MODE=webhook perlu TELEGRAM_WEBHOOK_URL dan TELEGRAM_WEBHOOK_SECRET")
-        application.run_webhook(
-            listen=config.telegram_webhook_listen,
-            port=config.telegram_webhook_port,
-            url_path="telegram",
-            webhook_url=config.telegram_webhook_url,
-            secret_token=config.telegram_webhook_secret.get_secret_value(),
-        )
-    else:
-        application.run_polling()
+    serve(config, db)
 
 
 @app.command()

@@ -47,11 +47,25 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = Field("polling", alias="TELEGRAM_MODE")
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
-    telegram_webhook_listen: str = Field("127.0.0.1", alias="TELEGRAM_WEBHOOK_LISTEN")
-    telegram_webhook_port: int = Field(8443, alias="TELEGRAM_WEBHOOK_PORT", ge=1, le=65535)
     telegram_max_per_second: float = Field(25.0, alias="TELEGRAM_MAX_PER_SECOND", gt=0)
     telegram_concurrent_updates: int = Field(16, alias="TELEGRAM_CONCURRENT_UPDATES", ge=1, le=256)
     telegram_per_chat_interval: float = Field(1.0, alias="TELEGRAM_PER_CHAT_INTERVAL", ge=0)
+    whatsapp_phone_number_id: str | None = Field(None, alias="WHATSAPP_PHONE_NUMBER_ID")
+    whatsapp_access_token: SecretStr | None = Field(None, alias="WHATSAPP_ACCESS_TOKEN")
+    whatsapp_app_secret: SecretStr | None = Field(None, alias="WHATSAPP_APP_SECRET")
+    whatsapp_verify_token: SecretStr | None = Field(None, alias="WHATSAPP_VERIFY_TOKEN")
+    whatsapp_api_base_url: str = Field(
+        "https://graph.facebook.com/v23.0", alias="WHATSAPP_API_BASE_URL"
+    )
+    whatsapp_template_notify: str = Field("sigap_pemberitahuan", alias="WHATSAPP_TEMPLATE_NOTIFY")
+    whatsapp_template_digest: str = Field(
+        "sigap_ringkasan_mingguan", alias="WHATSAPP_TEMPLATE_DIGEST"
+    )
+    whatsapp_max_per_second: float = Field(60.0, alias="WHATSAPP_MAX_PER_SECOND", gt=0)
+    whatsapp_per_user_interval: float = Field(6.0, alias="WHATSAPP_PER_USER_INTERVAL", ge=0)
+    http_host: str = Field("127.0.0.1", alias="SIGAP_HTTP_HOST")
+    http_port: int = Field(8080, alias="SIGAP_HTTP_PORT", ge=0, le=65535)
+    media_dir: Path = Field(Path("data/media"), alias="SIGAP_MEDIA_DIR")
     outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
     outbox_retry_base_seconds: float = Field(2.0, alias="SIGAP_OUTBOX_RETRY_BASE_SECONDS", gt=0)
     reports_dir: Path = Field(Path("data/reports"), alias="SIGAP_REPORTS_DIR")
@@ -69,6 +83,10 @@ class Settings(BaseSettings):
         "telegram_webhook_url",
         "telegram_webhook_secret",
         "categories_file",
+        "whatsapp_phone_number_id",
+        "whatsapp_access_token",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
         mode="before",
     )
     @classmethod
@@ -109,6 +127,25 @@ class Settings(BaseSettings):
     def _staff_chats_shape(cls, value: str) -> str:
         _parse_staff_chats(value)
         return value
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """All four WhatsApp secrets set; partly set is an error `sigap run` reports."""
+        return None not in self._whatsapp_parts
+
+    @property
+    def whatsapp_partly_set(self) -> bool:
+        parts = self._whatsapp_parts
+        return any(p is not None for p in parts) and None in parts
+
+    @property
+    def _whatsapp_parts(self) -> tuple[object, ...]:
+        return (
+            self.whatsapp_phone_number_id,
+            self.whatsapp_access_token,
+            self.whatsapp_app_secret,
+            self.whatsapp_verify_token,
+        )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -44,7 +44,7 @@ class Resident(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     channel: Channel = Field(sa_type=EnumText(Channel))
-    channel_user_id: str | None = Field(default=None, max_length=64)
+    channel_user_id: str | None = Field(default=None, max_length=140)
     name: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=32)
     language: str = Field(default="id", max_length=5)
@@ -56,7 +56,7 @@ class Staff(SQLModel, table=True):
     name: str = Field(max_length=120)
     role: StaffRole = Field(sa_type=EnumText(StaffRole))
     telegram_user_id: int | None = Field(default=None, unique=True)
-    whatsapp_id: str | None = Field(default=None, max_length=64, unique=True)
+    whatsapp_id: str | None = Field(default=None, max_length=140, unique=True)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -296,7 +296,7 @@ class DialogState(SQLModel, table=True):
     """Where one person is in a chat dialog; kept in the database so a restart resumes."""
 
     channel: str = Field(primary_key=True, max_length=20)
-    user_key: str = Field(primary_key=True, max_length=64)
+    user_key: str = Field(primary_key=True, max_length=140)
     dialog: str = Field(max_length=30)
     step: str = Field(max_length=30)
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
@@ -307,8 +307,17 @@ class ProcessedUpdate(SQLModel, table=True):
     """An inbound update already handled: a second delivery changes nothing."""
 
     channel: str = Field(primary_key=True, max_length=20)
-    update_key: str = Field(primary_key=True, max_length=80)
+    update_key: str = Field(primary_key=True, max_length=200)  # a WhatsApp wamid runs long
     processed_at: datetime = Field(default_factory=utcnow)
+
+
+class ChatWindow(SQLModel, table=True):
+    """When a person last wrote to us on a channel: WhatsApp accepts free-form messages
+    only within 24 h of that; after it, only an approved template."""
+
+    channel: str = Field(primary_key=True, max_length=20)
+    chat_id: str = Field(primary_key=True, max_length=140)
+    last_inbound_at: datetime
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -318,11 +327,14 @@ class OutboxMessage(SQLModel, table=True):
     time in the recipient's language, so core can enqueue without knowing any wording).
     """
 
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "next_attempt_at"),
+        Index("ix_outbox_external_id", "external_id"),  # status callbacks find the message
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=20)
-    recipient: str = Field(max_length=64)
+    recipient: str = Field(max_length=140)  # a WhatsApp BSUID is up to 131
     language: str = Field(default="id", max_length=5)
     text: str | None = Field(default=None, sa_column=Column(Text))
     template: str | None = Field(default=None, max_length=60)
@@ -334,7 +346,9 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
-    external_id: str | None = Field(default=None, max_length=100)
+    external_id: str | None = Field(default=None, max_length=200)
+    # what the platform reported after accepting it: delivered, read, failed (WhatsApp)
+    delivery_status: str | None = Field(default=None, max_length=20)
     last_error: str | None = Field(default=None, max_length=500)
     dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,45 +10,29 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.telegram.app import build_application, start_sender, stop_sender
+from bot.service import channels
 from core.models import ProcessedUpdate
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import Person, bot_settings, until
+from tests.whatsapp_harness import serving
 
 SECRET = "webhook-secret-for-tests"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 async def webhook(database_url: str, engine: Engine) -> AsyncIterator[tuple[FakeTelegram, str]]:
+    """Sigap's own HTTP server (the one that also takes WhatsApp) receives Telegram."""
     fake = FakeTelegram().start()
-    port = _free_port()
     settings = bot_settings(
-        database_url, fake, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET
+        database_url,
+        fake,
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_WEBHOOK_URL="https://sigap.example/telegram/webhook",
     )
-    application = build_application(settings, engine)
-    await application.initialize()
-    assert application.updater is not None
-    await application.updater.start_webhook(
-        listen="127.0.0.1",
-        port=port,
-        url_path="telegram",
-        secret_token=SECRET,
-        webhook_url="https://sigap.example/telegram",
-    )
-    await application.start()
-    await start_sender(application)
-    yield fake, f"http://127.0.0.1:{port}/telegram"
-    await stop_sender(application)
-    await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
+    async with channels(settings, engine) as app, serving(app) as url:
+        yield fake, f"{url}/telegram/webhook"
     fake.stop()
 
 

@@ -47,6 +47,8 @@ class Deliverable(Protocol):
     def attachment(self) -> str | None: ...
     @property
     def attempts(self) -> int: ...
+    @property
+    def dedupe_key(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -235,3 +237,16 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
         .where(col(OutboxMessage.id) == message_id)
         .values(status=FAILED, last_error=error[:500])
     )
+
+
+def record_delivery_status(session: Session, external_id: str, status: str, error: str) -> bool:
+    """What the platform reported after accepting a message (delivered, read, failed);
+    False when no message of ours has that platform id. A failure after acceptance is
+    final: the message is marked failed with the platform's reason."""
+    values: dict[str, Any] = {"delivery_status": status[:20]}
+    if status == "failed":
+        values.update(status=FAILED, last_error=(error or "failed after sending")[:500])
+    result = session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.external_id) == external_id).values(values)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,195 @@
+"""The WhatsApp channel: signed webhooks in, the same desk as Telegram, the outbox out.
+
+A webhook is answered as soon as what it brought is stored: each message is handled in
+one transaction (message id recorded, dialog advanced, replies queued), and sending and
+photo downloads run after the answer, so Meta never waits on the Graph API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import mimetypes
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.dialogs.desk import Desk
+from bot.dialogs.types import Inbound
+from bot.i18n import t
+from bot.whatsapp import convert
+from bot.whatsapp.convert import InboundMessage, StatusUpdate
+from bot.whatsapp.graph import GraphClient, GraphError
+from bot.whatsapp.sender import WhatsAppSender
+from core.config import Settings
+from core.db import session_scope
+from core.models import OutboxMessage, ProcessedUpdate
+from core.services.chat_window import note_inbound
+from core.services.outbox import SENDING, QueuedMessage, enqueue, record_delivery_status
+from core.services.upsert import insert_if_absent
+
+log = logging.getLogger(__name__)
+MEDIA_ATTEMPTS = 4
+
+
+def media_path(settings: Settings, media_id: str, mime: str = "image/jpeg") -> Path:
+    """Where a WhatsApp photo (photo_ref ``wa:<media id>``) is kept."""
+    extension = mimetypes.guess_extension(mime) or ".bin"
+    return settings.media_dir / f"wa-{media_id}{extension}"
+
+
+class WhatsAppChannel:
+    def __init__(
+        self, settings: Settings, engine: Engine, desk: Desk, graph: GraphClient | None = None
+    ) -> None:
+        assert settings.whatsapp_app_secret is not None
+        assert settings.whatsapp_verify_token is not None
+        self.settings = settings
+        self.engine = engine
+        self.desk = desk
+        self.graph = graph or GraphClient(settings)
+        self.sender = WhatsAppSender(self.graph, engine, settings)
+        self._secret = settings.whatsapp_app_secret.get_secret_value().encode()
+        self._verify_token = settings.whatsapp_verify_token.get_secret_value()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._sender_task: asyncio.Task[None] | None = None
+
+    # -- life cycle --------------------------------------------------------------------
+    def start(self) -> None:
+        self._sender_task = asyncio.create_task(self.sender.run())
+
+    async def stop(self) -> None:
+        """Finish what the last webhooks started, then stop the background sender."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.sender.stop()
+        if self._sender_task is not None:
+            await self._sender_task
+        await self.graph.aclose()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- webhook checks ----------------------------------------------------------------
+    def challenge(self, mode: str | None, token: str | None, challenge: str | None) -> str | None:
+        """The GET verification: echo the challenge only for our verify token."""
+        if mode != "subscribe" or token is None or challenge is None:
+            return None
+        return challenge if hmac.compare_digest(token, self._verify_token) else None
+
+    def signed(self, body: bytes, header: str | None) -> bool:
+        """``X-Hub-Signature-256: sha256=<hex HMAC of the raw body with the app secret>``."""
+        if not header or not header.startswith("sha256="):
+            return False
+        expected = hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(header.removeprefix("sha256="), expected)
+
+    # -- webhook body ------------------------------------------------------------------
+    def receive(self, body: bytes) -> None:
+        """Store what the webhook brought; raises MalformedWebhook before storing any
+        of it if the body is not Meta's shape."""
+        for event in convert.parse_webhook(body):
+            if isinstance(event, StatusUpdate):
+                self._status(event)
+                continue
+            replies = self._handle(event)
+            if replies:
+                self._spawn(self.sender.deliver(replies))
+            if event.media_id is not None:
+                self._spawn(self._fetch_media(event.media_id))
+
+    def _status(self, event: StatusUpdate) -> None:
+        with session_scope(self.engine) as session:
+            known = record_delivery_status(session, event.message_id, event.status, event.error)
+        if event.status == "failed":
+            log.warning("whatsapp %s failed after sending: %s", event.message_id, event.error)
+        if not known:
+            log.info("status %s for a message Sigap did not send", event.status)
+
+    def _handle(self, event: InboundMessage) -> list[QueuedMessage]:
+        user = event.user
+        try:
+            with session_scope(self.engine) as session:
+                if not _first_time(session, event.message_id):
+                    return []  # a redelivery: handled before
+                note_inbound(session, convert.CHANNEL, user.chat_id, event.sent_at)
+                inbound = _numbered_choice(session, user.chat_id, event.inbound)
+                queued = self.desk.handle(session, user, inbound, claim_replies=True)
+        except Exception:
+            log.exception("whatsapp message %s failed", event.message_id)
+            return self._apologise(event)
+        replies = [
+            m for m in queued if m.channel == convert.CHANNEL and m.recipient == user.chat_id
+        ]
+        if len(replies) < len(queued):  # news for other people: the background sender's
+            self.sender.wake.set()
+        return replies
+
+    def _apologise(self, event: InboundMessage) -> list[QueuedMessage]:
+        """Nothing of the failed message was kept; say so, and never handle it twice."""
+        try:
+            with session_scope(self.engine) as session:
+                if not _first_time(session, event.message_id):
+                    return []
+                note_inbound(session, convert.CHANNEL, event.user.chat_id, event.sent_at)
+                message = enqueue(
+                    session,
+                    convert.CHANNEL,
+                    event.user.chat_id,
+                    text=t("id", "nav.error"),
+                    status=SENDING,
+                )
+                return [] if message is None else [message]
+        except Exception:
+            log.exception("could not record the failure of %s", event.message_id)
+            return []
+
+    async def _fetch_media(self, media_id: str) -> None:
+        """Download a photo at once: its URL expires within minutes."""
+        for attempt in range(MEDIA_ATTEMPTS):
+            try:
+                content, mime = await self.graph.download(media_id)
+            except GraphError as exc:
+                if not exc.temporary or attempt == MEDIA_ATTEMPTS - 1:
+                    log.error("photo %s not downloaded: %s", media_id, exc)
+                    return
+                await asyncio.sleep(2**attempt)
+                continue
+            target = media_path(self.settings, media_id, mime)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(target.suffix + ".part")
+            partial.write_bytes(content)
+            partial.replace(target)  # never a half-written photo under the real name
+            return
+
+
+def _first_time(session: Session, message_id: str) -> bool:
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    return insert_if_absent(session, table, {"channel": convert.CHANNEL, "update_key": message_id})
+
+
+LAST_MARKUP = (
+    select(OutboxMessage.text, OutboxMessage.markup, OutboxMessage.language)
+    .where(OutboxMessage.channel == convert.CHANNEL)
+    .order_by(col(OutboxMessage.id).desc())
+    .limit(1)
+)
+
+
+def _numbered_choice(session: Session, chat_id: str, inbound: Inbound) -> Inbound:
+    """An answer "2" to a question that went out as a numbered list is choice 2."""
+    if inbound.kind != "text" or not inbound.text.strip().rstrip(".").isdigit():
+        return inbound
+    last = session.exec(LAST_MARKUP.where(OutboxMessage.recipient == chat_id)).first()
+    if last is None or last[0] is None:
+        return inbound
+    options = convert.numbered_options(last[0], last[1], last[2])
+    value = convert.choice_by_number(inbound.text, options)
+    return inbound if value is None else Inbound("choice", choice=value)

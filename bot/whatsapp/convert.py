@@ -1,0 +1,254 @@
+"""WhatsApp Cloud API webhooks in, dialog input out; dialog output in, Graph API
+message payloads out. No I/O here: the webhook and the sender do that.
+
+Choices are fitted to WhatsApp's limits (domain.md §7): up to 3 reply buttons with
+titles of at most 20 characters; otherwise a list of at most 10 rows (title 24,
+description 72); beyond that a numbered text the person answers with a number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.dialogs.types import ChatUser, Inbound
+from bot.i18n import t
+
+CHANNEL = "whatsapp"
+MAX_BUTTONS, BUTTON_TITLE = 3, 20
+MAX_ROWS, ROW_TITLE, ROW_DESCRIPTION = 10, 24, 72
+INTERACTIVE_BODY = 1024  # an interactive message's body; plain text allows 4096
+MAX_TEXT = 4096
+MEDIA_PREFIX = "wa:"  # photo_ref of a WhatsApp image: its media id, file under SIGAP_MEDIA_DIR
+
+
+class MalformedWebhook(ValueError):
+    """The body is not the shape Meta sends; nothing of it was stored."""
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    message_id: str  # wamid: the same id on a redelivery
+    user: ChatUser
+    inbound: Inbound
+    sent_at: datetime  # when the person wrote: it opens the 24 h window
+    media_id: str | None = None  # an image to download now: its URL expires
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    message_id: str  # the wamid the Graph API gave when it accepted our message
+    status: str  # sent | delivered | read | failed
+    error: str = ""
+
+
+Event = InboundMessage | StatusUpdate
+
+
+def parse_webhook(body: bytes) -> list[Event]:
+    """Every message and status in one webhook POST (Meta batches several)."""
+    try:
+        payload = json.loads(body)
+        events: list[Event] = []
+        for entry in payload["entry"]:
+            for change in entry.get("changes", []):
+                value = change.get("value") or {}
+                events.extend(_messages(value))
+                events.extend(_statuses(value))
+        return events
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
+        raise MalformedWebhook(str(exc)) from exc
+
+
+def _messages(value: dict[str, Any]) -> list[InboundMessage]:
+    contacts = value.get("contacts") or []
+    found = []
+    for message in value.get("messages") or []:
+        if message.get("type") == "system":  # number or id changed: nothing to answer
+            continue
+        found.append(_message(message, _contact_for(message, contacts)))
+    return found
+
+
+def _contact_for(message: dict[str, Any], contacts: list[dict[str, Any]]) -> dict[str, Any]:
+    sender = message.get("from")
+    for contact in contacts:
+        if sender is not None and contact.get("wa_id") == sender:
+            return contact
+    return contacts[0] if len(contacts) == 1 else {}
+
+
+def _message(message: dict[str, Any], contact: dict[str, Any]) -> InboundMessage:
+    """Identity and address: the business-scoped user id (BSUID) where Meta sends one,
+    else the phone number; the phone, when given, is kept only as contact data. One id
+    for both keeps the person, their 24 h window and their staff record together."""
+    phone = message.get("from") or contact.get("wa_id")
+    bsuid = message.get("from_user_id") or contact.get("user_id")
+    key = bsuid or phone
+    if not key:
+        raise MalformedWebhook("a message without a sender")
+    name = (contact.get("profile") or {}).get("name", "")
+    user = ChatUser(CHANNEL, str(key), str(key), name, phone=phone)
+    inbound, media_id = _inbound(message)
+    sent_at = datetime.fromtimestamp(int(message["timestamp"]), UTC)
+    return InboundMessage(str(message["id"]), user, inbound, sent_at, media_id)
+
+
+def _inbound(message: dict[str, Any]) -> tuple[Inbound, str | None]:
+    kind = message.get("type")
+    if kind == "text":
+        return Inbound.from_text(str(message["text"]["body"])), None
+    if kind == "interactive":
+        reply = message["interactive"]
+        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        return Inbound("choice", choice=str(chosen.get("id", ""))), None
+    if kind == "button":  # a template's quick-reply button
+        return Inbound("choice", choice=str(message["button"].get("payload", ""))), None
+    if kind == "location":
+        place = message["location"]
+        return Inbound(
+            "location", latitude=float(place["latitude"]), longitude=float(place["longitude"])
+        ), None
+    if kind == "image":
+        image = message["image"]
+        media_id = str(image["id"])
+        caption = str(image.get("caption") or "")
+        return Inbound("photo", text=caption, photo_ref=MEDIA_PREFIX + media_id), media_id
+    return Inbound("unsupported"), None
+
+
+def _statuses(value: dict[str, Any]) -> list[StatusUpdate]:
+    updates = []
+    for status in value.get("statuses") or []:
+        errors = status.get("errors") or []
+        error = "; ".join(
+            f"{e.get('code')} {e.get('title') or e.get('message') or ''}".strip() for e in errors
+        )
+        updates.append(StatusUpdate(str(status["id"]), str(status["status"]), error))
+    return updates
+
+
+# -- outbound ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Option:
+    label: str
+    value: str
+
+
+def options_of(markup_json: str | None, language: str) -> list[Option]:
+    if not markup_json:
+        return []
+    markup: dict[str, Any] = json.loads(markup_json)
+    return [
+        Option(c.get("label") or t(language, c["label_key"]), str(c["value"]))
+        for c in markup.get("choices") or []
+    ]
+
+
+def asks_location(markup_json: str | None) -> bool:
+    return bool(markup_json and json.loads(markup_json).get("ask_location"))
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def text_body(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": {"body": _cut(text, MAX_TEXT), "preview_url": False}}
+
+
+def body_for(text: str, markup_json: str | None, language: str) -> dict[str, Any]:
+    """The one message a dialog reply becomes, without the addressing. A question that
+    asks for a location says how to share one (WhatsApp's location request cannot carry
+    choices, and two messages could not be sent exactly once together)."""
+    options = options_of(markup_json, language)
+    text = _with_location_hint(text, markup_json, language)
+    if not options:
+        return text_body(text)
+    if is_numbered(text, options):
+        return text_body(numbered(text, options, language))
+    body = {"text": text}
+    if len(options) <= MAX_BUTTONS and all(len(o.label) <= BUTTON_TITLE for o in options):
+        buttons = [{"type": "reply", "reply": {"id": o.value, "title": o.label}} for o in options]
+        interactive = {"type": "button", "body": body, "action": {"buttons": buttons}}
+    else:
+        interactive = {
+            "type": "list",
+            "body": body,
+            "action": {
+                "button": _cut(t(language, "wa.pick"), BUTTON_TITLE),
+                "sections": [{"rows": [_row(o) for o in options]}],
+            },
+        }
+    return {"type": "interactive", "interactive": interactive}
+
+
+def _with_location_hint(text: str, markup_json: str | None, language: str) -> str:
+    if asks_location(markup_json):
+        return f"{text}\n\n{t(language, 'wa.send_location')}"
+    return text
+
+
+def numbered_options(text: str, markup_json: str | None, language: str) -> list[Option]:
+    """The options of a message that went out as a numbered list (else none), so that
+    an answer "2" can be read as the second one."""
+    options = options_of(markup_json, language)
+    full = _with_location_hint(text, markup_json, language)
+    return options if options and is_numbered(full, options) else []
+
+
+def is_numbered(text: str, options: list[Option]) -> bool:
+    """Too many choices for a list, or too much text for an interactive message."""
+    return len(options) > MAX_ROWS or len(text) > INTERACTIVE_BODY
+
+
+def _row(option: Option) -> dict[str, Any]:
+    row = {"id": option.value, "title": _cut(option.label, ROW_TITLE)}
+    if len(option.label) > ROW_TITLE:
+        row["description"] = _cut(option.label, ROW_DESCRIPTION)
+    return row
+
+
+def numbered(text: str, options: list[Option], language: str) -> str:
+    lines = [f"{number}. {option.label}" for number, option in enumerate(options, start=1)]
+    hint = t(language, "wa.numbered_hint")
+    return (
+        _cut(text, MAX_TEXT - 200 - sum(len(x) + 1 for x in lines))
+        + "\n\n"
+        + ("\n".join(lines) + "\n\n" + hint)
+    )
+
+
+def choice_by_number(text: str, options: list[Option]) -> str | None:
+    """The value of option N when the person answered a numbered list with "N"."""
+    stripped = text.strip().rstrip(".")
+    if not stripped.isdigit():
+        return None
+    number = int(stripped)
+    return options[number - 1].value if 1 <= number <= len(options) else None
+
+
+def template_body(name: str, language: str, text: str) -> dict[str, Any]:
+    """An approved template carrying the notification as its one variable. Meta refuses
+    new lines, tabs and more than four spaces in a row inside a variable."""
+    flat = " · ".join(line.strip() for line in text.splitlines() if line.strip())
+    parameter = {"type": "text", "text": _cut(" ".join(flat.split()), INTERACTIVE_BODY)}
+    return {
+        "type": "template",
+        "template": {
+            "name": name,
+            "language": {"code": language},
+            "components": [{"type": "body", "parameters": [parameter]}],
+        },
+    }
+
+
+def addressed(recipient: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A phone number goes in ``to``; a business-scoped user id (``CC.digits``) in
+    ``recipient``, for people who hide their number."""
+    field = "recipient" if "." in recipient else "to"
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", field: recipient} | (
+        body
+    )

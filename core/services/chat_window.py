@@ -1,0 +1,47 @@
+"""The 24-hour customer-service window of WhatsApp: free-form messages may be sent only
+within 24 h of the person's last message; after that only an approved template."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from core.models import ChatWindow
+from core.timeutil import utcnow
+
+WINDOW = timedelta(hours=24)
+TABLE: Table = ChatWindow.__table__  # type: ignore[attr-defined]
+
+
+def note_inbound(session: Session, channel: str, chat_id: str, at: datetime) -> None:
+    """Remember the latest message time; an older one arriving late changes nothing."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(TABLE).values(channel=channel, chat_id=chat_id, last_inbound_at=at)
+    statement = statement.on_conflict_do_update(
+        index_elements=["channel", "chat_id"],
+        set_={"last_inbound_at": statement.excluded.last_inbound_at},
+        where=TABLE.c.last_inbound_at < statement.excluded.last_inbound_at,
+    )
+    session.execute(statement)
+
+
+def open_windows(
+    session: Session, channel: str, chat_ids: Iterable[str], now: datetime | None = None
+) -> set[str]:
+    """Which of these chats may receive a free-form message now."""
+    wanted = sorted(set(chat_ids))
+    if not wanted:
+        return set()
+    since = (now or utcnow()) - WINDOW
+    rows = session.exec(
+        select(ChatWindow.chat_id).where(
+            ChatWindow.channel == channel,
+            col(ChatWindow.chat_id).in_(wanted),
+            col(ChatWindow.last_inbound_at) > since,
+        )
+    ).all()
+    return set(rows)

@@ -1,0 +1,300 @@
+"""End to end on WhatsApp: signed webhooks in Meta's shapes posted to Sigap's real HTTP
+server, the same dialogs as Telegram, replies through the outbox to a fake Graph API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.whatsapp.channel import media_path
+from core.config import Settings
+from core.domain.complaints import ComplaintState
+from core.domain.people import StaffRole
+from core.domain.skm import Unsur
+from core.models import ComplaintPhoto, OutboxMessage, ProcessedUpdate, SkmResponse
+from core.services import complaints as svc
+from core.services.invites import create_invite
+from core.services.skm import add_service
+from tests.fakes import graph_api as wa
+from tests.fakes.graph_api import FakeGraph
+from tests.telegram_harness import until
+from tests.whatsapp_harness import WaPerson, running_sigap, wa_settings
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+TICKET = re.compile(r"MBS-[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+
+@pytest.fixture
+def graph() -> AsyncIterator[FakeGraph]:
+    fake = FakeGraph().start()
+    yield fake  # type: ignore[misc]
+    fake.stop()
+
+
+@pytest.fixture
+def wa_config(database_url: str, graph: FakeGraph, tmp_path: Path) -> Settings:
+    return wa_settings(database_url, graph, tmp_path / "media")
+
+
+@pytest.fixture
+async def sigap(wa_config: Settings, engine: Engine) -> AsyncIterator[str]:
+    async with running_sigap(wa_config, engine) as url:
+        yield url
+
+
+def person(graph: FakeGraph, url: str, phone: str) -> WaPerson:
+    return WaPerson(graph, url, phone)
+
+
+async def join_as_staff(graph: FakeGraph, url: str, engine: Engine, phone: str) -> WaPerson:
+    with Session(engine) as session:
+        code = create_invite(session, StaffRole.TRANTIB).code
+        session.commit()
+    officer = person(graph, url, phone)
+    reply = await officer.says(f"/start staff_{code}")
+    assert "Selamat bergabung" in wa.body_text(reply[-1])
+    return officer
+
+
+async def file_report(siti: WaPerson) -> str:
+    menu = await siti.says("halo")  # any first message: the menu
+    assert menu[-1]["type"] == "interactive"
+    await siti.says("/start")
+    categories = await siti.taps("Lapor gangguan")
+    assert categories[-1]["type"] == "text"  # 15 categories: numbered, beyond a list's 10
+    await siti.taps("Pedagang kaki lima")
+    await siti.says("PKL menutup trotoar depan pasar")
+    await siti.send(wa.location(siti.phone, -8.2531, 113.7437))
+    await siti.send(wa.image(siti.phone, "MEDIA-1", caption="lapak"))
+    await siti.taps("Lanjut")
+    privacy = await siti.taps("Dirahasiakan")
+    summary = wa.body_text(privacy[-1])
+    assert "Periksa laporan" in summary and "Foto: 1" in summary
+    saved = await siti.taps("Kirim laporan")
+    match = TICKET.search(wa.body_text(saved[0]))
+    assert match, saved
+    return match.group(0)
+
+
+async def test_full_report_staff_resolve_and_reporter_told(
+    sigap: str, graph: FakeGraph, engine: Engine, wa_config: Settings
+) -> None:
+    officer = await join_as_staff(graph, sigap, engine, "6281100000001")
+    siti = person(graph, sigap, "6281200000001")
+    code = await file_report(siti)
+
+    await until(lambda: any(code in wa.body_text(m) for m in officer.inbox))
+    card = next(m for m in officer.inbox if code in wa.body_text(m))
+    assert "PKL menutup trotoar" in wa.body_text(card) and "Warga" not in wa.body_text(card)
+    assert len(wa.choices(card)) <= 10 and all(len(t) <= 24 for t, _ in wa.choices(card))
+    with Session(engine) as session:
+        stored = svc.get_complaint(session, code)
+        assert (stored.latitude, stored.longitude) == (-8.2531, 113.7437)
+        photos = session.exec(
+            select(ComplaintPhoto).where(ComplaintPhoto.complaint_id == stored.id)
+        ).all()
+        assert [p.file_ref for p in photos] == ["wa:MEDIA-1"]
+    photo = media_path(wa_config, "MEDIA-1")
+    await until(photo.exists)
+    assert photo.read_bytes() == wa.PHOTO_BYTES  # downloaded at once, before the URL expires
+
+    await officer.taps("Klaim", message=card)
+    await officer.taps("Verifikasi", message=card)
+    await until(lambda: "sudah diverifikasi" in wa.body_text(siti.last))
+    await officer.taps("Selesaikan", message=card)
+    done = await officer.says("Lapak sudah dipindah ke area relokasi")
+    assert "Selesai" in wa.body_text(done[-1])
+    await until(lambda: "telah diselesaikan" in wa.body_text(siti.last))
+    assert "area relokasi" in wa.body_text(siti.last)
+    assert [t for t, _ in wa.choices(siti.last)][:2] == ["👍 Sudah beres", "👎 Belum beres"]
+
+    await siti.taps("Belum beres")
+    await siti.says("Pedagangnya kembali lagi sore ini")
+    assert "dibuka kembali" in wa.body_text(siti.last)
+    with Session(engine) as session:
+        assert svc.get_complaint(session, code).state is ComplaintState.DIPROSES
+        statuses = set(session.exec(select(OutboxMessage.status)).all())
+    assert statuses == {"sent"}
+
+
+async def test_laporan_saya_on_whatsapp(sigap: str, graph: FakeGraph, engine: Engine) -> None:
+    siti, budi = person(graph, sigap, "6281200000002"), person(graph, sigap, "6281200000003")
+    code = await file_report(siti)
+    await siti.says("/start")
+    listing = await siti.taps("Laporan saya")
+    assert code in wa.body_text(listing[-1]) or code in str(wa.choices(listing[-1]))
+    detail = await siti.taps(code)
+    assert "Diterima" in wa.body_text(detail[-1])
+    peek = await budi.send(wa.list_reply(budi.phone, f"mine:show:{code}"))
+    assert "tidak ditemukan" in wa.body_text(peek[-1]) and "PKL" not in wa.body_text(peek[-1])
+
+
+async def test_full_skm_on_whatsapp(sigap: str, graph: FakeGraph, engine: Engine) -> None:
+    with Session(engine) as session:
+        add_service(session, "ktp", "KTP elektronik")
+        session.commit()
+    ani = person(graph, sigap, "6281200000004")
+    intro = await ani.says("/start skm_ktp", expect=2)
+    assert "KTP elektronik" in wa.body_text(intro[0]) and "(1/9)" in wa.body_text(intro[1])
+    assert [t for t, _ in wa.choices(intro[1])][:4] == [
+        "Tidak sesuai",
+        "Kurang sesuai",
+        "Sesuai",
+        "Sangat sesuai",
+    ]  # four answers + back + cancel: a list, not 3 buttons
+    for label in [
+        "Sangat sesuai",
+        "Mudah",
+        "Cepat",
+        "Gratis",
+        "Sesuai",
+        "Kompeten",
+        "Sangat sopan",
+        "Baik",
+        "Dikelola dengan baik",
+    ]:
+        await ani.taps(label)
+    await ani.taps("Perempuan")
+    await ani.says("34")
+    await ani.taps("SMA")
+    await ani.taps("Lewati")
+    thanks = await ani.says("Antrean cepat, petugas ramah")
+    assert "Terima kasih" in wa.body_text(thanks[-1])
+    with Session(engine) as session:
+        response = session.exec(select(SkmResponse)).one()
+    assert getattr(response, Unsur.U1.field) == 4 and response.usia == 34
+    again = await ani.says("/start skm_ktp")
+    assert "sudah mengisi survei" in wa.body_text(again[-1])
+
+
+async def test_replayed_webhook_is_handled_once(
+    sigap: str, graph: FakeGraph, engine: Engine
+) -> None:
+    siti = person(graph, sigap, "6281200000005")
+    payload = wa.text(siti.phone, "/start")
+    await siti.send(payload)
+    again = await siti.post(payload)  # Meta retries deliveries: same message id
+    assert again.status_code == 200
+    await until(lambda: len(siti.inbox) >= 1)
+    await asyncio.sleep(0.2)
+    assert len(siti.inbox) == 1
+    with Session(engine) as session:
+        assert len(session.exec(select(ProcessedUpdate)).all()) == 1
+
+
+async def test_forged_or_missing_signature_and_malformed_body(
+    sigap: str, graph: FakeGraph, engine: Engine
+) -> None:
+    siti = person(graph, sigap, "6281200000006")
+    payload = wa.text(siti.phone, "/start")
+    body = json.dumps(payload).encode()
+    forged = await siti.post(payload, signature=wa.sign(body, secret="not-the-app-secret"))
+    missing = await siti.post(payload, signature="")
+    assert forged.status_code == 403 and missing.status_code == 403
+    async with httpx.AsyncClient() as client:
+        broken = b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"value": {'
+        malformed = await client.post(
+            siti.url, content=broken, headers={"X-Hub-Signature-256": wa.sign(broken)}
+        )
+        assert malformed.status_code == 400
+        verify = await client.get(
+            siti.url,
+            params={
+                "hub.mode": "subscribe",
+                "hub.verify_token": wa.VERIFY_TOKEN,
+                "hub.challenge": "42",
+            },
+        )
+        wrong = await client.get(
+            siti.url,
+            params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "42"},
+        )
+        health = await client.get(siti.url.replace("/whatsapp/webhook", "/healthz"))
+    assert verify.status_code == 200 and verify.text == "42" and wrong.status_code == 403
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    await asyncio.sleep(0.1)
+    assert siti.inbox == []
+    with Session(engine) as session:
+        assert session.exec(select(ProcessedUpdate)).all() == []
+
+
+async def test_outside_the_24h_window_a_template_is_sent(
+    sigap: str, graph: FakeGraph, engine: Engine, wa_config: Settings
+) -> None:
+    officer = await join_as_staff(graph, sigap, engine, "6281100000002")
+    siti = person(graph, sigap, "6281200000007")
+    code = await file_report(siti)
+    card = next(m for m in officer.inbox if code in wa.body_text(m))
+    # Siti wrote last two days ago (her messages' timestamps say so)
+    with Session(engine) as session:
+        from core.models import ChatWindow
+
+        window = session.get(ChatWindow, ("whatsapp", siti.address))
+        assert window is not None
+        window.last_inbound_at = window.last_inbound_at.replace(year=2000)
+        session.add(window)
+        session.commit()
+    await officer.taps("Klaim", message=card)
+    await officer.taps("Verifikasi", message=card)
+    await until(lambda: siti.last["type"] == "template")
+    template = siti.last["template"]
+    assert template["name"] == wa_config.whatsapp_template_notify
+    assert template["language"]["code"] == "id"
+    assert "sudah diverifikasi" in wa.body_text(siti.last)
+    assert "\n" not in wa.body_text(siti.last)  # Meta refuses new lines in a variable
+
+
+async def test_throttling_and_5xx_still_deliver_exactly_once(
+    sigap: str, graph: FakeGraph, engine: Engine
+) -> None:
+    officer = await join_as_staff(graph, sigap, engine, "6281100000003")
+    siti = person(graph, sigap, "6281200000008")
+    code = await file_report(siti)
+    card = next(m for m in officer.inbox if code in wa.body_text(m))
+    await officer.taps("Klaim", message=card)
+    graph.fail(429, 130429)  # throughput reached
+    graph.fail(400, 131056)  # pair rate limit
+    graph.fail(500, 1)
+    graph.fail(503, 2)
+    await officer.send(wa.list_reply(officer.phone, wa.choices(card)[1][1]), expect=0)
+    await until(lambda: "sudah diverifikasi" in wa.body_text(siti.last), timeout=15)
+    await asyncio.sleep(0.3)
+    told = [m for m in siti.inbox if "sudah diverifikasi" in wa.body_text(m)]
+    assert len(told) == 1
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxMessage).where(OutboxMessage.recipient == siti.address)
+        ).all()
+    assert all(r.status == "sent" for r in rows)
+    assert any(r.attempts > 0 for r in rows)  # it did go round the retries
+
+
+async def test_status_callbacks_update_the_outbox(
+    sigap: str, graph: FakeGraph, engine: Engine
+) -> None:
+    siti = person(graph, sigap, "6281200000009")
+    await siti.says("/start")
+    wamid = siti.last["_wamid"]
+    await until(
+        lambda: _delivery(engine, wamid) is not None and _delivery(engine, wamid)[0] == "sent"
+    )
+    for state in ("delivered", "read"):
+        assert (await siti.post(wa.status(wamid, state, siti.address))).status_code == 200
+    assert _delivery(engine, wamid) == ("sent", "read")
+    failed = await siti.post(wa.status(wamid, "failed", siti.address, error_code=131026))
+    assert failed.status_code == 200
+    assert _delivery(engine, wamid) == ("failed", "failed")
+
+
+def _delivery(engine: Engine, wamid: str) -> tuple[str, str | None] | None:
+    with Session(engine) as session:
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.external_id == wamid)).first()
+        return None if row is None else (row.status, row.delivery_status)
