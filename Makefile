@@ -46,3 +46,4 @@ bench: install
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.telegram_bot
+	$(BIN)/python -m bench.whatsapp

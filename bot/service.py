@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -44,6 +45,9 @@ async def channels(settings: Settings, engine: Engine) -> AsyncIterator[Starlett
         await _start_telegram(telegram, settings, webhook)
     if whatsapp is not None:
         whatsapp.start()
+    # Everything loaded so far lives as long as the process: keep it out of the cyclic
+    # collector's sweeps, which otherwise walk it again and again under load.
+    gc.freeze()
     scheduler = None
     if settings.scheduler_enabled and telegram is None:  # else Telegram's start runs it
         from reports.schedule import start_scheduler

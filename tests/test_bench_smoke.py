@@ -37,3 +37,12 @@ def test_telegram_bench_runs_both_bots(tmp_path: Path) -> None:
         assert len(result["durations"]) == 50
         assert result["sent"] == expected_messages
         assert result["rss_mb"] > 0
+
+
+def test_whatsapp_bench_delivers_every_reply_once(tmp_path: Path) -> None:
+    from bench.whatsapp import run
+
+    figures = run(residents=5, in_flight=2, db=tmp_path / "wa.db")
+    assert figures["webhooks"] == 50
+    assert figures["queued"] == 60  # 11 messages to each resident, 1 alert each to staff
+    assert figures["delivered"] and figures["rss"] > 0

@@ -70,6 +70,7 @@ class WhatsAppChannel:
         self.sender.stop()
         if self._sender_task is not None:
             await self._sender_task
+        self.sender.record_sent()
         await self.graph.aclose()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -101,13 +102,19 @@ class WhatsAppChannel:
                 continue
             replies = self._handle(event)
             if replies:
-                self._spawn(self.sender.deliver(replies))
+                self._spawn(self.sender.deliver(replies, replying=True))
             if event.media_id is not None:
                 self._spawn(self._fetch_media(event.media_id))
 
     def _status(self, event: StatusUpdate) -> None:
-        with session_scope(self.engine) as session:
-            known = record_delivery_status(session, event.message_id, event.status, event.error)
+        delivered = self.sender.take_sent()  # the message's own sent-mark may be waiting
+        try:
+            with session_scope(self.engine) as session:
+                self.sender.mark(session, delivered)
+                known = record_delivery_status(session, event.message_id, event.status, event.error)
+        except Exception:
+            self.sender.give_back(delivered)
+            raise
         if event.status == "failed":
             log.warning("whatsapp %s failed after sending: %s", event.message_id, event.error)
         if not known:
@@ -115,14 +122,17 @@ class WhatsAppChannel:
 
     def _handle(self, event: InboundMessage) -> list[QueuedMessage]:
         user = event.user
+        delivered = self.sender.take_sent()
         try:
             with session_scope(self.engine) as session:
+                self.sender.mark(session, delivered)  # earlier deliveries, in this commit
                 if not _first_time(session, event.message_id):
                     return []  # a redelivery: handled before
                 note_inbound(session, convert.CHANNEL, user.chat_id, event.sent_at)
                 inbound = _numbered_choice(session, user.chat_id, event.inbound)
                 queued = self.desk.handle(session, user, inbound, claim_replies=True)
         except Exception:
+            self.sender.give_back(delivered)
             log.exception("whatsapp message %s failed", event.message_id)
             return self._apologise(event)
         replies = [

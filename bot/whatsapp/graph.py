@@ -54,7 +54,9 @@ class GraphClient:
         self.http = client or httpx.AsyncClient(
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(20.0, connect=5.0),
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            # few connections: httpcore scans the whole pool on every request, and the
+            # sender paces itself under ~60 messages/s anyway
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
         )
 
     async def aclose(self) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.telegram.sender import Outcome, backoff, render
+from bot.telegram.sender import STALE_RELEASE_SECONDS, Outcome, backoff, render
 from bot.whatsapp import convert
 from bot.whatsapp.graph import GraphClient, GraphError
 from core.config import Settings
@@ -44,6 +44,24 @@ class WhatsAppSender:
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._last_sent: dict[str, float] = {}
         self._next_slot = 0.0
+        self._sent: list[Outcome] = []
+        self._last_release = float("-inf")
+
+    # -- sent-marks, written with the next transaction -----------------------------------
+    def take_sent(self) -> list[Outcome]:
+        """Deliveries not yet marked in the database; give them back if the commit fails.
+        Marking rides on the next webhook's or pass's commit instead of costing one
+        commit per reply (a crash before it means the message is sent again after the
+        stale-claim timeout: at least once, never lost)."""
+        taken, self._sent = self._sent, []
+        return taken
+
+    def give_back(self, taken: list[Outcome]) -> None:
+        self._sent[:0] = taken
+
+    @staticmethod
+    def mark(session: Session, taken: list[Outcome]) -> None:
+        outbox.mark_all_sent(session, [(o.message_id, o.external_id) for o in taken])
 
     # -- the background loop -----------------------------------------------------------
     async def run(self) -> None:
@@ -60,17 +78,36 @@ class WhatsAppSender:
         self._stopping = True
         self.wake.set()
 
+    def record_sent(self) -> None:
+        taken = self.take_sent()
+        try:
+            with session_scope(self.engine) as session:
+                self.mark(session, taken)
+        except Exception:
+            self.give_back(taken)
+            raise
+
     async def flush_due(self) -> None:
-        """One pass: at most one message per person, none within the pacing interval."""
-        with session_scope(self.engine) as session:
-            outbox.release_stale(session)
-            chosen, seen = [], set()
-            for message_id, chat in outbox.due_ids(session, convert.CHANNEL):
-                if chat in seen or self._too_soon(chat):
-                    continue
-                seen.add(chat)
-                chosen.append(message_id)
-            claimed = outbox.claim_many(session, chosen)
+        """One pass: with pacing, at most one message per person and none within the
+        interval; without it, each person's whole backlog in order."""
+        taken = self.take_sent()
+        try:
+            with session_scope(self.engine) as session:
+                self.mark(session, taken)
+                if time.monotonic() - self._last_release > STALE_RELEASE_SECONDS:
+                    outbox.release_stale(session)
+                    self._last_release = time.monotonic()
+                chosen, seen = [], set()
+                paced = self.settings.whatsapp_per_user_interval > 0
+                for message_id, chat in outbox.due_ids(session, convert.CHANNEL):
+                    if (paced and chat in seen) or self._too_soon(chat):
+                        continue
+                    seen.add(chat)
+                    chosen.append(message_id)
+                claimed = outbox.claim_many(session, chosen)
+        except Exception:
+            self.give_back(taken)
+            raise
         await self.deliver(claimed)
 
     def _too_soon(self, chat: str) -> bool:
@@ -79,12 +116,17 @@ class WhatsAppSender:
         return last is not None and time.monotonic() - last < interval
 
     # -- sending -----------------------------------------------------------------------
-    async def deliver(self, claimed: Sequence[outbox.Deliverable]) -> None:
-        """Send claimed messages, each person's in order, and record every outcome."""
+    async def deliver(self, claimed: Sequence[outbox.Deliverable], replying: bool = False) -> None:
+        """Send claimed messages, each person's in order, and record every outcome.
+        ``replying``: answers to the person who just wrote, whose window is open."""
         if not claimed:
             return
-        with session_scope(self.engine) as session:
-            in_window = open_windows(session, convert.CHANNEL, (m.recipient for m in claimed))
+        if replying:
+            in_window = {m.recipient for m in claimed}
+        else:
+            with session_scope(self.engine) as session:
+                recipients = (m.recipient for m in claimed)
+                in_window = open_windows(session, convert.CHANNEL, recipients)
         outcomes: list[Outcome] = []
         halted: set[str] = set()
         for message in claimed:
@@ -169,10 +211,12 @@ class WhatsAppSender:
         return Outcome(message.id, "failed", error=str(exc))
 
     def _record(self, outcomes: Sequence[Outcome]) -> None:
+        self._sent.extend(o for o in outcomes if o.status == "sent")
+        others = [o for o in outcomes if o.status != "sent"]
+        if not others:
+            return
         with session_scope(self.engine) as session:
-            sent = [(o.message_id, o.external_id) for o in outcomes if o.status == "sent"]
-            outbox.mark_all_sent(session, sent)
-            for outcome in outcomes:
+            for outcome in others:
                 if outcome.status == "failed":
                     outbox.mark_failed(session, outcome.message_id, outcome.error)
                 elif outcome.status == "release":

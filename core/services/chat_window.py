@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -17,16 +19,24 @@ WINDOW = timedelta(hours=24)
 TABLE: Table = ChatWindow.__table__  # type: ignore[attr-defined]
 
 
-def note_inbound(session: Session, channel: str, chat_id: str, at: datetime) -> None:
-    """Remember the latest message time; an older one arriving late changes nothing."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(TABLE).values(channel=channel, chat_id=chat_id, last_inbound_at=at)
-    statement = statement.on_conflict_do_update(
+@lru_cache(maxsize=2)
+def _note_statement(dialect: str) -> Any:
+    """Built once per dialect: it runs for every inbound message."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(TABLE).values(
+        channel=bindparam("channel"), chat_id=bindparam("chat_id"), last_inbound_at=bindparam("at")
+    )
+    return statement.on_conflict_do_update(
         index_elements=["channel", "chat_id"],
         set_={"last_inbound_at": statement.excluded.last_inbound_at},
         where=TABLE.c.last_inbound_at < statement.excluded.last_inbound_at,
     )
-    session.execute(statement)
+
+
+def note_inbound(session: Session, channel: str, chat_id: str, at: datetime) -> None:
+    """Remember the latest message time; an older one arriving late changes nothing."""
+    statement = _note_statement(session.get_bind().dialect.name)
+    session.connection().execute(statement, {"channel": channel, "chat_id": chat_id, "at": at})
 
 
 def open_windows(

@@ -81,7 +81,7 @@ class FakeGraph:
                     self._answer(200, None, raw=PHOTO_BYTES)
                     return
                 media_id = self.path.rsplit("/", 1)[-1]
-                url = f"http://127.0.0.1:{self.server.server_address[1]}/media-file/{media_id}"
+                url = f"{fake.root_url}/media-file/{media_id}"
                 self._answer(200, {"url": url, "mime_type": "image/jpeg", "id": media_id})
 
             def do_POST(self) -> None:
@@ -103,9 +103,13 @@ class FakeGraph:
             self._server.server_close()
 
     @property
-    def base_url(self) -> str:
+    def root_url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/{VERSION}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/{VERSION}"
 
     def dispatch(self, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         with self._lock:
