@@ -351,6 +351,7 @@ class OutboxMessage(SQLModel, table=True):
     delivery_status: str | None = Field(default=None, max_length=20)
     last_error: str | None = Field(default=None, max_length=500)
     dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
+    topic: str | None = Field(default=None, max_length=30)  # e.g. "digest"
 
 
 class StaffInvite(SQLModel, table=True):

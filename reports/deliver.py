@@ -18,7 +18,7 @@ from core.domain.periods import Period
 from core.models import ScheduledRun
 from core.services.complaint_stats import deadlines
 from core.services.complaints import work_calendar
-from core.services.outbox import enqueue
+from core.services.outbox import DIGEST_TOPIC, enqueue
 from core.services.recipients import (
     leadership_recipients,
     section_recipients,
@@ -70,10 +70,12 @@ def _queue(
     text: str,
     files: list[tuple[Path, str]],
     key: str | None,
+    topic: str | None = None,
 ) -> None:
     for channel, chat in recipients:
         prefix = f"{key}:{channel}:{chat}" if key else None
-        enqueue(session, channel, chat, text=text, dedupe_key=f"{prefix}:text" if prefix else None)
+        text_key = f"{prefix}:text" if prefix else None
+        enqueue(session, channel, chat, text=text, dedupe_key=text_key, topic=topic)
         for number, (path, caption) in enumerate(files):
             enqueue(
                 session,
@@ -82,6 +84,7 @@ def _queue(
                 text=caption,
                 attachment=str(path),
                 dedupe_key=f"{prefix}:file{number}" if prefix else None,
+                topic=topic,
             )
 
 
@@ -100,7 +103,8 @@ def send_digest(engine: Engine, settings: Settings, today: date, key: str | None
         if key and not claim_run(session, key):
             return Queued(0, [])
         recipients = leadership_recipients(session)
-        _queue(session, recipients, text, [(pdf, "Laporan lengkap ringkasan mingguan")], key)
+        files = [(pdf, "Laporan lengkap ringkasan mingguan")]
+        _queue(session, recipients, text, files, key, topic=DIGEST_TOPIC)
     return Queued(len(recipients), [pdf])
 
 

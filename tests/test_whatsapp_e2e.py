@@ -302,3 +302,18 @@ def _delivery(engine: Engine, wamid: str) -> tuple[str, str | None] | None:
     with Session(engine) as session:
         row = session.exec(select(OutboxMessage).where(OutboxMessage.external_id == wamid)).first()
         return None if row is None else (row.status, row.delivery_status)
+
+
+async def test_unexpected_messages_get_a_helpful_reply(sigap: str, graph: FakeGraph) -> None:
+    siti = person(graph, sigap, "6281200000010")
+    sticker = {"type": "sticker", "sticker": {"id": "ST-1", "mime_type": "image/webp"}}
+    voice = {"type": "audio", "audio": {"id": "AU-1", "mime_type": "audio/ogg", "voice": True}}
+    for content in (sticker, voice):
+        reply = await siti.send(wa.inbound(siti.phone, content))
+        assert "belum bisa saya proses" in wa.body_text(reply[-1])
+    huge = await siti.says("x" * 5000)
+    assert "terlalu panjang" in wa.body_text(huge[-1])
+    stale = await siti.send(wa.button_reply(siti.phone, "lapor:confirm:@send"))
+    assert wa.body_text(stale[-1])  # an old button: a short answer, never silence
+    menu = await siti.says("/start")
+    assert wa.choices(menu[-1])  # and the menu still works afterwards

@@ -6,26 +6,18 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 from telegram import Bot
 
 from bot.telegram.convert import CHANNEL
 from bot.telegram.sender import TelegramSender
 from core.config import Settings
-from core.models import OutboxMessage
-from core.services.outbox import PENDING, SENDING
+from core.services.outbox import waiting_count
 
 
 def _waiting(engine: Engine) -> int:
     with Session(engine) as session:
-        return session.exec(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(
-                OutboxMessage.channel == CHANNEL,
-                col(OutboxMessage.status).in_([PENDING, SENDING]),
-            )
-        ).one()
+        return waiting_count(session, CHANNEL)
 
 
 async def deliver_pending(settings: Settings, engine: Engine, timeout: float = 60.0) -> int:

@@ -193,7 +193,7 @@ class WhatsAppSender:
         its own template). A report file cannot travel in a template."""
         if message.attachment:
             raise OutsideWindow("outside the 24 h window: a file cannot be sent as a template")
-        digest = (message.dedupe_key or "").startswith("digest:")
+        digest = message.topic == outbox.DIGEST_TOPIC
         settings = self.settings
         name = settings.whatsapp_template_digest if digest else settings.whatsapp_template_notify
         body = convert.template_body(name, message.language, render(message))

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, insert, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from core.models import OutboxMessage
 from core.timeutil import utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+DIGEST_TOPIC = "digest"  # the weekly digest: WhatsApp has its own template for it
 MAX_ATTEMPTS = 12
 STALE_CLAIM = timedelta(minutes=2)
 
@@ -48,7 +49,7 @@ class Deliverable(Protocol):
     @property
     def attempts(self) -> int: ...
     @property
-    def dedupe_key(self) -> str | None: ...
+    def topic(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class QueuedMessage:
     markup: str | None
     attachment: str | None
     dedupe_key: str | None
+    topic: str | None = None
     attempts: int = 0
 
 
@@ -75,7 +77,8 @@ INSERT = insert(TABLE).values(
         name: bindparam(name)
         for name in (
             *("channel", "recipient", "language", "text", "template", "params", "markup"),
-            *("attachment", "dedupe_key", "status", "attempts", "next_attempt_at", "created_at"),
+            *("attachment", "dedupe_key", "topic", "status", "attempts", "next_attempt_at"),
+            "created_at",
         )
     }
 )
@@ -93,10 +96,13 @@ def enqueue(
     attachment: str | None = None,
     language: str = "id",
     dedupe_key: str | None = None,
+    topic: str | None = None,
     status: str = PENDING,
 ) -> QueuedMessage | None:
     """Queue one message; with a dedupe key, a second enqueue of the same key is a no-op.
 
+    ``topic`` names what kind of news it is where a channel treats it apart (WhatsApp
+    sends the weekly "digest" outside the 24 h window with its own template).
     ``status=SENDING`` queues it already claimed, for a caller that sends it itself right
     after committing (a reply to the person who just wrote)."""
     if (text is None) == (template is None):
@@ -119,6 +125,7 @@ def enqueue(
         markup=json.dumps(markup, ensure_ascii=False) if markup else None,
         attachment=attachment,
         dedupe_key=dedupe_key,
+        topic=topic,
     )
     row = asdict(queued)
     del row["id"]
@@ -250,3 +257,12 @@ def record_delivery_status(session: Session, external_id: str, status: str, erro
         update(OutboxMessage).where(col(OutboxMessage.external_id) == external_id).values(values)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def waiting_count(session: Session, channel: str) -> int:
+    """Messages of a channel not yet accepted by the platform nor given up."""
+    return session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.channel == channel, col(OutboxMessage.status).in_([PENDING, SENDING]))
+    ).one()

@@ -37,6 +37,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("delivery_status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True)
         )
+        batch_op.add_column(
+            sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True)
+        )
         batch_op.alter_column(
             "recipient",
             existing_type=sa.VARCHAR(length=64),
@@ -115,6 +118,7 @@ def downgrade() -> None:
             type_=sa.VARCHAR(length=64),
             existing_nullable=False,
         )
+        batch_op.drop_column("topic")
         batch_op.drop_column("delivery_status")
 
     with op.batch_alter_table("dialogstate", schema=None) as batch_op:
