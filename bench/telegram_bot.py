@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.bot_db import outbox_drained, prepare
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -76,27 +77,6 @@ async def _drive(application: Any, total: int, durations: list[float]) -> tuple[
     return started or finished, finished
 
 
-async def _outbox_drained(database_url: str, timeout: float = 60.0) -> None:
-    from sqlmodel import Session, func, select
-
-    from core.db import make_engine
-    from core.models import OutboxMessage
-
-    engine = make_engine(database_url)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with Session(engine) as session:
-            waiting = session.exec(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.status != "sent")
-            ).one()
-        if not waiting:
-            break
-        await asyncio.sleep(0.05)
-    engine.dispose()
-
-
 def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) -> None:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, TypeHandler
@@ -130,12 +110,13 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
                 # like the echo bot: one update at a time (see the module docstring)
                 TELEGRAM_CONCURRENT_UPDATES=CONCURRENCY,
             )
-            application = build_application(settings, make_engine(settings.database_url))
+            engine = make_engine(settings.database_url)
+            application = build_application(settings, engine)
             handler = application.handlers[0][0]
             handler.callback = _timed(handler.callback, durations)
             await start_sender(application)
             window = await _drive(application, total, durations)
-            await _outbox_drained(settings.database_url)  # untimed: every message delivered
+            await outbox_drained(engine)  # untimed: every message delivered
             await stop_sender(application)
         assert application.updater is not None
         await application.updater.stop()
@@ -149,18 +130,7 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
 
 
 def _prepare_db(db: Path) -> None:
-    from core.db import make_engine, session_scope, upgrade
-    from core.domain.people import StaffRole
-    from core.services.records import add_staff
-
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine)
-    with session_scope(engine) as session:  # one officer receives every new report
-        add_staff(session, "Petugas Bench", StaffRole.TRANTIB, telegram_user_id=STAFF_USER)
-    engine.dispose()
+    prepare(db, telegram_user_id=STAFF_USER)  # one officer receives every new report
 
 
 def run_bot(kind: str, residents: int, db: Path) -> dict[str, Any]:

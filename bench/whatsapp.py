@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from bench.bot_db import outbox_drained, prepare
 from core.services.categories import load_categories
 from tests.fakes import graph_api as wa
 
@@ -91,7 +92,7 @@ def _sigap_process(db: str, graph_url: str, media: str, port_out: Any, stop: Any
                 await asyncio.sleep(0.01)
             port_out.put(server.servers[0].sockets[0].getsockname()[1])
             await asyncio.get_running_loop().run_in_executor(None, stop.wait)
-            queued, waiting = await _drained(engine)
+            queued, waiting = await outbox_drained(engine)
             server.should_exit = True
             await task
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -106,44 +107,8 @@ def _sigap_process(db: str, graph_url: str, media: str, port_out: Any, stop: Any
         asyncio.run(main())
 
 
-async def _drained(engine: Any, timeout: float = 120.0) -> tuple[int, int]:
-    """(messages queued in all, still waiting) once the outbox is empty or time is up."""
-    from sqlmodel import Session, func, select
-
-    from core.models import OutboxMessage
-
-    deadline = time.monotonic() + timeout
-    waiting = 0
-    while time.monotonic() < deadline:
-        with Session(engine) as session:
-            waiting = session.exec(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.status.in_(["pending", "sending"]))  # type: ignore[attr-defined]
-            ).one()
-        if not waiting:
-            break
-        await asyncio.sleep(0.1)
-    with Session(engine) as session:
-        queued = session.exec(select(func.count()).select_from(OutboxMessage)).one()
-    return queued, waiting
-
-
 def _prepare_db(db: Path) -> None:
-    from core.db import make_engine, session_scope, upgrade
-    from core.domain.people import StaffRole
-    from core.services.records import add_staff
-
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(f"sqlite:///{db}")
-    upgrade(engine)
-    with session_scope(engine) as session:  # one officer on WhatsApp receives every report
-        add_staff(
-            session, "Petugas Bench", StaffRole.TRANTIB, whatsapp_id=wa.bsuid("6281399999999")
-        )
-    engine.dispose()
+    prepare(db, whatsapp_id=wa.bsuid("6281399999999"))  # one officer gets every report
 
 
 async def _play(url: str, residents: int, in_flight: int) -> tuple[list[float], float]:

@@ -1,0 +1,211 @@
+"""What every channel's outbox sender shares: the background loop, sent-marks that ride
+on the next commit, claiming due messages with per-chat pacing, an overall pace, and
+recording failures and retries. A channel supplies only how one message is sent.
+
+A message is marked sent only after the platform accepted it. A crash between the
+platform's yes and the mark means the message is sent again once its claim goes stale:
+at least once, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.i18n import t
+from core.config import Settings
+from core.db import session_scope
+from core.services import outbox
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 300.0
+STALE_RELEASE_SECONDS = 30.0
+
+
+def backoff(attempts: int, base_seconds: float) -> timedelta:
+    """2, 4, 8, ... seconds (with the default base), at most five minutes."""
+    return timedelta(seconds=min(base_seconds * 2**attempts, MAX_BACKOFF_SECONDS))
+
+
+def render(message: outbox.Deliverable) -> str:
+    """The message's words: its text, or its template in the recipient's language."""
+    if message.text is not None:
+        return message.text
+    params = json.loads(message.params)
+    note = params.get("note")
+    params.setdefault("note_line", f"\n{note}" if note else "")
+    return t(message.language, str(message.template), **params)
+
+
+@dataclass
+class Outcome:
+    message_id: int
+    status: str  # sent | retry | failed | release
+    external_id: str | None = None
+    error: str = ""
+    delay: timedelta = timedelta()
+
+
+class OutboxSender:
+    channel: str  # set by each channel's sender
+
+    def __init__(self, engine: Engine, settings: Settings, max_per_second: float) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.wake = asyncio.Event()
+        self._max_per_second = max_per_second
+        self._stopping = False
+        self._sent: list[Outcome] = []
+        self._last_sent: dict[str, float] = {}
+        self._last_release = float("-inf")
+        self._next_slot = 0.0  # earliest monotonic time of the next send
+
+    # -- what a channel provides ---------------------------------------------------------
+    def chat_interval(self, chat: str) -> float:
+        """Seconds between background messages to one chat (0: no pacing)."""
+        raise NotImplementedError
+
+    async def deliver(self, claimed: Sequence[outbox.Deliverable]) -> None:
+        raise NotImplementedError
+
+    # -- sent-marks, written with the next transaction -------------------------------------
+    def take_sent(self) -> list[Outcome]:
+        """Deliveries not yet marked in the database; give them back if the commit fails."""
+        taken, self._sent = self._sent, []
+        return taken
+
+    def give_back(self, taken: list[Outcome]) -> None:
+        self._sent[:0] = taken
+
+    @staticmethod
+    def mark(session: Session, taken: list[Outcome]) -> None:
+        """Mark deliveries sent inside the caller's transaction: under load this rides on
+        the next update's commit instead of costing one per message."""
+        outbox.mark_all_sent(session, [(o.message_id, o.external_id) for o in taken])
+
+    def record_sent(self) -> None:
+        taken = self.take_sent()
+        try:
+            with session_scope(self.engine) as session:
+                self.mark(session, taken)
+        except Exception:
+            self.give_back(taken)
+            raise
+
+    # -- the background loop -----------------------------------------------------------
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                await self.flush_due()
+            except Exception:  # the database may be briefly unavailable: try next pass
+                log.exception("%s outbox pass failed", self.channel)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.settings.outbox_poll_seconds)
+            self.wake.clear()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake.set()
+        if self._sent:
+            self.record_sent()
+
+    async def flush_due(self) -> None:
+        """One pass over due messages, in one transaction with the waiting sent-marks:
+        with pacing, at most one per chat per pass and none within the chat's interval;
+        without it, each chat's whole backlog in order."""
+        taken = self.take_sent()
+        try:
+            with session_scope(self.engine) as session:
+                self.mark(session, taken)
+                if time.monotonic() - self._last_release > STALE_RELEASE_SECONDS:
+                    outbox.release_stale(session)
+                    self._last_release = time.monotonic()
+                due = outbox.due_ids(session, self.channel)
+                claimed = outbox.claim_many(session, self._choose(due))
+        except Exception:
+            self.give_back(taken)
+            raise
+        await self.deliver(claimed)
+
+    def _choose(self, due: Sequence[tuple[int, str]]) -> list[int]:
+        chosen, seen = [], set()
+        for message_id, chat in due:
+            paced = self.chat_interval(chat) > 0
+            if (paced and chat in seen) or self._too_soon(chat):
+                continue
+            seen.add(chat)
+            chosen.append(message_id)
+        return chosen
+
+    def _too_soon(self, chat: str) -> bool:
+        last = self._last_sent.get(chat)
+        return last is not None and time.monotonic() - last < self.chat_interval(chat)
+
+    def sent_to(self, chat: str) -> None:
+        self._last_sent[chat] = time.monotonic()
+
+    async def overall_gate(self) -> None:
+        """Stay under the platform's overall rate without a lock per call."""
+        now = time.monotonic()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 1.0 / self._max_per_second
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def send_in_order(
+        self,
+        claimed: Sequence[outbox.Deliverable],
+        send_one: Callable[[outbox.Deliverable], Awaitable[Outcome]],
+    ) -> None:
+        """Send each chat's messages in order; after a retry in a chat, the rest of that
+        chat's messages go back to wait behind it. Then record every outcome."""
+        outcomes: list[Outcome] = []
+        halted: set[str] = set()
+        for message in claimed:
+            assert message.id is not None
+            if message.recipient in halted:
+                outcomes.append(Outcome(message.id, "release"))
+                continue
+            outcome = await send_one(message)
+            outcomes.append(outcome)
+            if outcome.status == "retry":
+                halted.add(message.recipient)
+        self.record(outcomes)
+
+    # -- outcomes ----------------------------------------------------------------------
+    def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Sent ones wait for the next commit; failures, releases and retries now."""
+        self._sent.extend(o for o in outcomes if o.status == "sent")
+        others = [o for o in outcomes if o.status != "sent"]
+        if not others:
+            return
+        with session_scope(self.engine) as session:
+            for outcome in others:
+                if outcome.status == "failed":
+                    outbox.mark_failed(session, outcome.message_id, outcome.error)
+                elif outcome.status == "release":
+                    outbox.release(session, outcome.message_id)
+                else:
+                    self._retry(session, outcome)
+        self.wake.set()
+
+    def _retry(self, session: Session, outcome: Outcome) -> None:
+        log.info(
+            "%s outbox %s: %s; retry in %s",
+            self.channel,
+            outcome.message_id,
+            outcome.error,
+            outcome.delay,
+        )
+        status = outbox.mark_retry(session, outcome.message_id, outcome.error, outcome.delay)
+        if status == outbox.FAILED:
+            log.error("%s outbox %s given up: %s", self.channel, outcome.message_id, outcome.error)
