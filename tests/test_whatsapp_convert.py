@@ -104,6 +104,12 @@ def test_meta_shaped_but_incomplete_bodies_are_refused(broken: Any) -> None:
         convert.parse_webhook(json.dumps(broken).encode())
 
 
+def test_a_media_id_that_could_leave_the_media_folder_is_refused() -> None:
+    payload = wa.image("6281700000002", "../../etc/passwd")
+    with pytest.raises(MalformedWebhook):
+        convert.parse_webhook(json.dumps(payload).encode())
+
+
 def test_a_person_who_hides_their_number_is_known_by_the_bsuid() -> None:
     payload = wa.text("6281700000001", "halo")
     message = payload["entry"][0]["changes"][0]["value"]["messages"][0]

@@ -9,6 +9,7 @@ description 72); beyond that a numbered text the person answers with a number.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ MAX_BUTTONS, BUTTON_TITLE = 3, 20
 MAX_ROWS, ROW_TITLE, ROW_DESCRIPTION = 10, 24, 72
 INTERACTIVE_BODY = 1024  # an interactive message's body; plain text allows 4096
 MAX_TEXT = 4096
+MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 MEDIA_PREFIX = "wa:"  # photo_ref of a WhatsApp image: its media id, file under SIGAP_MEDIA_DIR
 
 
@@ -114,6 +116,8 @@ def _inbound(message: dict[str, Any]) -> tuple[Inbound, str | None]:
     if kind == "image":
         image = message["image"]
         media_id = str(image["id"])
+        if not MEDIA_ID.fullmatch(media_id):  # it names a file and a URL path: no "../"
+            raise MalformedWebhook(f"unexpected media id {media_id[:40]!r}")
         caption = str(image.get("caption") or "")
         return Inbound("photo", text=caption, photo_ref=MEDIA_PREFIX + media_id), media_id
     return Inbound("unsupported"), None
