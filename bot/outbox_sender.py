@@ -101,6 +101,24 @@ class OutboxSender:
             self.give_back(taken)
             raise
 
+    def waiting(self) -> int:
+        with session_scope(self.engine) as session:
+            return outbox.waiting_count(session, self.channel)
+
+    async def drain(self, timeout: float) -> int:
+        """Outside `sigap run` (e.g. `sigap digest send-now`): send until nothing of this
+        channel waits or ``timeout`` passes; how many still wait (`sigap run` sends them)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        try:
+            while self.waiting() and loop.time() < deadline:
+                await self.flush_due()
+                self.record_sent()
+                await asyncio.sleep(0.05)
+        finally:
+            self.record_sent()
+        return self.waiting()
+
     # -- the background loop -----------------------------------------------------------
     async def run(self) -> None:
         while not self._stopping:

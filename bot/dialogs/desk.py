@@ -18,12 +18,12 @@ from bot.dialogs.staff import CatatDialog, StaffNoteDialog
 from bot.dialogs.survey import SurveyDialog
 from bot.dialogs.turn import BACK, CANCEL, ResidentRef, Turn
 from bot.dialogs.types import ChatUser, Choice, Inbound, channel_of
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, t
 from core.config import Settings
 from core.errors import SigapError
 from core.models import Resident, Staff
 from core.services.invites import redeem_invite
-from core.services.outbox import QueuedMessage
+from core.services.outbox import SENDING, QueuedMessage, enqueue
 
 MAX_INBOUND_TEXT = 4000
 DIALOGS: dict[str, Dialog] = {
@@ -67,6 +67,15 @@ def staff_for(session: Session, user: ChatUser) -> Staff | None:
         return None
     found = session.exec(query).first()
     return found if found is not None and found.active else None
+
+
+def queue_apology(session: Session, user: ChatUser) -> list[QueuedMessage]:
+    """What a channel says when handling a message failed and nothing of it was kept:
+    queued already claimed, for the channel to send right after the commit."""
+    message = enqueue(
+        session, user.channel, user.chat_id, text=t("id", "nav.error"), status=SENDING
+    )
+    return [] if message is None else [message]
 
 
 class Desk:

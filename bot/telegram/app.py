@@ -17,17 +17,15 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.dialogs.desk import Desk
+from bot.dialogs.desk import Desk, queue_apology
 from bot.dialogs.types import ChatUser
-from bot.i18n import t
 from bot.telegram.convert import CHANNEL, chat_user, inbound
 from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.sender import TelegramSender
 from core.config import Settings
 from core.db import session_scope
-from core.models import ProcessedUpdate
-from core.services.outbox import SENDING, QueuedMessage, enqueue
-from core.services.upsert import insert_if_absent
+from core.services.outbox import QueuedMessage
+from core.services.upsert import first_delivery
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +91,6 @@ async def stop_sender(application: Application[Any, Any, Any, Any, Any, Any]) ->
         await task
 
 
-def _first_time(session: Any, update_id: int) -> bool:
-    """Record the update id; False if it was recorded before (Telegram delivers at least
-    once), in which case the caller does nothing more."""
-    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-    return insert_if_absent(session, table, {"channel": CHANNEL, "update_key": str(update_id)})
-
-
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user, message = chat_user(update), inbound(update)
     if user is None or message is None:
@@ -111,7 +102,7 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         with session_scope(data["engine"]) as session:
             sender.mark(session, delivered)  # what earlier turns delivered, in this commit
-            if not _first_time(session, update.update_id):
+            if not first_delivery(session, CHANNEL, str(update.update_id)):
                 return  # handled before: nothing more (the marks above still commit)
             queued = desk.handle(session, user, message, claim_replies=True)
             replies = [m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id]
@@ -137,12 +128,9 @@ def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[Que
     """Nothing of the failed update was kept; say so, and never handle it twice."""
     try:
         with session_scope(data["engine"]) as session:
-            if not _first_time(session, update_id):
+            if not first_delivery(session, CHANNEL, str(update_id)):
                 return []
-            message = enqueue(  # claimed: ours to send right after the commit
-                session, CHANNEL, user.chat_id, text=t("id", "nav.error"), status=SENDING
-            )
-            return [] if message is None else [message]
+            return queue_apology(session, user)
     except Exception:
         log.exception("could not record the failure of update %s", update_id)
         return []

@@ -19,19 +19,18 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.dialogs.desk import Desk
+from bot.dialogs.desk import Desk, queue_apology
 from bot.dialogs.types import Inbound
-from bot.i18n import t
 from bot.whatsapp import convert
 from bot.whatsapp.convert import InboundMessage, StatusUpdate
 from bot.whatsapp.graph import GraphClient, GraphError
 from bot.whatsapp.sender import WhatsAppSender
 from core.config import Settings
 from core.db import session_scope
-from core.models import OutboxMessage, ProcessedUpdate
+from core.models import OutboxMessage
 from core.services.chat_window import note_inbound
-from core.services.outbox import SENDING, QueuedMessage, enqueue, record_delivery_status
-from core.services.upsert import insert_if_absent
+from core.services.outbox import QueuedMessage, record_delivery_status
+from core.services.upsert import first_delivery
 
 log = logging.getLogger(__name__)
 MEDIA_ATTEMPTS = 4
@@ -126,7 +125,7 @@ class WhatsAppChannel:
         try:
             with session_scope(self.engine) as session:
                 self.sender.mark(session, delivered)  # earlier deliveries, in this commit
-                if not _first_time(session, event.message_id):
+                if not first_delivery(session, convert.CHANNEL, event.message_id):
                     return []  # a redelivery: handled before
                 note_inbound(session, convert.CHANNEL, user.chat_id, event.sent_at)
                 inbound = _numbered_choice(session, user.chat_id, event.inbound)
@@ -146,17 +145,10 @@ class WhatsAppChannel:
         """Nothing of the failed message was kept; say so, and never handle it twice."""
         try:
             with session_scope(self.engine) as session:
-                if not _first_time(session, event.message_id):
+                if not first_delivery(session, convert.CHANNEL, event.message_id):
                     return []
                 note_inbound(session, convert.CHANNEL, event.user.chat_id, event.sent_at)
-                message = enqueue(
-                    session,
-                    convert.CHANNEL,
-                    event.user.chat_id,
-                    text=t("id", "nav.error"),
-                    status=SENDING,
-                )
-                return [] if message is None else [message]
+                return queue_apology(session, event.user)
         except Exception:
             log.exception("could not record the failure of %s", event.message_id)
             return []
@@ -178,11 +170,6 @@ class WhatsAppChannel:
             partial.write_bytes(content)
             partial.replace(target)  # never a half-written photo under the real name
             return
-
-
-def _first_time(session: Session, message_id: str) -> bool:
-    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-    return insert_if_absent(session, table, {"channel": convert.CHANNEL, "update_key": message_id})
 
 
 LAST_MARKUP = (

@@ -141,18 +141,20 @@ class Option:
     value: str
 
 
-def options_of(markup_json: str | None, language: str) -> list[Option]:
+def _prepared(text: str, markup_json: str | None, language: str) -> tuple[str, list[Option]]:
+    """The text as it goes out and its options, from one reading of the stored markup.
+    A question that asks for a location says how to share one (WhatsApp's location
+    request cannot carry choices, and two messages could not be sent exactly once)."""
     if not markup_json:
-        return []
+        return text, []
     markup: dict[str, Any] = json.loads(markup_json)
-    return [
+    options = [
         Option(c.get("label") or t(language, c["label_key"]), str(c["value"]))
         for c in markup.get("choices") or []
     ]
-
-
-def asks_location(markup_json: str | None) -> bool:
-    return bool(markup_json and json.loads(markup_json).get("ask_location"))
+    if markup.get("ask_location"):
+        text = f"{text}\n\n{t(language, 'wa.send_location')}"
+    return text, options
 
 
 def _cut(text: str, limit: int) -> str:
@@ -164,11 +166,8 @@ def text_body(text: str) -> dict[str, Any]:
 
 
 def body_for(text: str, markup_json: str | None, language: str) -> dict[str, Any]:
-    """The one message a dialog reply becomes, without the addressing. A question that
-    asks for a location says how to share one (WhatsApp's location request cannot carry
-    choices, and two messages could not be sent exactly once together)."""
-    options = options_of(markup_json, language)
-    text = _with_location_hint(text, markup_json, language)
+    """The one message a dialog reply becomes, without the addressing."""
+    text, options = _prepared(text, markup_json, language)
     if not options:
         return text_body(text)
     if is_numbered(text, options):
@@ -189,17 +188,10 @@ def body_for(text: str, markup_json: str | None, language: str) -> dict[str, Any
     return {"type": "interactive", "interactive": interactive}
 
 
-def _with_location_hint(text: str, markup_json: str | None, language: str) -> str:
-    if asks_location(markup_json):
-        return f"{text}\n\n{t(language, 'wa.send_location')}"
-    return text
-
-
 def numbered_options(text: str, markup_json: str | None, language: str) -> list[Option]:
     """The options of a message that went out as a numbered list (else none), so that
     an answer "2" can be read as the second one."""
-    options = options_of(markup_json, language)
-    full = _with_location_hint(text, markup_json, language)
+    full, options = _prepared(text, markup_json, language)
     return options if options and is_numbered(full, options) else []
 
 
@@ -217,12 +209,8 @@ def _row(option: Option) -> dict[str, Any]:
 
 def numbered(text: str, options: list[Option], language: str) -> str:
     lines = [f"{number}. {option.label}" for number, option in enumerate(options, start=1)]
-    hint = t(language, "wa.numbered_hint")
-    return (
-        _cut(text, MAX_TEXT - 200 - sum(len(x) + 1 for x in lines))
-        + "\n\n"
-        + ("\n".join(lines) + "\n\n" + hint)
-    )
+    listing = "\n".join(lines) + "\n\n" + t(language, "wa.numbered_hint")
+    return _cut(text, MAX_TEXT - len(listing) - 2) + "\n\n" + listing
 
 
 def choice_by_number(text: str, options: list[Option]) -> str | None:

@@ -10,6 +10,8 @@ from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from core.models import ProcessedUpdate
+
 
 def add_to_counters(
     session: Session,
@@ -48,3 +50,10 @@ def insert_if_absent(session: Session, table: Table, row: dict[str, Any]) -> boo
     dialect = session.get_bind().dialect.name
     statement = _insert_ignoring(dialect, table, tuple(sorted(row)))
     return session.connection().execute(statement, row).first() is not None
+
+
+def first_delivery(session: Session, channel: str, key: str) -> bool:
+    """Record an inbound update or message id; False if it was recorded before (chat
+    platforms deliver at least once), in which case the caller does nothing more."""
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    return insert_if_absent(session, table, {"channel": channel, "update_key": key})
