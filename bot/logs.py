@@ -1,14 +1,14 @@
 """Logging for a running Sigap: informative, and never a secret.
 
 httpx logs every request URL at INFO, and a Bot API URL contains the bot token, so the
-HTTP client loggers are held at WARNING.
+HTTP client loggers (httpx for WhatsApp, aiohttp for Telegram) are held at WARNING.
 """
 
 from __future__ import annotations
 
 import logging
 
-QUIET = ("httpx", "httpcore", "apscheduler.executors")
+QUIET = ("httpx", "httpcore", "aiohttp", "apscheduler.executors")
 
 
 def configure_logging(level: int = logging.INFO) -> None:

@@ -21,6 +21,7 @@ from bot.dialogs.desk import Desk, queue_apology
 from bot.dialogs.types import ChatUser
 from bot.telegram.convert import CHANNEL, chat_user, inbound
 from bot.telegram.ordering import PerUserUpdateProcessor
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.sender import TelegramSender
 from core.config import Settings
 from core.db import session_scope
@@ -46,10 +47,9 @@ def build_application(
         builder.token(token)
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1))
-        # A pool no larger than the bot can use: httpcore checks every pooled connection
-        # on every request, which cost ~0.2 ms per call with a few idle ones around.
-        .connection_pool_size(settings.telegram_concurrent_updates + 4)
-        .pool_timeout(30)
+        # one connection per update in flight, plus the background sender's
+        .request(AiohttpRequest(settings.telegram_concurrent_updates + 4, pool_timeout=30))
+        .get_updates_request(AiohttpRequest(1, pool_timeout=30))
         .post_init(start_sender)
         .post_shutdown(stop_sender)
         .build()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from telegram import Bot
 
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.sender import TelegramSender
 from core.config import Settings
 
@@ -19,6 +20,7 @@ async def deliver_pending(settings: Settings, engine: Engine, timeout: float = 6
         settings.telegram_bot_token.get_secret_value(),
         base_url=base,
         base_file_url=base.replace("/bot", "/file/bot", 1),
+        request=AiohttpRequest(1, pool_timeout=30),
     )
     async with bot:
         return await TelegramSender(bot, engine, settings).drain(timeout)
