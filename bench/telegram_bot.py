@@ -124,7 +124,15 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
         await application.shutdown()
         return window
 
-    start, end = asyncio.run(main())
+    profile = os.environ.get("SIGAP_BENCH_PROFILE")  # where the time goes: a cProfile file
+    if profile and kind == "sigap":
+        import cProfile
+
+        profiler = cProfile.Profile()
+        start, end = profiler.runcall(asyncio.run, main())
+        profiler.dump_stats(profile)
+    else:
+        start, end = asyncio.run(main())
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out.put({"durations": durations, "seconds": end - start, "rss_mb": rss_mb})
 
