@@ -30,6 +30,12 @@ def bot_at(base_url: str, request: AiohttpRequest) -> Bot:
     )
 
 
+def clear_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever proxies this machine names (lower case wins in urllib) are set aside."""
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def silent_server() -> Iterator[str]:
     """Accepts connections and reads, but never answers: a Bot API that hangs."""
@@ -127,6 +133,31 @@ async def test_a_full_pool_times_out_without_sending(silent_server: str) -> None
         hanging.cancel()
         await asyncio.gather(hanging, return_exceptions=True)
         await request.shutdown()
+
+
+async def test_the_environments_proxy_carries_the_calls(
+    fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offices often reach the internet only through a proxy. Here the fake server plays
+    the proxy; the Bot API's own host does not even resolve."""
+    clear_proxies(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", fake.base_url.removesuffix("/bot"))
+    async with bot_at("http://api.telegram.invalid/bot", AiohttpRequest(1)) as bot:
+        await bot.send_message(42, "lewat proxy")
+
+    assert [s.text for s in fake.sent] == ["lewat proxy"]
+    assert fake.proxied == 2  # getMe, then the message
+
+
+async def test_no_proxy_is_respected(fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_proxies(monkeypatch)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # would be refused
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with bot_at(fake.base_url, AiohttpRequest(1)) as bot:
+        await bot.send_message(42, "langsung")
+
+    assert [s.text for s in fake.sent] == ["langsung"]
+    assert fake.proxied == 0
 
 
 async def test_a_call_before_initialize_is_refused_plainly(fake: FakeTelegram) -> None:

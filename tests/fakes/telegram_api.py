@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -47,6 +48,15 @@ class Failure:
     retry_after: int | None = None
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A bot that stops hangs up on its pending long poll; that is not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class FakeTelegram:
     token: str = "123456:TEST-token-for-the-fake-server-only"
@@ -54,6 +64,7 @@ class FakeTelegram:
     failures: dict[str, deque[Failure]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
+    proxied: int = 0  # requests that arrived as an HTTP proxy receives them
 
     def __post_init__(self) -> None:
         self._pending: deque[dict[str, Any]] = deque()
@@ -86,8 +97,7 @@ class FakeTelegram:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -104,6 +114,9 @@ class FakeTelegram:
     # -- the API ---------------------------------------------------------------------
     def dispatch(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
         prefix = f"/bot{self.token}/"
+        if path.startswith("http://"):  # absolute form: the request came through a proxy
+            self.proxied += 1
+            path = "/" + path.split("/", 3)[3]
         if not path.startswith(prefix):
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         method = path[len(prefix) :]
