@@ -27,12 +27,13 @@ def test_bench_builds_and_measures(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "under 3 s: met" in out
 
 
-def test_telegram_bench_runs_both_bots(tmp_path: Path) -> None:
+def test_telegram_bench_runs_every_bot(tmp_path: Path) -> None:
     from bench.telegram_bot import _prepare_db, run_bot
 
     db = tmp_path / "bot.db"
     _prepare_db(db)
-    for kind, expected_messages in (("echo", 50), ("sigap", 55)):  # sigap: + 5 staff alerts
+    bots = (("echo", 50), ("sigap", 55), ("echo-aiohttp", 50))  # sigap: + 5 staff alerts
+    for kind, expected_messages in bots:
         result = run_bot(kind, residents=5, db=db)
         assert len(result["durations"]) == 50
         assert result["sent"] == expected_messages
