@@ -2,7 +2,8 @@
 
 Every Bot API call Sigap makes passes through here, and in `bench/telegram_bot.py` the
 httpx client alone was a third of the bot's CPU time: ~0.9 ms per call against ~0.5 ms
-on aiohttp, for the same PTB call on the same fake server. PTB documents
+on aiohttp, for the same PTB call on the same fake server; the whole bot went from ~290
+to ~410 updates/s. PTB documents
 ``BaseRequest`` as the place for another HTTP library; its contrib repository carries
 an aiohttp one too.
 
