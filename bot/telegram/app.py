@@ -48,8 +48,8 @@ def build_application(
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1))
         # one connection per update in flight, plus the background sender's
-        .request(AiohttpRequest(settings.telegram_concurrent_updates + 4, pool_timeout=30))
-        .get_updates_request(AiohttpRequest(1, pool_timeout=30))
+        .request(AiohttpRequest(settings.telegram_concurrent_updates + 4))
+        .get_updates_request(AiohttpRequest(1))
         .post_init(start_sender)
         .post_shutdown(stop_sender)
         .build()

@@ -20,7 +20,7 @@ async def deliver_pending(settings: Settings, engine: Engine, timeout: float = 6
         settings.telegram_bot_token.get_secret_value(),
         base_url=base,
         base_file_url=base.replace("/bot", "/file/bot", 1),
-        request=AiohttpRequest(1, pool_timeout=30),
+        request=AiohttpRequest(1),
     )
     async with bot:
         return await TelegramSender(bot, engine, settings).drain(timeout)

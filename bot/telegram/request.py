@@ -3,14 +3,15 @@
 Every Bot API call Sigap makes passes through here, and in `bench/telegram_bot.py` the
 httpx client alone was a third of the bot's CPU time: ~0.9 ms per call against ~0.5 ms
 on aiohttp, for the same PTB call on the same fake server; the whole bot went from ~290
-to ~410 updates/s. PTB documents
-``BaseRequest`` as the place for another HTTP library; its contrib repository carries
-an aiohttp one too.
+to ~410 updates/s. PTB documents ``BaseRequest`` as the place for another HTTP library;
+its contrib repository carries an aiohttp one too.
 
 Timeouts keep PTB's meaning: ``pool`` is waiting for a free connection, ``connect``
 opening one, ``read`` waiting for the answer (PTB adds the long-poll time for
 getUpdates). aiohttp has no socket write timeout, so ``write`` bounds the whole request
-instead, together with the others.
+instead, together with the others. ``pool`` defaults to 30 s, not PTB's 1 s: handlers
+and the outbox sender share the pool, and a reply that waits a little for a connection
+is better than one that fails.
 
 Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``), as they did with
 httpx, but are looked up once per host: aiohttp's own ``trust_env`` reads the
@@ -48,7 +49,7 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
-        pool_timeout: float | None = 1.0,
+        pool_timeout: float | None = 30.0,
         media_write_timeout: float | None = 20.0,
     ) -> None:
         self._pool_size = connection_pool_size
@@ -70,7 +71,8 @@ class AiohttpRequest(BaseRequest):
         """The session belongs to the running event loop, so it is made here."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size)
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                headers={"User-Agent": self.USER_AGENT},
             )
             self._proxies.clear()  # a restart sees a changed environment
 
@@ -102,7 +104,6 @@ class AiohttpRequest(BaseRequest):
                 method,
                 url,
                 data=_body(request_data),
-                headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
                 proxy=self._proxy_for(url),
             ) as response:

@@ -114,8 +114,8 @@ class FakeTelegram:
     # -- the API ---------------------------------------------------------------------
     def dispatch(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
         prefix = f"/bot{self.token}/"
-        if path.startswith("http://"):  # absolute form: the request came through a proxy
-            self.proxied += 1
+        proxied = path.startswith("http://")  # absolute form: it came through a proxy
+        if proxied:
             path = "/" + path.split("/", 3)[3]
         if not path.startswith(prefix):
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -123,6 +123,7 @@ class FakeTelegram:
         params = _parse(content_type, body)
         with self._cond:
             self.calls[method] = self.calls.get(method, 0) + 1
+            self.proxied += proxied
             queue = self.failures.get(method)
             failure = queue.popleft() if queue else None
         if failure is not None:
