@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 
-def prepare(db: Path, telegram_user_id: int | None = None, whatsapp_id: str | None = None) -> None:
+def prepare(db: Path, accounts: list[tuple[str, str]]) -> None:
     from core.db import make_engine, session_scope, upgrade
     from core.domain.people import StaffRole
     from core.services.records import add_staff
@@ -21,13 +21,7 @@ def prepare(db: Path, telegram_user_id: int | None = None, whatsapp_id: str | No
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     with session_scope(engine) as session:
-        add_staff(
-            session,
-            "Petugas Bench",
-            StaffRole.TRANTIB,
-            telegram_user_id=telegram_user_id,
-            whatsapp_id=whatsapp_id,
-        )
+        add_staff(session, "Petugas Bench", StaffRole.TRANTIB, accounts)
     engine.dispose()
 
 

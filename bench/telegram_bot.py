@@ -101,7 +101,9 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
             application.add_handler(TypeHandler(Update, _timed(_echo, durations)))
             window = await _drive(application, total, durations)
         else:
-            from bot.telegram.app import build_application, start_sender, stop_sender
+            from app.tuning import tuned_for_service
+            from bot.dialogs.desk import Desk
+            from bot.telegram.app import TelegramChannel
             from core.config import load_settings
             from core.db import make_engine
 
@@ -118,13 +120,15 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
                 TELEGRAM_CONCURRENT_UPDATES=CONCURRENCY,
             )
             engine = make_engine(settings.database_url)
-            application = build_application(settings, engine)
+            channel = TelegramChannel(settings, engine, Desk(settings))
+            application = channel.application
             handler = application.handlers[0][0]
             handler.callback = _timed(handler.callback, durations)
-            await start_sender(application)
-            window = await _drive(application, total, durations)
-            await outbox_drained(engine)  # untimed: every message delivered
-            await stop_sender(application)
+            channel.start_sender()
+            with tuned_for_service():  # as `sigap run` does
+                window = await _drive(application, total, durations)
+                await outbox_drained(engine)  # untimed: every message delivered
+            await channel.stop_sender()
         assert application.updater is not None
         await application.updater.stop()
         await application.stop()
@@ -145,7 +149,7 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
 
 
 def _prepare_db(db: Path) -> None:
-    prepare(db, telegram_user_id=STAFF_USER)  # one officer receives every new report
+    prepare(db, [("telegram", str(STAFF_USER))])  # one officer receives every new report
 
 
 def run_bot(kind: str, residents: int, db: Path) -> dict[str, Any]:

@@ -3,7 +3,7 @@ complaint (ten signed webhooks each) against Sigap's real HTTP server.
 
     python -m bench.whatsapp [--residents 1000] [--in-flight 32]
 
-Three processes: the fake Graph API, Sigap (`bot.service.channels` on uvicorn, SQLite),
+Three processes: the fake Graph API, Sigap (`app.service.running` on uvicorn, SQLite),
 and this one posting the webhooks. A webhook's time is from sending the signed POST to
 its 200, which Sigap gives once the message id, the dialog state and the queued reply
 are committed; replies and photo downloads go out after. Prints webhooks/s, p50/p99
@@ -63,7 +63,7 @@ def _graph_process(port_out: Any, stop: Any) -> None:
 def _sigap_process(db: str, graph_url: str, media: str, port_out: Any, stop: Any) -> None:
     import uvicorn
 
-    from bot.service import channels
+    from app.service import running
     from core.config import load_settings
     from core.db import make_engine
 
@@ -84,8 +84,8 @@ def _sigap_process(db: str, graph_url: str, media: str, port_out: Any, stop: Any
     engine = make_engine(settings.database_url)
 
     async def main() -> None:
-        async with channels(settings, engine) as app:
-            config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+        async with running(settings, engine) as sigap:
+            config = uvicorn.Config(sigap.http, host="127.0.0.1", port=0, log_level="warning")
             server = uvicorn.Server(config)
             task = asyncio.create_task(server.serve())
             while not server.started:
@@ -108,7 +108,7 @@ def _sigap_process(db: str, graph_url: str, media: str, port_out: Any, stop: Any
 
 
 def _prepare_db(db: Path) -> None:
-    prepare(db, whatsapp_id=wa.bsuid("6281399999999"))  # one officer gets every report
+    prepare(db, [("whatsapp", wa.bsuid("6281399999999"))])  # one officer gets every report
 
 
 async def _play(url: str, residents: int, in_flight: int) -> tuple[list[float], float]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -21,7 +20,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.i18n import t
+from bot import notifications
 from core.config import Settings
 from core.db import session_scope
 from core.services import outbox
@@ -37,13 +36,8 @@ def backoff(attempts: int, base_seconds: float) -> timedelta:
 
 
 def render(message: outbox.Deliverable) -> str:
-    """The message's words: its text, or its template in the recipient's language."""
-    if message.text is not None:
-        return message.text
-    params = json.loads(message.params)
-    note = params.get("note")
-    params.setdefault("note_line", f"\n{note}" if note else "")
-    return t(message.language, str(message.template), **params)
+    """The message's words (see ``bot.notifications``)."""
+    return notifications.words(message)
 
 
 @dataclass

@@ -1,23 +1,30 @@
 """`sigap chat`: the same dialogs in a terminal, to try Sigap without Telegram.
 
 Buttons are shown numbered; type the number, or text. ``lokasi -8.25,113.74`` shares a
-location and ``foto NAME`` a photo. Messages for other people stay in the outbox.
+location and ``foto NAME`` a photo. Everything queued for the person at the terminal —
+replies and news such as "your report is now selesai" — is printed at each turn.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+from starlette.routing import BaseRoute
 
+from bot.channel import ChannelKind
 from bot.dialogs.desk import Desk
 from bot.dialogs.types import ChatUser, Inbound
+from bot.notifications import buttons, words
 from core.config import Settings
 from core.db import session_scope
-from core.services.outbox import mark_all_sent
+from core.models import OutboxMessage
+from core.services.outbox import PENDING, mark_all_sent
 
 CHANNEL = "terminal"
+LEAVE = ("keluar", "exit", "quit")
 
 
 def _parse(line: str, last_choices: list[str]) -> Inbound:
@@ -36,33 +43,76 @@ def _parse(line: str, last_choices: list[str]) -> Inbound:
     return Inbound.from_text(text)
 
 
-def run_terminal_chat(
-    settings: Settings,
-    engine: Engine,
-    user: ChatUser,
-    read: Callable[[str], str] = input,
-    write: Callable[[str], None] = print,
-) -> None:
-    desk = Desk(settings)
-    choices: list[str] = []
-    line = "/start"
-    while True:
-        with session_scope(engine) as session:
-            queued = desk.handle(session, user, _parse(line, choices))
-            for message in queued:
-                if message.channel != CHANNEL or message.recipient != user.chat_id:
-                    continue
-                write(message.text or "")
-                markup = json.loads(message.markup) if message.markup else {}
-                options = markup.get("choices") or []
-                if options:
-                    choices = [o["value"] for o in options]
-                    for number, option in enumerate(options, 1):
-                        write(f"  {number}. {option['label']}")
-                mark_all_sent(session, [(message.id, None)])
-        try:
-            line = read("> ")
-        except EOFError:
-            return
-        if line.strip().lower() in ("keluar", "exit", "quit"):
-            return
+class TerminalChannel:
+    """One person at a keyboard; their messages are printed, nobody else's."""
+
+    name = CHANNEL
+
+    def __init__(self, settings: Settings, engine: Engine, desk: Desk) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.desk = desk
+
+    def routes(self) -> Sequence[BaseRoute]:
+        return []
+
+    async def start(self) -> None:
+        """Nothing runs in the background: `converse` drives every turn."""
+
+    async def stop(self) -> None:
+        """Nothing to finish: each turn printed and marked what it queued."""
+
+    async def deliver_pending(self, timeout: float) -> int:
+        """Nobody sits at a terminal outside `sigap chat`: it stays queued for them."""
+        return 0
+
+    def converse(
+        self,
+        user: ChatUser,
+        read: Callable[[str], str] = input,
+        write: Callable[[str], None] = print,
+    ) -> None:
+        choices: list[str] = []
+        line = "/start"
+        while True:
+            with session_scope(self.engine) as session:
+                self.desk.handle(session, user, _parse(line, choices))
+                choices = self._show(session, user.chat_id, write) or choices
+            try:
+                line = read("> ")
+            except EOFError:
+                return
+            if line.strip().lower() in LEAVE:
+                return
+
+    def _show(self, session: Session, chat: str, write: Callable[[str], None]) -> list[str]:
+        """Print what waits for this chat, mark it sent; the last choices offered."""
+        waiting = session.exec(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == CHANNEL,
+                OutboxMessage.recipient == chat,
+                OutboxMessage.status == PENDING,
+            )
+            .order_by(col(OutboxMessage.id))
+        ).all()
+        choices: list[str] = []
+        for message in waiting:
+            write(words(message))
+            markup = buttons(message)
+            options = (json.loads(markup) if markup else {}).get("choices") or []
+            if options:
+                choices = [o["value"] for o in options]
+                for number, option in enumerate(options, 1):
+                    write(f"  {number}. {option.get('label') or option['value']}")
+        mark_all_sent(session, [(m.id, None) for m in waiting if m.id is not None])
+        return choices
+
+
+KIND = ChannelKind(
+    name=CHANNEL,
+    enabled=lambda settings: False,  # interactive: started by `sigap chat`, not `sigap run`
+    build=TerminalChannel,
+    is_address=lambda value: 0 < len(value) <= 140,
+    describe_address="nama pengguna terminal / terminal user name",
+)

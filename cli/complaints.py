@@ -12,6 +12,7 @@ from core.domain.complaints import Channel, ComplaintState, Privacy
 from core.domain.people import COMPLAINT_HANDLERS
 from core.models import Complaint, Resident
 from core.services import complaints as svc
+from core.services.accounts import addresses_of_resident
 from core.services.records import get_active_staff
 from core.timeutil import local_midnight
 
@@ -41,7 +42,7 @@ def complaint_add(
         staff = get_active_staff(session, staff_id)
         reporter = None
         if reporter_name or reporter_phone:
-            reporter = Resident(channel=Channel.LISAN, name=reporter_name, phone=reporter_phone)
+            reporter = Resident(name=reporter_name, phone=reporter_phone)
             session.add(reporter)
             session.flush()
         data = svc.NewComplaint(
@@ -89,7 +90,9 @@ def _reporter_line(session: Session, complaint: Complaint, staff_id: int | None)
         return "Pelapor: (dirahasiakan; gunakan --staff petugas berwenang)"
     reporter = session.get(Resident, complaint.reporter_id)
     assert reporter is not None
-    return f"Pelapor: {reporter.name or '-'} / {reporter.phone or '-'} ({reporter.channel.value})"
+    channels = sorted({a.channel for a in addresses_of_resident(session, reporter.id or 0)})
+    via = f" ({', '.join(channels)})" if channels else ""
+    return f"Pelapor: {reporter.name or '-'} / {reporter.phone or '-'}{via}"
 
 
 @complaint_app.command("show")

@@ -7,11 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.dialogs.types import ChatUser
-from bot.logs import configure_logging
-from bot.service import run as serve
-from bot.terminal import CHANNEL as TERMINAL
-from bot.terminal import run_terminal_chat
 from cli.common import (
     FromOpt,
     QuarterOpt,
@@ -39,6 +34,7 @@ from cli.records import (
 from cli.reports import digest_app, poster, report
 from core.db import upgrade
 from core.domain.skm import Unsur
+from core.errors import SigapError
 from core.services import csv_io, skm
 from core.services.iku import IkuReport, iku_for_period
 from core.services.imports import claim_import
@@ -112,6 +108,9 @@ def run() -> None:
         fail("TELEGRAM_MODE=webhook perlu TELEGRAM_WEBHOOK_URL dan TELEGRAM_WEBHOOK_SECRET")
     db = engine(config)
     upgrade(db)
+    from app.logs import configure_logging
+    from app.service import run as serve
+
     configure_logging()
     serve(config, db)
 
@@ -127,8 +126,12 @@ def chat(
     config = settings()
     db = engine(config)
     upgrade(db)
-    key = f"staff-{staff_id}" if staff_id is not None else "warga"
-    run_terminal_chat(config, db, ChatUser(TERMINAL, key, key, name))
+    from app.chat import chat as converse
+
+    try:
+        converse(config, db, staff_id, name)
+    except SigapError as exc:
+        fail(str(exc))
 
 
 @skm_app.command("import")

@@ -24,6 +24,7 @@ from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.sakip import predikat_for_score
 from core.models import Activity
 from core.services import csv_io, records, skm
+from core.services.accounts import accounts_of_staff
 from core.services.imports import claim_import
 from core.services.invites import create_invite
 
@@ -58,7 +59,9 @@ def staff_add(
 ) -> None:
     """Tambah petugas / Add a staff member."""
     with unit_of_work(settings()) as session:
-        staff = records.add_staff(session, name, role, telegram_id, whatsapp_id)
+        accounts = [("telegram", str(telegram_id))] if telegram_id is not None else []
+        accounts += [("whatsapp", whatsapp_id)] if whatsapp_id else []
+        staff = records.add_staff(session, name, role, accounts)
     typer.echo(f"Petugas #{staff.id} {staff.name} ({staff.role.value}) ditambahkan.")
 
 
@@ -88,7 +91,10 @@ def staff_list(
     with unit_of_work(settings()) as session:
         for s in records.list_staff(session, include_inactive=all_):
             state = "" if s.active else " [nonaktif]"
-            typer.echo(f"#{s.id}\t{s.role.value}\t{s.name}\ttg={s.telegram_user_id or '-'}{state}")
+            chats = " ".join(
+                f"{a.channel}={a.external_id}" for a in accounts_of_staff(session, s.id or 0)
+            )
+            typer.echo(f"#{s.id}\t{s.role.value}\t{s.name}\t{chats or '-'}{state}")
 
 
 @staff_app.command("remove")

@@ -62,18 +62,13 @@ def digest_send_now() -> None:
     queued = send_digest(db, config, local_date(utcnow(), config.tz), key=None)
     if not queued.recipients:
         fail("Belum ada camat/sekcam yang terhubung ke chat / no camat or sekcam has joined")
-    if config.telegram_bot_token is None and not config.whatsapp_enabled:
+    from app.channels import enabled_kinds
+    from app.service import deliver_pending
+
+    if not enabled_kinds(config):
         typer.echo(f"Diantrikan untuk {queued.recipients} penerima; terkirim saat `sigap run`.")
         return
-    left = 0
-    if config.telegram_bot_token is not None:
-        from bot.telegram.delivery import deliver_pending
-
-        left += asyncio.run(deliver_pending(config, db))
-    if config.whatsapp_enabled:
-        from bot.whatsapp.delivery import deliver_pending as deliver_whatsapp
-
-        left += asyncio.run(deliver_whatsapp(config, db))
+    left = asyncio.run(deliver_pending(config, db))
     if left:
         typer.echo(f"{left} pesan belum terkirim; `sigap run` akan mencoba lagi.", err=True)
         raise typer.Exit(1)

@@ -160,9 +160,13 @@ class Settings(BaseSettings):
         return [d.strip() for d in self.desa.split(",") if d.strip()]
 
     @property
-    def staff_chats(self) -> dict[str, list[str]]:
-        """``trantib=-1001,-1002;pmks=-1003`` as {section: [chat ids]}."""
-        return _parse_staff_chats(self.telegram_staff_chats)
+    def staff_chats(self) -> dict[str, list[tuple[str, str]]]:
+        """``trantib=-1001,-1002;pmks=-1003`` (Telegram group ids) as
+        {section: [(channel, chat id)]}."""
+        parsed = _parse_staff_chats(self.telegram_staff_chats)
+        return {
+            section: [("telegram", chat) for chat in chats] for section, chats in parsed.items()
+        }
 
 
 def _parse_staff_chats(value: str) -> dict[str, list[str]]:

@@ -8,14 +8,10 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    Float,
     Index,
     Integer,
-    LargeBinary,
     SmallInteger,
-    Table,
     Text,
-    Unicode,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -38,13 +34,10 @@ SQLModel.metadata.naming_convention = {
 
 
 class Resident(SQLModel, table=True):
-    """A person who reports or rates; one row per chat identity (none for a walk-in)."""
-
-    __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
+    """A person who reports or rates: reached through their chat accounts, if any (a
+    walk-in reporter has none)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    channel: Channel = Field(sa_type=EnumText(Channel))
-    channel_user_id: str | None = Field(default=None, max_length=140)
     name: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=32)
     language: str = Field(default="id", max_length=5)
@@ -55,9 +48,25 @@ class Staff(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
     role: StaffRole = Field(sa_type=EnumText(StaffRole))
-    telegram_user_id: int | None = Field(default=None, unique=True)
-    whatsapp_id: str | None = Field(default=None, max_length=140, unique=True)
     active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ChatAccount(SQLModel, table=True):
+    """One person's account on one chat channel, e.g. ("telegram", "123456789").
+
+    Channels are data here: core never names one. Replies and news for the person go to
+    the account's external id. Everyone who writes is a resident (so anyone can report);
+    an account linked to staff also carries the staff member's role into the chat.
+    """
+
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    external_id: str = Field(max_length=140)  # a WhatsApp BSUID is up to 131
+    resident_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -373,14 +382,3 @@ class ScheduledRun(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     ran_at: datetime = Field(default_factory=utcnow)
-
-
-# APScheduler's SQLAlchemyJobStore table (its own layout), declared here so that Alembic,
-# not the library at start-up, creates it: the schedule survives restarts in the database.
-SCHEDULER_JOBS = Table(
-    "apscheduler_jobs",
-    SQLModel.metadata,
-    Column("id", Unicode(191), primary_key=True),
-    Column("next_run_time", Float(25), index=True),
-    Column("job_state", LargeBinary, nullable=False),
-)

@@ -5,6 +5,7 @@ transaction as its messages, so it is queued once, whoever runs it and however o
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -66,7 +67,7 @@ class Queued:
 
 def _queue(
     session: Session,
-    recipients: list[tuple[str, str]],
+    recipients: Sequence[tuple[str, str]],
     text: str,
     files: list[tuple[Path, str]],
     key: str | None,

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from core.config import Settings
 from core.domain.complaints import Channel, ComplaintState, Privacy
 from core.domain.people import StaffRole
-from core.models import Complaint, Resident, Staff
+from core.models import ChatAccount, Complaint, Resident, Staff
 from core.services import complaints as svc
 from core.services.records import add_staff
 
@@ -19,10 +19,11 @@ def staff(session: Session, role: StaffRole = StaffRole.TRANTIB, name: str = "Bu
 
 
 def resident(session: Session, user_id: str = "1001", name: str | None = "Siti") -> Resident:
-    person = Resident(
-        channel=Channel.TELEGRAM, channel_user_id=user_id, name=name, phone="081234567890"
-    )
+    """A resident who wrote from Telegram account ``user_id``."""
+    person = Resident(name=name, phone="081234567890")
     session.add(person)
+    session.flush()
+    session.add(ChatAccount(channel="telegram", external_id=user_id, resident_id=person.id))
     session.flush()
     return person
 

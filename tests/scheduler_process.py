@@ -3,7 +3,7 @@
 Run as ``python -m tests.scheduler_process`` with DATABASE_URL set. It imports everything,
 prints ``ready`` and waits for a line on stdin, so that the test can start several of them
 at the same instant; then it starts the real scheduler, waits until the weekly digest job
-has run (or the timeout) and prints how many recipients this process queued.
+has been made up (or the timeout) and prints how many recipients this process queued.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ async def main() -> int:
     loop = asyncio.get_running_loop()
 
     def on_event(event: JobExecutionEvent) -> None:
-        if event.job_id == "weekly-digest":
+        if event.job_id == "weekly-digest-catch-up":
             loop.call_soon_threadsafe(finished.set)
 
     scheduler = start_scheduler(settings, engine)

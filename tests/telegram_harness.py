@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.telegram.app import build_application, start_sender, stop_sender
+from bot.dialogs.desk import Desk
+from bot.telegram.app import TelegramChannel
 from core.config import Settings, load_settings
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram, Sent
@@ -37,23 +38,18 @@ def bot_settings(database_url: str, fake: FakeTelegram, **extra: Any) -> Setting
 
 
 class RunningBot:
+    """The real Telegram channel, as `sigap run` starts it (short long polls)."""
+
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        self.application = build_application(settings, engine)
+        self.channel = TelegramChannel(settings, engine, Desk(settings))
+        self.application = self.channel.application
 
     async def start(self) -> RunningBot:
-        await self.application.initialize()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(poll_interval=0, timeout=1)
-        await self.application.start()
-        await start_sender(self.application)  # run_polling would do this in post_init
+        await self.channel.start(poll_timeout=1)
         return self
 
     async def stop(self) -> None:
-        assert self.application.updater is not None
-        await stop_sender(self.application)
-        await self.application.updater.stop()
-        await self.application.stop()
-        await self.application.shutdown()
+        await self.channel.stop()
 
 
 class Person:

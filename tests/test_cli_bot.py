@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from bot.logs import configure_logging
+from app.logs import configure_logging
 from cli.main import app
 from core.models import Complaint, StaffInvite
 from tests.fakes.telegram_api import FakeTelegram

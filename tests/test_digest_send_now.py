@@ -33,9 +33,9 @@ def _office(engine: Engine, database_url: str) -> None:
     settings = load_settings(_env_file=None, DATABASE_URL=database_url)
     last_week = week_before(local_date(utcnow(), settings.tz))  # what the digest reports on
     with session_scope(engine) as session:
-        records.add_staff(session, "Camat", StaffRole.CAMAT, telegram_user_id=CAMAT)
-        records.add_staff(session, "Sekcam", StaffRole.SEKCAM, telegram_user_id=SEKCAM)
-        records.add_staff(session, "Budi", StaffRole.TRANTIB, telegram_user_id=6103)
+        records.add_staff(session, "Camat", StaffRole.CAMAT, accounts=[("telegram", str(CAMAT))])
+        records.add_staff(session, "Sekcam", StaffRole.SEKCAM, accounts=[("telegram", str(SEKCAM))])
+        records.add_staff(session, "Budi", StaffRole.TRANTIB, accounts=[("telegram", str(6103))])
         records.set_target(session, last_week.end.year, IkuCode.IKU1, Decimal(4))
         records.add_document(session, DocumentKind.SOP_PELAYANAN, "SOP KTP", last_week.end)
         reporter = f.resident(session, name="Siti Rahayu")

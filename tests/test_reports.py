@@ -194,7 +194,7 @@ def test_deadline_reminders_across_a_weekend_and_a_holiday(
     }
     with session_scope(engine) as session:
         session.add(Holiday(day=holiday_monday, name="Cuti bersama"))
-        records.add_staff(session, "Sekcam", StaffRole.SEKCAM, telegram_user_id=555)
+        records.add_staff(session, "Sekcam", StaffRole.SEKCAM, accounts=[("telegram", str(555))])
         codes = {}
         for name, day in due.items():
             item = f.complaint(session, settings, received_at=_at(date(2026, 11, 20)))

@@ -1,6 +1,6 @@
-"""The scheduler with its jobs in the database: a digest that fell due while Sigap was down
-is sent once when it comes back (within the grace, never twice), and several processes on
-one PostgreSQL database send one digest between them."""
+"""The scheduler: a digest that fell due while Sigap was down is sent once when it comes
+back (within the grace, never twice), and several processes on one PostgreSQL database
+send one digest between them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
+from apscheduler.events import EVENT_JOB_EXECUTED, JobEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def scheduled(database_url: str, tmp_path: Path, engine: Engine) -> Settings:
     with session_scope(engine) as session:
-        add_staff(session, "Camat Mumbulsari", StaffRole.CAMAT, telegram_user_id=CAMAT_CHAT)
+        add_staff(
+            session, "Camat Mumbulsari", StaffRole.CAMAT, accounts=[("telegram", str(CAMAT_CHAT))]
+        )
     return load_settings(
         _env_file=None,
         DATABASE_URL=database_url,
@@ -59,12 +61,10 @@ def digest_runs(engine: Engine) -> list[str]:
     return [k for k in keys if k.startswith("digest:")]
 
 
-def went_down_with_digest_due(settings: Settings, engine: Engine, ago: timedelta) -> None:
-    """Sigap runs, stops, and while it is down the digest's time (``ago``) passes."""
-    scheduler = start_scheduler(settings, engine)
-    scheduler.pause()
-    scheduler.modify_job("weekly-digest", next_run_time=utcnow() - ago)
-    scheduler.shutdown(wait=False)
+def fell_due(settings: Settings, ago: timedelta) -> Settings:
+    """Settings whose daily digest time passed ``ago`` (while Sigap was down)."""
+    moment = utcnow().astimezone(settings.tz) - ago
+    return settings.model_copy(update={"digest_cron": f"{moment.minute} {moment.hour} * * *"})
 
 
 async def comes_back(
@@ -79,28 +79,28 @@ async def comes_back(
 
     scheduler = start_scheduler(settings, engine)
     scheduler.add_listener(on_event, event_mask)
-    await asyncio.wait_for(fate.wait(), timeout=30)
+    if scheduler.get_job(job_id) is not None:  # still waiting to run
+        await asyncio.wait_for(fate.wait(), timeout=30)
     return scheduler
 
 
 async def test_missed_digest_is_sent_once_after_restart(
     scheduled: Settings, engine: Engine
 ) -> None:
-    went_down_with_digest_due(scheduled, engine, ago=timedelta(hours=2))
+    settings = fell_due(scheduled, ago=timedelta(hours=2))
     assert digest_messages(engine) == []
 
-    scheduler = await comes_back(scheduled, engine, EVENT_JOB_EXECUTED)
+    scheduler = await comes_back(settings, engine, EVENT_JOB_EXECUTED, "weekly-digest-catch-up")
     messages = digest_messages(engine)
     assert len(messages) == 2  # the text and the full report as a file
     assert "Ringkasan" in str(messages[0].text) and messages[1].attachment
     assert Path(str(messages[1].attachment)).stat().st_size > 0
     job = scheduler.get_job("weekly-digest")
-    assert job is not None and job.next_run_time > utcnow() + timedelta(days=1)
+    assert job is not None and job.next_run_time > utcnow() + timedelta(hours=20)
     scheduler.shutdown(wait=False)
 
-    # A stale store makes the scheduler run the job again: the run key still says no.
-    went_down_with_digest_due(scheduled, engine, ago=timedelta(hours=1))
-    scheduler = await comes_back(scheduled, engine, EVENT_JOB_EXECUTED)
+    # Coming back again (a crash right after the run, say): the run key says no.
+    scheduler = await comes_back(settings, engine, EVENT_JOB_EXECUTED, "weekly-digest-catch-up")
     scheduler.shutdown(wait=False)
     assert len(digest_messages(engine)) == 2
     assert len(digest_runs(engine)) == 1
@@ -109,24 +109,22 @@ async def test_missed_digest_is_sent_once_after_restart(
 async def test_digest_missed_beyond_the_grace_is_not_sent(
     scheduled: Settings, engine: Engine
 ) -> None:
-    went_down_with_digest_due(scheduled, engine, ago=timedelta(hours=13))
-    scheduler = await comes_back(scheduled, engine, EVENT_JOB_MISSED)
-    await asyncio.sleep(0.3)
+    settings = fell_due(scheduled, ago=timedelta(hours=13))
+    scheduler = start_scheduler(settings, engine)
+    catch_up = scheduler.get_job("weekly-digest-catch-up")
     job = scheduler.get_job("weekly-digest")
     scheduler.shutdown(wait=False)
-    assert digest_messages(engine) == []
+    assert catch_up is None  # nothing to make up: the only run was past the grace
     assert job is not None and job.next_run_time > utcnow()
+    assert digest_messages(engine) == []
 
 
 async def test_a_run_cut_short_by_a_crash_is_made_up_once(
     scheduled: Settings, engine: Engine
 ) -> None:
-    """APScheduler stores the next run time before the job runs: after a crash mid-run
-    the store says "next week" although nothing was sent. Coming back within the grace,
-    Sigap runs it once; coming back again changes nothing."""
-    an_hour_ago = utcnow().astimezone(scheduled.tz) - timedelta(hours=1)
-    daily = f"{an_hour_ago.minute} {an_hour_ago.hour} * * *"
-    settings = scheduled.model_copy(update={"digest_cron": daily})
+    """A crash mid-run leaves no run key: coming back within the grace, Sigap runs the
+    duty once; coming back again changes nothing."""
+    settings = fell_due(scheduled, ago=timedelta(hours=1))
     for _ in range(2):
         scheduler = await comes_back(settings, engine, EVENT_JOB_EXECUTED, "weekly-digest-catch-up")
         scheduler.shutdown(wait=False)
@@ -134,13 +132,23 @@ async def test_a_run_cut_short_by_a_crash_is_made_up_once(
     assert len(digest_runs(engine)) == 1
 
 
-def _start_process(database_url: str, reports: Path) -> subprocess.Popen[str]:
+async def test_a_schedule_that_has_not_fired_lately_runs_nothing_at_start(
+    scheduled: Settings, engine: Engine
+) -> None:
+    scheduler = start_scheduler(scheduled, engine)
+    jobs = sorted(job.id for job in scheduler.get_jobs())
+    scheduler.shutdown(wait=False)
+    assert jobs == ["deadline-reminders", "monthly-reports", "quarterly-reports", "weekly-digest"]
+
+
+def _start_process(database_url: str, reports: Path, digest_cron: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "SIGAP_REPORTS_DIR": str(reports),
         "SIGAP_MISFIRE_GRACE_HOURS": "12",
         **CRONS,
+        "SIGAP_DIGEST_CRON": digest_cron,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "tests.scheduler_process", "10"],
@@ -157,8 +165,8 @@ def _start_process(database_url: str, reports: Path) -> subprocess.Popen[str]:
 async def test_two_processes_on_one_database_send_one_digest(
     scheduled: Settings, engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
-    went_down_with_digest_due(scheduled, engine, ago=timedelta(minutes=30))
-    processes = [_start_process(database_url, tmp_path / f"p{n}") for n in range(2)]
+    cron = fell_due(scheduled, ago=timedelta(minutes=30)).digest_cron
+    processes = [_start_process(database_url, tmp_path / f"p{n}", cron) for n in range(2)]
     for process in processes:
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"
     for process in processes:  # both come up at the same instant, the digest due in both

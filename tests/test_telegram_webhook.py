@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.service import channels
+from app.service import running
 from core.models import ProcessedUpdate
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
@@ -31,7 +31,7 @@ async def webhook(database_url: str, engine: Engine) -> AsyncIterator[tuple[Fake
         TELEGRAM_WEBHOOK_SECRET=SECRET,
         TELEGRAM_WEBHOOK_URL="https://sigap.example/telegram/webhook",
     )
-    async with channels(settings, engine) as app, serving(app) as url:
+    async with running(settings, engine) as sigap, serving(sigap.http) as url:
         yield fake, f"{url}/telegram/webhook"
     fake.stop()
 

@@ -37,8 +37,8 @@ def test_digest_reaches_leadership_on_whatsapp(
     database_url: str, engine: Engine, graph: FakeGraph, tmp_path: Path
 ) -> None:
     with session_scope(engine) as session:
-        records.add_staff(session, "Camat", StaffRole.CAMAT, whatsapp_id=CAMAT)
-        records.add_staff(session, "Sekcam", StaffRole.SEKCAM, whatsapp_id=SEKCAM)
+        records.add_staff(session, "Camat", StaffRole.CAMAT, accounts=[("whatsapp", CAMAT)])
+        records.add_staff(session, "Sekcam", StaffRole.SEKCAM, accounts=[("whatsapp", SEKCAM)])
         note_inbound(session, "whatsapp", CAMAT, utcnow() - timedelta(hours=2))
         note_inbound(session, "whatsapp", SEKCAM, utcnow() - timedelta(days=3))
     env = {

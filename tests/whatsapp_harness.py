@@ -15,7 +15,7 @@ import uvicorn
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
-from bot.service import channels
+from app.service import running
 from core.config import Settings, load_settings
 from tests.fakes import graph_api as wa
 from tests.fakes.graph_api import FakeGraph
@@ -57,7 +57,7 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def running_sigap(settings: Settings, engine: Engine) -> AsyncIterator[str]:
-    async with channels(settings, engine) as app, serving(app) as url:
+    async with running(settings, engine) as sigap, serving(sigap.http) as url:
         yield url
 
 

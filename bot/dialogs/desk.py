@@ -6,8 +6,7 @@ Channel-neutral: Telegram, WhatsApp and the terminal call ``Desk.handle`` with a
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.dialogs import mine, staff
 from bot.dialogs.base import Dialog
@@ -16,12 +15,13 @@ from bot.dialogs.position import load_position
 from bot.dialogs.report import ReportDialog
 from bot.dialogs.staff import CatatDialog, StaffNoteDialog
 from bot.dialogs.survey import SurveyDialog
-from bot.dialogs.turn import BACK, CANCEL, ResidentRef, Turn
-from bot.dialogs.types import ChatUser, Choice, Inbound, channel_of
+from bot.dialogs.turn import BACK, CANCEL, Turn
+from bot.dialogs.types import ChatUser, Choice, Inbound
 from bot.i18n import LANGUAGES, t
 from core.config import Settings
 from core.errors import SigapError
-from core.models import Resident, Staff
+from core.models import Staff
+from core.services.accounts import ResidentRef, resident_for_account, staff_for_account
 from core.services.invites import redeem_invite
 from core.services.outbox import SENDING, QueuedMessage, enqueue
 
@@ -32,41 +32,15 @@ DIALOGS: dict[str, Dialog] = {
 }
 
 
-# Built once and run on the session's connection: this lookup runs for every chat update,
-# and most turns need only the resident's id and language, not an ORM object.
-RESIDENT_BY_CHAT_ID = select(col(Resident.id), col(Resident.language)).where(
-    Resident.channel == bindparam("channel"), Resident.channel_user_id == bindparam("key")
-)
-
-
 def resident_for(session: Session, user: ChatUser) -> ResidentRef:
     """The resident behind a chat account, registered on their first message."""
-    channel = channel_of(user)
-    key = user.user_id if channel.value == user.channel else f"{user.channel}:{user.user_id}"
-    params = {"channel": channel.value, "key": key}
-    row = session.connection().execute(RESIDENT_BY_CHAT_ID, params).first()
-    if row is not None:
-        return ResidentRef(row.id, row.language)
-    resident = Resident(
-        channel=channel, channel_user_id=key, name=user.display_name or None, phone=user.phone
+    return resident_for_account(
+        session, user.channel, user.user_id, user.display_name or None, user.phone
     )
-    session.add(resident)
-    session.flush()
-    assert resident.id is not None
-    return ResidentRef(resident.id, resident.language)
 
 
 def staff_for(session: Session, user: ChatUser) -> Staff | None:
-    if user.channel == "telegram" and user.user_id.lstrip("-").isdigit():
-        query = select(Staff).where(Staff.telegram_user_id == int(user.user_id))
-    elif user.channel == "whatsapp":
-        query = select(Staff).where(Staff.whatsapp_id == user.user_id)
-    elif user.channel == "terminal" and user.user_id.startswith("staff-"):
-        query = select(Staff).where(Staff.id == int(user.user_id.removeprefix("staff-")))
-    else:
-        return None
-    found = session.exec(query).first()
-    return found if found is not None and found.active else None
+    return staff_for_account(session, user.channel, user.user_id)
 
 
 def queue_apology(session: Session, user: ChatUser) -> list[QueuedMessage]:
@@ -170,11 +144,7 @@ class Desk:
         user = turn.user
         try:
             member = redeem_invite(
-                turn.session,
-                code,
-                telegram_user_id=int(user.user_id) if user.channel == "telegram" else None,
-                whatsapp_id=user.user_id if user.channel == "whatsapp" else None,
-                display_name=user.display_name or "Petugas",
+                turn.session, code, user.channel, user.user_id, user.display_name or "Petugas"
             )
         except SigapError as exc:
             turn.send_text(str(exc))
@@ -189,12 +159,8 @@ class Desk:
         elif head == "act":
             verb, _, complaint_id = rest.partition(":")
             staff.handle_action(turn, verb, complaint_id)
-        elif head == "rep":
-            verb, _, code = rest.partition(":")
-            if verb == "ok":
-                mine.confirm_fixed(turn, code)
-            else:
-                DIALOGS["reopen"].start(turn, code)
+        elif head == mine.REPORTER_PREFIX:
+            mine.on_reporter_choice(turn, rest)
         elif head == "mine":
             mine.show_one(turn, rest.partition(":")[2])
         else:

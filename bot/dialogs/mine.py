@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.dialogs.base import Dialog
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Inbound
+from bot.i18n import t
 from core.domain.complaints import ComplaintState
 from core.errors import NotFound, SigapError
 from core.models import Complaint
@@ -12,6 +13,28 @@ from core.services import complaints as svc
 from core.services.categories import find_category
 
 LIST_LIMIT = 5
+# The reporter's answer to "selesai": buttons carry "rep:ok:<code>" or "rep:reopen:<code>".
+REPORTER_PREFIX = "rep"
+CONFIRM, REOPEN = "ok", "reopen"
+
+
+def reporter_choices(language: str, code: str) -> list[Choice]:
+    """Confirm the fix or reopen: offered with the "selesai" news and in the ticket view."""
+    return [
+        Choice(t(language, "btn.confirm_fixed"), f"{REPORTER_PREFIX}:{CONFIRM}:{code}"),
+        Choice(t(language, "btn.reopen"), f"{REPORTER_PREFIX}:{REOPEN}:{code}"),
+    ]
+
+
+def on_reporter_choice(turn: Turn, rest: str) -> None:
+    """A "rep:..." button: confirm at once, or ask why before reopening."""
+    verb, _, code = rest.partition(":")
+    if verb == CONFIRM:
+        confirm_fixed(turn, code)
+    elif verb == REOPEN:
+        ReopenDialog().start(turn, code)
+    else:
+        turn.say("nav.stale")
 
 
 def _owned(turn: Turn, code: str) -> Complaint:
@@ -46,10 +69,7 @@ def show_one(turn: Turn, code: str) -> None:
     received = complaint.received_at.astimezone(turn.settings.tz).strftime("%d-%m-%Y %H:%M")
     choices = []
     if complaint.state is ComplaintState.SELESAI and complaint.confirmed_at is None:
-        choices = [
-            Choice(turn.t("btn.confirm_fixed"), f"rep:ok:{complaint.code}"),
-            Choice(turn.t("btn.reopen"), f"rep:reopen:{complaint.code}"),
-        ]
+        choices = reporter_choices(turn.lang, complaint.code)
     turn.say(
         "mine.detail",
         choices,

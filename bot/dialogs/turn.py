@@ -18,17 +18,10 @@ from bot.dialogs.types import ChatUser, Choice, Reply
 from bot.i18n import t
 from core.config import Settings
 from core.models import Resident, Staff
+from core.services.accounts import ResidentRef
 from core.services.outbox import PENDING, SENDING, QueuedMessage, enqueue
 
 BACK, CANCEL, SKIP = "@back", "@cancel", "@skip"
-
-
-@dataclass(frozen=True)
-class ResidentRef:
-    """Who is writing, as far as most turns need to know."""
-
-    id: int
-    language: str
 
 
 @dataclass

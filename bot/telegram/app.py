@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
+import hmac
+import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channel import ChannelKind
 from bot.dialogs.desk import Desk, queue_apology
 from bot.dialogs.types import ChatUser
+from bot.http_body import bounded_body
 from bot.telegram.convert import CHANNEL, chat_user, inbound
 from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.request import AiohttpRequest
@@ -29,93 +36,151 @@ from core.services.outbox import QueuedMessage
 from core.services.upsert import first_delivery
 
 log = logging.getLogger(__name__)
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+ALLOWED_UPDATES = ["message", "callback_query"]
 
 
-def build_application(
-    settings: Settings, engine: Engine
-) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(settings: Settings) -> TelegramApp:
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    token = settings.telegram_bot_token.get_secret_value()
     base = settings.telegram_api_base_url.rstrip("/")
     builder = ApplicationBuilder()
     if settings.telegram_concurrent_updates > 1:
         builder = builder.concurrent_updates(
             PerUserUpdateProcessor(settings.telegram_concurrent_updates)
         )
-    application = (
-        builder.token(token)
+    return (
+        builder.token(settings.telegram_bot_token.get_secret_value())
         .base_url(base)
         .base_file_url(base.replace("/bot", "/file/bot", 1))
         # one connection per update in flight, plus the background sender's
         .request(AiohttpRequest(settings.telegram_concurrent_updates + 4))
         .get_updates_request(AiohttpRequest(1))
-        .post_init(start_sender)
-        .post_shutdown(stop_sender)
         .build()
     )
-    application.bot_data.update(
-        desk=Desk(settings),
-        engine=engine,
-        settings=settings,
-        sender=TelegramSender(application.bot, engine, settings),
-    )
-    application.add_handler(TypeHandler(Update, on_update))
-    application.add_error_handler(on_error)
-    return application
 
 
-async def start_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    # Everything loaded so far (modules, mappers, compiled statements) lives as long as
-    # the process: keep it out of the cyclic collector's sweeps, which otherwise walk it
-    # again and again (measured: ~10% of the throughput in bench/telegram_bot.py).
-    gc.freeze()
-    sender: TelegramSender = application.bot_data["sender"]
-    application.bot_data["sender_task"] = asyncio.create_task(sender.run())
-    settings: Settings = application.bot_data["settings"]
-    if settings.scheduler_enabled:  # same process and event loop as the bot
-        from reports.schedule import start_scheduler
+class TelegramChannel:
+    """Polling or webhook, the per-update handler, and the background outbox sender."""
 
-        scheduler = start_scheduler(settings, application.bot_data["engine"])
-        application.bot_data["scheduler"] = scheduler
+    name = CHANNEL
 
+    def __init__(self, settings: Settings, engine: Engine, desk: Desk) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.desk = desk
+        self.application = build_application(settings)
+        self.sender = TelegramSender(self.application.bot, engine, settings)
+        self.webhook = settings.telegram_mode == "webhook"
+        self._sender_task: asyncio.Task[None] | None = None
+        self.application.add_handler(TypeHandler(Update, self.on_update))
+        self.application.add_error_handler(self.on_error)
 
-async def stop_sender(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    scheduler = application.bot_data.pop("scheduler", None)
-    if scheduler is not None:
-        scheduler.shutdown(wait=False)
-    sender: TelegramSender = application.bot_data["sender"]
-    sender.stop()
-    task = application.bot_data.get("sender_task")
-    if task is not None:
-        await task
+    # -- life cycle --------------------------------------------------------------------
+    async def start(self, poll_timeout: int = 10) -> None:
+        application = self.application
+        await application.initialize()
+        assert application.updater is not None
+        if self.webhook:
+            url, secret = self.settings.telegram_webhook_url, self._secret()
+            assert url and secret
+            await application.bot.set_webhook(
+                url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        await application.start()
+        self.start_sender()
 
+    def start_sender(self) -> None:
+        self._sender_task = asyncio.create_task(self.sender.run())
 
-async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user, message = chat_user(update), inbound(update)
-    if user is None or message is None:
-        return
-    data = context.bot_data
-    desk: Desk = data["desk"]
-    sender: TelegramSender = data["sender"]
-    delivered = sender.take_sent()
-    try:
-        with session_scope(data["engine"]) as session:
-            sender.mark(session, delivered)  # what earlier turns delivered, in this commit
-            if not first_delivery(session, CHANNEL, str(update.update_id)):
-                return  # handled before: nothing more (the marks above still commit)
-            queued = desk.handle(session, user, message, claim_replies=True)
-            replies = [m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id]
-            if len(replies) < len(queued):  # news for other chats: the background sender's
-                sender.wake.set()
-    except Exception:
-        sender.give_back(delivered)
-        log.exception("update %s failed", update.update_id)
-        replies = _apologise(data, user, update.update_id)
-    if update.callback_query is None:
-        await sender.deliver(replies)
-    else:  # the button's spinner stops while the answer is on its way
-        await asyncio.gather(sender.deliver(replies), _answer(update))
+    async def stop_sender(self) -> None:
+        self.sender.stop()
+        if self._sender_task is not None:
+            await self._sender_task
+            self._sender_task = None
+
+    async def stop(self) -> None:
+        await self.stop_sender()
+        application = self.application
+        assert application.updater is not None
+        if application.updater.running:
+            await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+    async def deliver_pending(self, timeout: float) -> int:
+        async with self.application.bot:
+            return await self.sender.drain(timeout)
+
+    # -- webhook -----------------------------------------------------------------------
+    def _secret(self) -> str | None:
+        secret = self.settings.telegram_webhook_secret
+        return secret.get_secret_value() if secret is not None else None
+
+    def routes(self) -> Sequence[BaseRoute]:
+        if not self.webhook:
+            return []
+        return [Route("/telegram/webhook", self._webhook, methods=["POST"])]
+
+    async def _webhook(self, request: Request) -> Response:
+        secret = self._secret()
+        given = request.headers.get("x-telegram-bot-api-secret-token") or ""
+        if secret is None or not hmac.compare_digest(given, secret):
+            return PlainTextResponse("forbidden", 403)
+        body = await bounded_body(request)
+        if body is None:
+            return PlainTextResponse("too large", 413)
+        try:
+            update = Update.de_json(json.loads(body), self.application.bot)
+        except (ValueError, TypeError, KeyError):
+            return PlainTextResponse("malformed body", 400)
+        await self.application.update_queue.put(update)
+        return PlainTextResponse("ok")
+
+    # -- one update --------------------------------------------------------------------
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, message = chat_user(update), inbound(update)
+        if user is None or message is None:
+            return
+        sender = self.sender
+        delivered = sender.take_sent()
+        try:
+            with session_scope(self.engine) as session:
+                sender.mark(session, delivered)  # what earlier turns delivered, in this commit
+                if not first_delivery(session, CHANNEL, str(update.update_id)):
+                    return  # handled before: nothing more (the marks above still commit)
+                queued = self.desk.handle(session, user, message, claim_replies=True)
+                replies = [
+                    m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id
+                ]
+                if len(replies) < len(queued):  # news for other chats: the background sender's
+                    sender.wake.set()
+        except Exception:
+            sender.give_back(delivered)
+            log.exception("update %s failed", update.update_id)
+            replies = self._apologise(user, update.update_id)
+        if update.callback_query is None:
+            await sender.deliver(replies)
+        else:  # the button's spinner stops while the answer is on its way
+            await asyncio.gather(sender.deliver(replies), _answer(update))
+
+    def _apologise(self, user: ChatUser, update_id: int) -> list[QueuedMessage]:
+        """Nothing of the failed update was kept; say so, and never handle it twice."""
+        try:
+            with session_scope(self.engine) as session:
+                if not first_delivery(session, CHANNEL, str(update_id)):
+                    return []
+                return queue_apology(session, user)
+        except Exception:
+            log.exception("could not record the failure of update %s", update_id)
+            return []
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure, never the update itself: it holds residents' names and words."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("unhandled error for update %s", update_id, exc_info=context.error)
 
 
 async def _answer(update: Update) -> None:
@@ -124,19 +189,14 @@ async def _answer(update: Update) -> None:
         await update.callback_query.answer()
 
 
-def _apologise(data: dict[str, Any], user: ChatUser, update_id: int) -> list[QueuedMessage]:
-    """Nothing of the failed update was kept; say so, and never handle it twice."""
-    try:
-        with session_scope(data["engine"]) as session:
-            if not first_delivery(session, CHANNEL, str(update_id)):
-                return []
-            return queue_apology(session, user)
-    except Exception:
-        log.exception("could not record the failure of update %s", update_id)
-        return []
+def _is_user_id(value: str) -> bool:
+    return value.lstrip("-").isdigit() and len(value) <= 20
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure, never the update itself: it holds residents' names and words."""
-    update_id = update.update_id if isinstance(update, Update) else None
-    log.error("unhandled error for update %s", update_id, exc_info=context.error)
+KIND = ChannelKind(
+    name=CHANNEL,
+    enabled=lambda settings: settings.telegram_bot_token is not None,
+    build=TelegramChannel,
+    is_address=_is_user_id,
+    describe_address="ID pengguna Telegram (angka) / Telegram user id (a number)",
+)

@@ -22,6 +22,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.notifications import buttons
 from bot.outbox_sender import OutboxSender, Outcome, backoff, render
 from bot.telegram.convert import CHANNEL, keyboard
 from core.config import Settings
@@ -66,7 +67,7 @@ class TelegramSender(OutboxSender):
                 sent = await self.bot.send_message(
                     chat_id=message.recipient,
                     text=render(message)[: MessageLimit.MAX_TEXT_LENGTH],
-                    reply_markup=keyboard(message.markup, message.language),
+                    reply_markup=keyboard(buttons(message), message.language),
                 )
         except RetryAfter as exc:
             delay = _retry_after(exc)

@@ -12,17 +12,22 @@ import hashlib
 import hmac
 import logging
 import mimetypes
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
+from bot.channel import ChannelKind
 from bot.dialogs.desk import Desk, queue_apology
 from bot.dialogs.types import Inbound
+from bot.http_body import bounded_body
 from bot.whatsapp import convert
-from bot.whatsapp.convert import InboundMessage, StatusUpdate
+from bot.whatsapp.convert import InboundMessage, MalformedWebhook, StatusUpdate
 from bot.whatsapp.graph import GraphClient, GraphError
 from bot.whatsapp.sender import WhatsAppSender
 from core.config import Settings
@@ -58,8 +63,10 @@ class WhatsAppChannel:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._sender_task: asyncio.Task[None] | None = None
 
+    name = convert.CHANNEL
+
     # -- life cycle --------------------------------------------------------------------
-    def start(self) -> None:
+    async def start(self) -> None:
         self._sender_task = asyncio.create_task(self.sender.run())
 
     async def stop(self) -> None:
@@ -72,12 +79,46 @@ class WhatsAppChannel:
         self.sender.record_sent()
         await self.graph.aclose()
 
+    async def deliver_pending(self, timeout: float) -> int:
+        try:
+            return await self.sender.drain(timeout)
+        finally:
+            await self.graph.aclose()
+
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    # -- webhook checks ----------------------------------------------------------------
+    # -- webhook ------------------------------------------------------------------------
+    def routes(self) -> Sequence[BaseRoute]:
+        return [
+            Route("/whatsapp/webhook", self._verify, methods=["GET"]),
+            Route("/whatsapp/webhook", self._event, methods=["POST"]),
+        ]
+
+    async def _verify(self, request: Request) -> Response:
+        params = request.query_params
+        answer = self.challenge(
+            params.get("hub.mode"), params.get("hub.verify_token"), params.get("hub.challenge")
+        )
+        if answer is None:
+            return PlainTextResponse("forbidden", 403)
+        return PlainTextResponse(answer)
+
+    async def _event(self, request: Request) -> Response:
+        body = await bounded_body(request)
+        if body is None:
+            return PlainTextResponse("too large", 413)
+        if not self.signed(body, request.headers.get("x-hub-signature-256")):
+            return PlainTextResponse("bad signature", 403)
+        try:
+            self.receive(body)
+        except MalformedWebhook as exc:
+            log.warning("malformed WhatsApp webhook: %s", exc)
+            return PlainTextResponse("malformed body", 400)
+        return PlainTextResponse("ok")
+
     def challenge(self, mode: str | None, token: str | None, challenge: str | None) -> str | None:
         """The GET verification: echo the challenge only for our verify token."""
         if mode != "subscribe" or token is None or challenge is None:
@@ -190,3 +231,17 @@ def _numbered_choice(session: Session, chat_id: str, inbound: Inbound) -> Inboun
     options = convert.numbered_options(last[0], last[1], last[2])
     value = convert.choice_by_number(inbound.text, options)
     return inbound if value is None else Inbound("choice", choice=value)
+
+
+def _is_whatsapp_id(value: str) -> bool:
+    """A phone number in international form without "+", or a business-scoped user id."""
+    return 0 < len(value) <= 140 and value.replace(".", "").replace("-", "").isalnum()
+
+
+KIND = ChannelKind(
+    name=convert.CHANNEL,
+    enabled=lambda settings: settings.whatsapp_enabled,
+    build=WhatsAppChannel,
+    is_address=_is_whatsapp_id,
+    describe_address="nomor WhatsApp (62...) atau BSUID / WhatsApp number (62...) or BSUID",
+)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.notifications import buttons
 from bot.outbox_sender import OutboxSender, Outcome, backoff, render
 from bot.whatsapp import convert
 from bot.whatsapp.graph import GraphClient, GraphError
@@ -110,7 +111,7 @@ class WhatsAppSender(OutboxSender):
             return await self.graph.send(
                 convert.addressed(message.recipient, {"type": "document", "document": document})
             )
-        body = convert.body_for(text, message.markup, message.language)
+        body = convert.body_for(text, buttons(message), message.language)
         return await self.graph.send(convert.addressed(message.recipient, body))
 
     async def _send_template(self, message: outbox.Deliverable) -> str:

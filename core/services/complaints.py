@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.config import Settings
@@ -28,10 +27,10 @@ from core.domain.workdays import WorkCalendar
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Holiday, Resident, Staff
 from core.services.categories import find_category
-from core.services.outbox import enqueue
+from core.services.notifications import notify_reporter
 from core.timeutil import local_date, utcnow
 
-MAX_DESCRIPTION = 4000
+MAX_DESCRIPTION = 1000  # the one limit: chat, CLI and web all check against it
 MIN_DESCRIPTION = 10
 MAX_PHOTOS = 3
 S = ComplaintState
@@ -198,44 +197,6 @@ def transition_complaint(
     duplicate_code = duplicate_of.code if duplicate_of is not None else None
     notify_reporter(session, complaint, note=note, duplicate_of=duplicate_code)
     return complaint
-
-
-CHAT_CHANNELS = (Channel.TELEGRAM, Channel.WHATSAPP)
-
-
-def notify_reporter(session: Session, complaint: Complaint, **params: str | None) -> None:
-    """Queue "your report is now <state>" for a reporter reachable by chat.
-
-    Keyed per complaint, state and event count, so re-running a handler cannot queue the
-    same news twice.
-    """
-    if complaint.reporter_id is None:
-        return
-    reporter = session.get(Resident, complaint.reporter_id)
-    if reporter is None or reporter.channel not in CHAT_CHANNELS or not reporter.channel_user_id:
-        return
-    events = session.exec(
-        select(func.count())
-        .select_from(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint.id)
-    ).one()
-    enqueue(
-        session,
-        reporter.channel.value,
-        reporter.channel_user_id,
-        template=f"notify.{complaint.state.value}",
-        language=reporter.language,
-        params={"code": complaint.code, **params},
-        markup={"choices": _reporter_choices(complaint)} if complaint.state is S.SELESAI else None,
-        dedupe_key=f"state:{complaint.id}:{complaint.state.value}:{events}",
-    )
-
-
-def _reporter_choices(complaint: Complaint) -> list[dict[str, str]]:
-    return [
-        {"label_key": "btn.confirm_fixed", "value": f"rep:ok:{complaint.code}"},
-        {"label_key": "btn.reopen", "value": f"rep:reopen:{complaint.code}"},
-    ]
 
 
 def _original_of(session: Session, complaint: Complaint, original: Complaint | None) -> Complaint:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.domain.people import StaffRole
 from core.errors import InvalidInput
-from core.models import Staff, StaffInvite
+from core.models import ChatAccount, Staff, StaffInvite
+from core.services.accounts import link_staff_account
 from core.timeutil import utcnow
 
 INVITE_VALIDITY = timedelta(days=7)
@@ -25,33 +26,23 @@ def create_invite(session: Session, role: StaffRole, name: str | None = None) ->
 
 
 def redeem_invite(
-    session: Session,
-    code: str,
-    telegram_user_id: int | None,
-    whatsapp_id: str | None,
-    display_name: str,
+    session: Session, code: str, channel: str, external_id: str, display_name: str
 ) -> Staff:
-    """Turn a chat account into staff; each code works once and expires after a week."""
+    """Turn a chat account into staff; each code works once and expires after a week.
+    An account that already belongs to staff keeps its person and takes the new role."""
     invite = session.get(StaffInvite, code)
     if invite is None or invite.used_at is not None or invite.expires_at < utcnow():
         raise InvalidInput("Undangan tidak berlaku atau sudah dipakai.")
-    existing = None
-    if telegram_user_id is not None:
-        existing = session.exec(
-            select(Staff).where(Staff.telegram_user_id == telegram_user_id)
-        ).first()
-    elif whatsapp_id is not None:
-        existing = session.exec(select(Staff).where(Staff.whatsapp_id == whatsapp_id)).first()
-    staff = existing or Staff(
-        name=invite.name or display_name,
-        role=invite.role,
-        telegram_user_id=telegram_user_id,
-        whatsapp_id=whatsapp_id,
-    )
+    staff = session.exec(
+        select(Staff)
+        .join(ChatAccount, col(ChatAccount.staff_id) == col(Staff.id))
+        .where(ChatAccount.channel == channel, ChatAccount.external_id == external_id)
+    ).first() or Staff(name=invite.name or display_name, role=invite.role)
     staff.role = invite.role
     staff.active = True
     session.add(staff)
     session.flush()
+    link_staff_account(session, staff, channel, external_id)
     invite.used_at = utcnow()
     invite.used_by_staff_id = staff.id
     session.add(invite)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -22,27 +22,20 @@ from core.models import (
     SakipEvaluation,
     Staff,
 )
+from core.services.accounts import link_staff_account
 
 
 def add_staff(
-    session: Session,
-    name: str,
-    role: StaffRole,
-    telegram_user_id: int | None = None,
-    whatsapp_id: str | None = None,
+    session: Session, name: str, role: StaffRole, accounts: Iterable[tuple[str, str]] = ()
 ) -> Staff:
+    """A staff member, with the chat accounts ((channel, external id)) they already use."""
     if not name.strip():
         raise InvalidInput("Nama petugas kosong.")
-    if (
-        telegram_user_id is not None
-        and session.exec(select(Staff).where(Staff.telegram_user_id == telegram_user_id)).first()
-    ):
-        raise InvalidInput(f"Akun Telegram {telegram_user_id} sudah terdaftar sebagai petugas.")
-    staff = Staff(
-        name=name.strip(), role=role, telegram_user_id=telegram_user_id, whatsapp_id=whatsapp_id
-    )
+    staff = Staff(name=name.strip(), role=role)
     session.add(staff)
     session.flush()
+    for channel, external_id in accounts:
+        link_staff_account(session, staff, channel, external_id)
     return staff
 
 

@@ -1,0 +1,94 @@
+"""Running Sigap: settings and engine in, every enabled part started in one event loop,
+and stopped in the reverse order.
+
+Start order: the channels (they begin receiving and sending), the scheduler (its duties
+queue messages the channels' senders deliver), then the HTTP server with every route.
+Stop order is the reverse, so no duty queues into a stopped channel and every delivery a
+channel made is recorded before the process ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from app.channels import build_channels
+from app.http import build_http_app
+from app.tuning import tuned_for_service
+from bot.channel import ChatChannel
+from bot.dialogs.desk import Desk
+from core.config import Settings
+from reports.schedule import start_scheduler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    """What one `sigap run` holds while it lives; passed around, never kept in a module."""
+
+    settings: Settings
+    engine: Engine
+    channels: list[ChatChannel]
+    http: Starlette
+    scheduler: AsyncIOScheduler | None = None
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings,
+    engine: Engine,
+    build: Callable[[Settings, Engine, Desk], list[ChatChannel]] = build_channels,
+) -> AsyncIterator[Running]:
+    """Build and start everything the settings enable; stop it all on the way out."""
+    channels = build(settings, engine, Desk(settings))
+    started: list[ChatChannel] = []
+    try:
+        for channel in channels:
+            await channel.start()
+            started.append(channel)
+            log.info("%s channel started", channel.name)
+        with tuned_for_service():
+            state = Running(settings, engine, channels, build_http_app(engine, channels))
+            if settings.scheduler_enabled:
+                state.scheduler = start_scheduler(settings, engine)
+            try:
+                yield state
+            finally:
+                if state.scheduler is not None:
+                    state.scheduler.shutdown(wait=False)
+    finally:
+        for channel in reversed(started):
+            await channel.stop()
+            log.info("%s channel stopped", channel.name)
+
+
+async def serve(settings: Settings, engine: Engine) -> None:
+    """Run until SIGINT/SIGTERM (uvicorn handles both), then stop everything in order."""
+    async with running(settings, engine) as state:
+        config = uvicorn.Config(
+            state.http, host=settings.http_host, port=settings.http_port, log_level="warning"
+        )
+        log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
+        await uvicorn.Server(config).serve()
+
+
+def run(settings: Settings, engine: Engine) -> None:
+    asyncio.run(serve(settings, engine))
+
+
+async def deliver_pending(settings: Settings, engine: Engine, timeout: float = 60.0) -> int:
+    """Outside `sigap run` (e.g. `sigap digest send-now`): every enabled channel sends
+    what waits for it once; how many messages still wait (`sigap run` sends them)."""
+    left = 0
+    for channel in build_channels(settings, engine, Desk(settings)):
+        left += await channel.deliver_pending(timeout)
+    return left

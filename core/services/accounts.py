@@ -1,0 +1,142 @@
+"""Chat accounts: who is behind a (channel, external id), and where to reach a person.
+
+Core treats a channel as a name and an external id as an opaque string; what they look
+like is each channel's business (``bot/<channel>/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from core.errors import InvalidInput
+from core.models import ChatAccount, Resident, Staff
+from core.timeutil import utcnow
+
+ACCOUNTS: Table = ChatAccount.__table__  # type: ignore[attr-defined]
+RESIDENTS: Table = Resident.__table__  # type: ignore[attr-defined]
+
+# Built once and run on the session's connection: this lookup runs for every chat update,
+# and most turns need only the resident's id and language, not an ORM object.
+_KEY = (ACCOUNTS.c.channel == bindparam("channel")) & (
+    ACCOUNTS.c.external_id == bindparam("external_id")
+)
+RESIDENT_BY_ACCOUNT = (
+    core_select(ACCOUNTS.c.id, RESIDENTS.c.id.label("resident_id"), RESIDENTS.c.language)
+    .select_from(ACCOUNTS.outerjoin(RESIDENTS, ACCOUNTS.c.resident_id == RESIDENTS.c.id))
+    .where(_KEY)
+)
+NEW_ACCOUNT = insert(ACCOUNTS).values(
+    channel=bindparam("channel"),
+    external_id=bindparam("external_id"),
+    resident_id=bindparam("resident_id"),
+    created_at=bindparam("at"),
+)
+LINK_RESIDENT = (
+    update(ACCOUNTS)
+    .where(ACCOUNTS.c.id == bindparam("account_id"))
+    .values(resident_id=bindparam("rid"))
+)
+NEW_RESIDENT = insert(RESIDENTS).values(
+    name=bindparam("name"), phone=bindparam("phone"), language="id", created_at=bindparam("at")
+)
+
+
+@dataclass(frozen=True)
+class ResidentRef:
+    """Who is writing, as far as most turns need to know."""
+
+    id: int
+    language: str
+
+
+class Address(NamedTuple):
+    """Where a message for a person goes: a channel and the account's id on it."""
+
+    channel: str
+    external_id: str
+
+
+def resident_for_account(
+    session: Session, channel: str, external_id: str, name: str | None, phone: str | None
+) -> ResidentRef:
+    """The resident behind a chat account, registered on their first message (an account
+    made for staff beforehand gets its resident then too)."""
+    connection = session.connection()
+    key = {"channel": channel, "external_id": external_id}
+    row = connection.execute(RESIDENT_BY_ACCOUNT, key).first()
+    if row is not None and row.resident_id is not None:
+        return ResidentRef(row.resident_id, row.language)
+    now = utcnow()
+    created = connection.execute(NEW_RESIDENT, {"name": name, "phone": phone, "at": now})
+    resident_id = int(created.inserted_primary_key[0])  # type: ignore[index]
+    if row is None:
+        connection.execute(NEW_ACCOUNT, {**key, "resident_id": resident_id, "at": now})
+    else:
+        connection.execute(LINK_RESIDENT, {"account_id": row.id, "rid": resident_id})
+    return ResidentRef(resident_id, "id")
+
+
+def staff_for_account(session: Session, channel: str, external_id: str) -> Staff | None:
+    """The active staff member using this account, if any."""
+    return session.exec(
+        select(Staff)
+        .join(ChatAccount, col(ChatAccount.staff_id) == col(Staff.id))
+        .where(
+            col(ChatAccount.channel) == channel,
+            col(ChatAccount.external_id) == external_id,
+            col(Staff.active) == True,  # noqa: E712
+        )
+    ).first()
+
+
+def link_staff_account(session: Session, staff: Staff, channel: str, external_id: str) -> None:
+    """Give a staff member this chat account; one account serves one staff member."""
+    external_id = external_id.strip()
+    if not channel or not external_id:
+        raise InvalidInput("Akun chat perlu kanal dan ID.")
+    account = session.exec(
+        select(ChatAccount).where(
+            col(ChatAccount.channel) == channel, col(ChatAccount.external_id) == external_id
+        )
+    ).first()
+    if account is None:
+        account = ChatAccount(channel=channel, external_id=external_id)
+    elif account.staff_id not in (None, staff.id):
+        raise InvalidInput(f"Akun {channel} {external_id} sudah terdaftar sebagai petugas lain.")
+    account.staff_id = staff.id
+    session.add(account)
+    session.flush()
+
+
+def addresses_of_staff(session: Session, staff_ids: Iterable[int]) -> list[Address]:
+    """Every chat account of these staff members, in the order they were given."""
+    ids = list(staff_ids)
+    if not ids:
+        return []
+    rows = session.exec(
+        select(ChatAccount.staff_id, ChatAccount.channel, ChatAccount.external_id)
+        .where(col(ChatAccount.staff_id).in_(ids))
+        .order_by(col(ChatAccount.id))
+    ).all()
+    order = {staff_id: n for n, staff_id in enumerate(ids)}
+    ordered = sorted(rows, key=lambda row: order[row[0] or 0])
+    return [Address(channel, external) for _, channel, external in ordered]
+
+
+def addresses_of_resident(session: Session, resident_id: int) -> list[Address]:
+    rows = session.exec(
+        select(ChatAccount.channel, ChatAccount.external_id)
+        .where(col(ChatAccount.resident_id) == resident_id)
+        .order_by(col(ChatAccount.id))
+    ).all()
+    return [Address(channel, external) for channel, external in rows]
+
+
+def accounts_of_staff(session: Session, staff_id: int) -> list[Address]:
+    return addresses_of_staff(session, [staff_id])

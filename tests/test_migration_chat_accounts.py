@@ -1,0 +1,128 @@
+"""Migration 0007 moves chat identities into chat accounts without losing a row, on a
+database filled under the previous schema, on SQLite and on PostgreSQL; and back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic import command
+from sqlalchemy import Engine, text
+
+from core.db import alembic_config, make_engine, upgrade
+from tests.conftest import PG_SERVER, _pg_unreachable_reason
+
+AT = "2026-11-01 08:00:00"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no schema at all, to migrate step by step."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    reason = _pg_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    schema = f"sigap_mig_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    url = PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+    yield engine
+    engine.dispose()
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _fill_previous_schema(engine: Engine) -> None:
+    """What a running Sigap at revision 0006 held: residents of every kind, staff who
+    joined by Telegram (one of them also wrote as a resident) or WhatsApp, a complaint."""
+    residents = [
+        (1, "telegram", "5100", "Siti"),
+        (2, "whatsapp", "6281234567890", "Wati"),
+        (3, "lisan", "terminal:warga", "Warga Terminal"),
+        (4, "lisan", None, "Pak Walk-in"),
+        (5, "telegram", "7001", "Budi as resident"),
+    ]
+    staff = [(1, "Budi", "trantib", 7001, None), (2, "Camat", "camat", None, "6289990001")]
+    with engine.begin() as connection:
+        for rid, channel, external, name in residents:
+            connection.execute(
+                text(
+                    "INSERT INTO resident (id, channel, channel_user_id, name, language, "
+                    "created_at) VALUES (:i, :c, :e, :n, 'id', :at)"
+                ),
+                {"i": rid, "c": channel, "e": external, "n": name, "at": AT},
+            )
+        for sid, name, role, telegram, whatsapp in staff:
+            connection.execute(
+                text(
+                    "INSERT INTO staff (id, name, role, telegram_user_id, whatsapp_id, active, "
+                    "created_at) VALUES (:i, :n, :r, :t, :w, true, :at)"
+                ),
+                {"i": sid, "n": name, "r": role, "t": telegram, "w": whatsapp, "at": AT},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO complaint (id, code, channel, category, description, privacy, "
+                "state, reporter_id, received_at, due_date) VALUES (1, 'MBS-AAAA-BBBB', "
+                "'telegram', 'pkl', 'PKL di trotoar pasar', 'hidden', 'diterima', 1, :at, "
+                "'2026-11-04')"
+            ),
+            {"at": AT},
+        )
+
+
+def _rows(engine: Engine, query: str) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(query))]
+
+
+def test_chat_identities_become_accounts_and_back(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0006")
+    _fill_previous_schema(empty_engine)
+
+    upgrade(empty_engine, "0007")
+
+    accounts = _rows(
+        empty_engine,
+        "SELECT channel, external_id, resident_id, staff_id FROM chataccount "
+        "ORDER BY channel, external_id",
+    )
+    assert accounts == [
+        ("telegram", "5100", 1, None),
+        ("telegram", "7001", 5, 1),  # the officer who also wrote as a resident: one account
+        ("terminal", "warga", 3, None),
+        ("whatsapp", "6281234567890", 2, None),
+        ("whatsapp", "6289990001", None, 2),
+    ]
+    assert _rows(empty_engine, "SELECT id, name FROM resident ORDER BY id") == [
+        (1, "Siti"),
+        (2, "Wati"),
+        (3, "Warga Terminal"),
+        (4, "Pak Walk-in"),  # no chat account, still a resident
+        (5, "Budi as resident"),
+    ]
+    assert _rows(empty_engine, "SELECT id, name, role FROM staff ORDER BY id") == [
+        (1, "Budi", "trantib"),
+        (2, "Camat", "camat"),
+    ]
+    assert _rows(empty_engine, "SELECT reporter_id FROM complaint") == [(1,)]
+
+    command.downgrade(alembic_config(empty_engine), "0006")
+    assert _rows(empty_engine, "SELECT id, channel, channel_user_id FROM resident ORDER BY id") == [
+        (1, "telegram", "5100"),
+        (2, "whatsapp", "6281234567890"),
+        (3, "lisan", "terminal:warga"),
+        (4, "lisan", None),
+        (5, "telegram", "7001"),
+    ]
+    assert _rows(
+        empty_engine, "SELECT id, telegram_user_id, whatsapp_id FROM staff ORDER BY id"
+    ) == [(1, 7001, None), (2, None, "6289990001")]
