@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogs.base import Dialog
+from bot.dialogs.base import NEXT, Ask, Dialog, Invalid, Step
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Inbound
 from bot.i18n import t
@@ -92,11 +92,23 @@ def confirm_fixed(turn: Turn, code: str) -> None:
     turn.say("mine.confirmed", code=complaint.code)
 
 
+def _ask_reason(turn: Turn) -> Ask:
+    return Ask(turn.t("mine.reopen_reason"))
+
+
+def _take_reason(turn: Turn, message: Inbound) -> str | None:
+    reason = message.text.strip() if message.kind == "text" else ""
+    if not reason:
+        raise Invalid()
+    turn.data["reason"] = reason
+    return NEXT
+
+
 class ReopenDialog(Dialog):
     """Asks why, then reopens: the reason goes to staff in the audit trail."""
 
     name = "reopen"
-    first_step = "reason"
+    steps = (Step("reason", _ask_reason, _take_reason),)
 
     def start(self, turn: Turn, argument: str = "") -> None:
         try:
@@ -107,18 +119,11 @@ class ReopenDialog(Dialog):
         if complaint.state is not ComplaintState.SELESAI:
             turn.say("nav.stale")
             return
-        turn.begin(self.name, self.first_step, {"code": complaint.code})
-        self.prompt(turn, self.first_step)
+        turn.begin(self.name, "reason", {"code": complaint.code})
+        self.prompt(turn, "reason")
 
-    def prompt(self, turn: Turn, step: str) -> None:
-        turn.ask(step, turn.t("mine.reopen_reason"))
-
-    def receive(self, turn: Turn, step: str, message: Inbound) -> None:
-        reason = message.text.strip() if message.kind == "text" else ""
-        if not reason:
-            self.reprompt(turn, "nav.unknown")
-            return
-        code = turn.data["code"]
+    def complete(self, turn: Turn) -> None:
+        code, reason = turn.data["code"], turn.data["reason"]
         turn.finish()
         try:
             complaint = _owned(turn, code)

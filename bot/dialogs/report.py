@@ -1,149 +1,115 @@
-"""Lapor gangguan: category, description, location, photos, privacy, confirm."""
+"""Lapor gangguan: category, description, location (or desa), photos, privacy, confirm."""
 
 from __future__ import annotations
 
-from bot.dialogs.base import Dialog
+from bot.dialogs.base import NEXT, STAY, Ask, Dialog, Invalid, Step
 from bot.dialogs.staff_alerts import announce_new_complaint
+from bot.dialogs.steps import CATEGORY, DESCRIPTION, desa_step
 from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Inbound, channel_of
 from core.domain.complaints import Privacy
-from core.services.categories import find_category, load_categories
-from core.services.complaints import MAX_PHOTOS, MIN_DESCRIPTION, NewComplaint, register_complaint
+from core.services.categories import find_category
+from core.services.complaints import MAX_PHOTOS, NewComplaint, register_complaint
 
-MAX_DESCRIPTION = 1000
 DONE, DESA, SEND = "@done", "@desa", "@send"
+PRIVACY_VALUES = (Privacy.HIDDEN.value, Privacy.OPEN.value)
 
 
-def category_options(turn: Turn) -> list[tuple[str, str]]:
-    return [(c.name, c.code) for c in load_categories(turn.settings.categories_file)]
+def _ask_location(turn: Turn) -> Ask:
+    return Ask(
+        turn.t("report.location"),
+        [(turn.t("report.pick_desa"), DESA)],
+        skip=True,
+        ask_location=True,
+    )
 
 
-def desa_options(turn: Turn) -> list[tuple[str, str]]:
-    return [(d, d) for d in turn.settings.desa_list]
+def _take_location(turn: Turn, message: Inbound) -> str | None:
+    if message.kind == "location" and message.latitude is not None:
+        turn.data.update(latitude=message.latitude, longitude=message.longitude)
+        return "photos"
+    if message.choice == DESA:
+        return "desa"
+    if message.choice == SKIP:
+        return "photos"
+    raise Invalid()
+
+
+def _ask_photos(turn: Turn) -> Ask:
+    return Ask(turn.t("report.photos", max=MAX_PHOTOS), [(turn.t("report.next"), DONE)], skip=True)
+
+
+def _take_photo(turn: Turn, message: Inbound) -> str | None:
+    photos: list[str] = turn.data.setdefault("photos", [])
+    if message.choice in (DONE, SKIP):
+        return NEXT
+    if message.kind != "photo" or not message.photo_ref:
+        raise Invalid()
+    if len(photos) >= MAX_PHOTOS:
+        raise Invalid("report.photo_limit", max=MAX_PHOTOS)
+    photos.append(message.photo_ref)
+    turn.say("report.photo_added", count=len(photos), max=MAX_PHOTOS)
+    return NEXT if len(photos) == MAX_PHOTOS else STAY
+
+
+def _ask_privacy(turn: Turn) -> Ask:
+    return Ask(
+        turn.t("report.privacy"),
+        [
+            (turn.t("report.privacy_hidden"), Privacy.HIDDEN.value),
+            (turn.t("report.privacy_open"), Privacy.OPEN.value),
+        ],
+    )
+
+
+def _take_privacy(turn: Turn, message: Inbound) -> str | None:
+    if message.choice not in PRIVACY_VALUES:
+        raise Invalid()
+    turn.data["privacy"] = message.choice
+    return NEXT
+
+
+def _summary(turn: Turn) -> str:
+    data = turn.data
+    category = find_category(str(data["category"]), turn.settings.categories_file)
+    if data.get("latitude") is not None:
+        location = turn.t("report.location_point")
+    else:
+        location = str(data.get("desa") or turn.t("report.location_none"))
+    hidden = data.get("privacy", Privacy.HIDDEN.value) == Privacy.HIDDEN.value
+    return turn.t(
+        "report.summary",
+        category=category.name,
+        description=data["description"],
+        location=location,
+        photos=len(data.get("photos", [])),
+        privacy=turn.t("report.privacy_hidden_short" if hidden else "report.privacy_open_short"),
+    )
+
+
+def _ask_confirm(turn: Turn) -> Ask:
+    return Ask(_summary(turn), [(turn.t("report.send"), SEND)])
+
+
+def _take_confirm(turn: Turn, message: Inbound) -> str | None:
+    if message.choice != SEND:
+        raise Invalid()
+    return NEXT
 
 
 class ReportDialog(Dialog):
     name = "lapor"
-    first_step = "category"
+    steps = (
+        CATEGORY,
+        DESCRIPTION,
+        Step("location", _ask_location, _take_location),
+        desa_step(optional=False, then="photos"),
+        Step("photos", _ask_photos, _take_photo),
+        Step("privacy", _ask_privacy, _take_privacy),
+        Step("confirm", _ask_confirm, _take_confirm),
+    )
 
-    def prompt(self, turn: Turn, step: str) -> None:
-        data = turn.data
-        if step == "category":
-            turn.ask(step, turn.t("report.category"), category_options(turn), columns=2)
-        elif step == "description":
-            turn.ask(step, turn.t("report.description"))
-        elif step == "location":
-            turn.ask(
-                step,
-                turn.t("report.location"),
-                [(turn.t("report.pick_desa"), DESA)],
-                skip=True,
-                ask_location=True,
-            )
-        elif step == "desa":
-            turn.ask(step, turn.t("report.desa"), desa_options(turn), columns=2)
-        elif step == "photos":
-            turn.ask(
-                step,
-                turn.t("report.photos", max=MAX_PHOTOS),
-                [(turn.t("report.next"), DONE)],
-                skip=True,
-            )
-        elif step == "privacy":
-            turn.ask(
-                step,
-                turn.t("report.privacy"),
-                [
-                    (turn.t("report.privacy_hidden"), Privacy.HIDDEN.value),
-                    (turn.t("report.privacy_open"), Privacy.OPEN.value),
-                ],
-            )
-        elif step == "confirm":
-            turn.ask(step, self._summary(turn, data), [(turn.t("report.send"), SEND)])
-
-    def _summary(self, turn: Turn, data: dict[str, object]) -> str:
-        category = find_category(str(data["category"]), turn.settings.categories_file)
-        if data.get("latitude") is not None:
-            location = turn.t("report.location_point")
-        else:
-            location = str(data.get("desa") or turn.t("report.location_none"))
-        hidden = data.get("privacy", Privacy.HIDDEN.value) == Privacy.HIDDEN.value
-        return turn.t(
-            "report.summary",
-            category=category.name,
-            description=data["description"],
-            location=location,
-            photos=len(data.get("photos", [])),  # type: ignore[arg-type]
-            privacy=turn.t(
-                "report.privacy_hidden_short" if hidden else "report.privacy_open_short"
-            ),
-        )
-
-    def receive(self, turn: Turn, step: str, message: Inbound) -> None:
-        handler = getattr(self, f"_on_{step}")
-        handler(turn, message)
-
-    def _on_category(self, turn: Turn, message: Inbound) -> None:
-        if message.choice not in {code for _, code in category_options(turn)}:
-            self.reprompt(turn, "nav.unknown")
-            return
-        turn.data["category"] = message.choice
-        self.advance(turn, "description")
-
-    def _on_description(self, turn: Turn, message: Inbound) -> None:
-        text = message.text.strip() if message.kind == "text" else ""
-        if len(text) < MIN_DESCRIPTION:
-            self.reprompt(turn, "report.description_short", min=MIN_DESCRIPTION)
-        elif len(text) > MAX_DESCRIPTION:
-            self.reprompt(turn, "nav.too_long", max=MAX_DESCRIPTION)
-        else:
-            turn.data["description"] = text
-            self.advance(turn, "location")
-
-    def _on_location(self, turn: Turn, message: Inbound) -> None:
-        if message.kind == "location" and message.latitude is not None:
-            turn.data.update(latitude=message.latitude, longitude=message.longitude)
-            self.advance(turn, "photos")
-        elif message.choice == DESA:
-            self.advance(turn, "desa")
-        elif message.choice == SKIP:
-            self.advance(turn, "photos")
-        else:
-            self.reprompt(turn, "nav.unknown")
-
-    def _on_desa(self, turn: Turn, message: Inbound) -> None:
-        if message.choice not in turn.settings.desa_list:
-            self.reprompt(turn, "nav.unknown")
-            return
-        turn.data["desa"] = message.choice
-        self.advance(turn, "photos")
-
-    def _on_photos(self, turn: Turn, message: Inbound) -> None:
-        photos: list[str] = turn.data.setdefault("photos", [])
-        if message.kind == "photo" and message.photo_ref:
-            if len(photos) >= MAX_PHOTOS:
-                self.reprompt(turn, "report.photo_limit", max=MAX_PHOTOS)
-                return
-            photos.append(message.photo_ref)
-            turn.say("report.photo_added", count=len(photos), max=MAX_PHOTOS)
-            if len(photos) == MAX_PHOTOS:
-                self.advance(turn, "privacy")
-        elif message.choice in (DONE, SKIP):
-            self.advance(turn, "privacy")
-        else:
-            self.reprompt(turn, "nav.unknown")
-
-    def _on_privacy(self, turn: Turn, message: Inbound) -> None:
-        if message.choice not in (Privacy.HIDDEN.value, Privacy.OPEN.value):
-            self.reprompt(turn, "nav.unknown")
-            return
-        turn.data["privacy"] = message.choice
-        self.advance(turn, "confirm")
-
-    def _on_confirm(self, turn: Turn, message: Inbound) -> None:
-        if message.choice != SEND:
-            self.reprompt(turn, "nav.unknown")
-            return
+    def complete(self, turn: Turn) -> None:
         data = turn.data
         complaint = register_complaint(
             turn.session,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.dialogs.base import Dialog
-from bot.dialogs.report import category_options, desa_options
-from bot.dialogs.turn import SKIP, Turn
+from bot.dialogs.base import END, NEXT, Ask, Dialog, Invalid, Step
+from bot.dialogs.steps import CATEGORY, DESCRIPTION, answer, desa_step
+from bot.dialogs.turn import Turn
 from bot.dialogs.types import Inbound
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.people import COMPLAINT_HANDLERS, LEADERSHIP
@@ -71,75 +71,74 @@ def handle_action(turn: Turn, verb: str, complaint_id: str) -> None:
     turn.say("staff.done", code=complaint.code, state=complaint.state.label)
 
 
+def _ask_note(turn: Turn) -> Ask:
+    return Ask(turn.t(NEEDS_TEXT[turn.data["verb"]], code=turn.data["code"]))
+
+
+def _take_note(turn: Turn, message: Inbound) -> str | None:
+    text = message.text.strip()
+    complaint = _complaint(turn, str(turn.data["id"]))
+    if not text or complaint is None:
+        raise Invalid()
+    if not is_handler(turn):
+        turn.finish()
+        turn.say("staff.refused")
+        return END
+    try:
+        _apply(turn, turn.data["verb"], complaint, text, message.photo_ref)
+    except (SigapError, ValueError) as exc:  # core's sentence, e.g. "Perlu alasan ..."
+        raise Invalid(text=str(exc)) from None
+    return NEXT
+
+
 class StaffNoteDialog(Dialog):
     """The text a staff action needs: a reason, a referral, the original's code, a note."""
 
     name = "staff"
-    first_step = "text"
+    steps = (Step("text", _ask_note, _take_note),)
 
     def open(self, turn: Turn, verb: str, complaint: Complaint) -> None:
-        turn.begin(
-            self.name, self.first_step, {"verb": verb, "id": complaint.id, "code": complaint.code}
-        )
-        self.prompt(turn, self.first_step)
+        turn.begin(self.name, "text", {"verb": verb, "id": complaint.id, "code": complaint.code})
+        self.prompt(turn, "text")
 
-    def prompt(self, turn: Turn, step: str) -> None:
-        turn.ask(step, turn.t(NEEDS_TEXT[turn.data["verb"]], code=turn.data["code"]))
-
-    def receive(self, turn: Turn, step: str, message: Inbound) -> None:
-        text = message.text.strip()
-        verb, code = turn.data["verb"], turn.data["code"]
-        complaint = _complaint(turn, str(turn.data["id"]))
-        if not text or complaint is None:
-            self.reprompt(turn, "nav.unknown")
-            return
-        if not is_handler(turn):
-            turn.finish()
-            turn.say("staff.refused")
-            return
-        try:
-            self._apply(turn, verb, complaint, text, message.photo_ref)
-        except (SigapError, ValueError) as exc:
-            turn.send_text(str(exc))
-            self.prompt(turn, step)
-            return
+    def complete(self, turn: Turn) -> None:
+        verb, code, complaint_id = turn.data["verb"], turn.data["code"], turn.data["id"]
         turn.finish()
         if verb == "note":
             turn.say("staff.note_saved", code=code)
-        else:
-            turn.say("staff.done", code=code, state=complaint.state.label)
+            return
+        complaint = _complaint(turn, str(complaint_id))
+        assert complaint is not None
+        turn.say("staff.done", code=code, state=complaint.state.label)
 
-    def _apply(
-        self, turn: Turn, verb: str, complaint: Complaint, text: str, photo: str | None
-    ) -> None:
-        staff = turn.staff
-        if verb == "note":
-            svc.add_progress_note(turn.session, complaint, staff, text)  # type: ignore[arg-type]
-        elif verb == "reject":
-            svc.transition_complaint(turn.session, complaint, S.DITOLAK, staff=staff, note=text)
-        elif verb == "refer":
-            svc.transition_complaint(
-                turn.session, complaint, S.BUKAN_WEWENANG, staff=staff, note=text
-            )
-        elif verb == "duplicate":
-            original = svc.get_complaint(turn.session, text)
-            svc.transition_complaint(
-                turn.session, complaint, S.DUPLIKAT, staff=staff, duplicate_of=original
-            )
-        elif verb == "resolve":
-            path = RESOLVE_PATH.get(complaint.state)
-            if path is None:
-                raise ValueError(f"{complaint.code}: {complaint.state.label}")
-            if photo:
-                svc.attach_photo(turn.session, complaint, photo, caption=text)
-            for state in path:
-                svc.transition_complaint(
-                    turn.session,
-                    complaint,
-                    state,
-                    staff=staff,
-                    note=text if state is S.SELESAI else None,
-                )
+
+def _apply(turn: Turn, verb: str, complaint: Complaint, text: str, photo: str | None) -> None:
+    staff = turn.staff
+    if verb == "note":
+        svc.add_progress_note(turn.session, complaint, staff, text)  # type: ignore[arg-type]
+    elif verb == "reject":
+        svc.transition_complaint(turn.session, complaint, S.DITOLAK, staff=staff, note=text)
+    elif verb == "refer":
+        svc.transition_complaint(turn.session, complaint, S.BUKAN_WEWENANG, staff=staff, note=text)
+    elif verb == "duplicate":
+        original = svc.get_complaint(turn.session, text)
+        svc.transition_complaint(
+            turn.session, complaint, S.DUPLIKAT, staff=staff, duplicate_of=original
+        )
+    elif verb == "resolve":
+        _resolve(turn, complaint, text, photo)
+
+
+def _resolve(turn: Turn, complaint: Complaint, text: str, photo: str | None) -> None:
+    """Resolving from any open state walks the legal path, the note on the last step."""
+    path = RESOLVE_PATH.get(complaint.state)
+    if path is None:
+        raise ValueError(f"{complaint.code}: {complaint.state.label}")
+    if photo:
+        svc.attach_photo(turn.session, complaint, photo, caption=text)
+    for state in path:
+        note = text if state is S.SELESAI else None
+        svc.transition_complaint(turn.session, complaint, state, staff=turn.staff, note=note)
 
 
 def show_queue(turn: Turn) -> None:
@@ -183,11 +182,28 @@ def show_summary(turn: Turn) -> None:
     turn.send_text("\n".join(lines))
 
 
+def _ask_channel(turn: Turn) -> Ask:
+    return Ask(turn.t("staff.catat_channel"), [(c.value, c.value) for c in OFFLINE_CHANNELS], 2)
+
+
+def _take_channel(turn: Turn, message: Inbound) -> str | None:
+    value = answer(message)
+    if value not in {c.value for c in OFFLINE_CHANNELS}:
+        raise Invalid()
+    turn.data["channel"] = value
+    return NEXT
+
+
 class CatatDialog(Dialog):
     """/catat: a complaint that came by walk-in, letter, SP4N-LAPOR! or social media."""
 
     name = "catat"
-    first_step = "channel"
+    steps = (
+        Step("channel", _ask_channel, _take_channel),
+        CATEGORY,
+        DESCRIPTION,
+        desa_step(optional=True),
+    )
 
     def start(self, turn: Turn, argument: str = "") -> None:
         if not is_handler(turn):
@@ -195,49 +211,7 @@ class CatatDialog(Dialog):
             return
         super().start(turn, argument)
 
-    def prompt(self, turn: Turn, step: str) -> None:
-        if step == "channel":
-            turn.ask(
-                step,
-                turn.t("staff.catat_channel"),
-                [(c.value, c.value) for c in OFFLINE_CHANNELS],
-                columns=2,
-            )
-        elif step == "category":
-            turn.ask(
-                step,
-                turn.t("report.category"),
-                category_options(turn),
-                columns=2,
-            )
-        elif step == "description":
-            turn.ask(step, turn.t("report.description"))
-        elif step == "desa":
-            turn.ask(
-                step,
-                turn.t("report.desa"),
-                desa_options(turn),
-                columns=2,
-                skip=True,
-            )
-
-    def receive(self, turn: Turn, step: str, message: Inbound) -> None:
-        value = message.choice or message.text.strip()
-        if step == "channel" and value in {c.value for c in OFFLINE_CHANNELS}:
-            turn.data["channel"] = value
-            self.advance(turn, "category")
-        elif step == "category" and value in {code for _, code in category_options(turn)}:
-            turn.data["category"] = value
-            self.advance(turn, "description")
-        elif step == "description" and len(value) >= svc.MIN_DESCRIPTION:
-            turn.data["description"] = value
-            self.advance(turn, "desa")
-        elif step == "desa" and (value == SKIP or value in turn.settings.desa_list):
-            self._save(turn, None if value == SKIP else value)
-        else:
-            self.reprompt(turn, "nav.unknown")
-
-    def _save(self, turn: Turn, desa: str | None) -> None:
+    def complete(self, turn: Turn) -> None:
         data = turn.data
         turn.finish()
         if not is_handler(turn):
@@ -250,10 +224,9 @@ class CatatDialog(Dialog):
                 channel=Channel(data["channel"]),
                 category=data["category"],
                 description=data["description"],
-                desa=desa,
+                desa=data.get("desa"),
             ),
             registered_by=turn.staff,
         )
-        turn.say(
-            "staff.catat_saved", code=complaint.code, due=complaint.due_date.strftime("%d-%m-%Y")
-        )
+        due = complaint.due_date.strftime("%d-%m-%Y")
+        turn.say("staff.catat_saved", code=complaint.code, due=due)

@@ -1,0 +1,73 @@
+"""Steps more than one dialog asks, written once: the resident's report and the staff's
+/catat share the category, the description and the desa."""
+
+from __future__ import annotations
+
+from bot.dialogs.base import NEXT, Ask, Invalid, Step
+from bot.dialogs.turn import SKIP, Turn
+from bot.dialogs.types import Inbound
+from core.services.categories import load_categories
+from core.services.complaints import MAX_DESCRIPTION, MIN_DESCRIPTION
+
+
+def answer(message: Inbound) -> str:
+    """A pressed button's value, or the typed text."""
+    return message.choice or message.text.strip()
+
+
+def category_options(turn: Turn) -> list[tuple[str, str]]:
+    return [(c.name, c.code) for c in load_categories(turn.settings.categories_file)]
+
+
+def _ask_category(turn: Turn) -> Ask:
+    return Ask(turn.t("report.category"), category_options(turn), columns=2)
+
+
+def _take_category(turn: Turn, message: Inbound) -> str | None:
+    value = answer(message)
+    if value not in {code for _, code in category_options(turn)}:
+        raise Invalid()
+    turn.data["category"] = value
+    return NEXT
+
+
+def _ask_description(turn: Turn) -> Ask:
+    return Ask(turn.t("report.description"))
+
+
+def _take_description(turn: Turn, message: Inbound) -> str | None:
+    """The one description rule, core's, checked before anything is stored."""
+    text = message.text.strip() if message.kind == "text" else ""
+    if len(text) < MIN_DESCRIPTION:
+        raise Invalid("report.description_short", min=MIN_DESCRIPTION)
+    if len(text) > MAX_DESCRIPTION:
+        raise Invalid("nav.too_long", max=MAX_DESCRIPTION)
+    turn.data["description"] = text
+    return NEXT
+
+
+def _desa_options(turn: Turn) -> list[tuple[str, str]]:
+    return [(d, d) for d in turn.settings.desa_list]
+
+
+def desa_step(*, optional: bool, then: str | None = NEXT) -> Step:
+    """The desa, from the office's list; ``optional`` adds "skip" (stored as no desa)."""
+
+    def ask(turn: Turn) -> Ask:
+        return Ask(turn.t("report.desa"), _desa_options(turn), columns=2, skip=optional)
+
+    def take(turn: Turn, message: Inbound) -> str | None:
+        value = answer(message)
+        if optional and value == SKIP:
+            turn.data["desa"] = None
+        elif value in turn.settings.desa_list:
+            turn.data["desa"] = value
+        else:
+            raise Invalid()
+        return then
+
+    return Step("desa", ask, take)
+
+
+CATEGORY = Step("category", _ask_category, _take_category)
+DESCRIPTION = Step("description", _ask_description, _take_description)
