@@ -11,6 +11,7 @@ from cli.common import (
     QuarterOpt,
     ToOpt,
     YearOpt,
+    fail,
     parse_date,
     parse_decimal,
     resolve_period,
@@ -50,17 +51,37 @@ def _direction(lower: bool) -> Direction:
     return Direction.LOWER_IS_BETTER if lower else Direction.HIGHER_IS_BETTER
 
 
+def _chat_account(value: str) -> tuple[str, str]:
+    """``telegram:123456`` checked against what an id looks like on that channel."""
+    from app.channels import kind_named
+
+    channel, _, external_id = value.partition(":")
+    try:
+        kind = kind_named(channel.strip().lower())
+    except ValueError as exc:
+        fail(str(exc))
+    if not kind.is_address(external_id.strip()):
+        fail(f"--chat {value}: {kind.describe_address}")
+    return kind.name, external_id.strip()
+
+
 @staff_app.command("add")
 def staff_add(
     name: Annotated[str, typer.Argument(help="Nama / Name")],
     role: Annotated[StaffRole, typer.Option(help="Peran / Role")],
-    telegram_id: Annotated[int | None, typer.Option(help="ID pengguna Telegram")] = None,
-    whatsapp_id: Annotated[str | None, typer.Option(help="ID WhatsApp")] = None,
+    chat: Annotated[
+        list[str] | None,
+        typer.Option(help="Akun chat KANAL:ID, mis. telegram:123456 / chat account, repeatable"),
+    ] = None,
+    telegram_id: Annotated[int | None, typer.Option(help="= --chat telegram:ID")] = None,
+    whatsapp_id: Annotated[str | None, typer.Option(help="= --chat whatsapp:ID")] = None,
 ) -> None:
     """Tambah petugas / Add a staff member."""
+    typed = list(chat or [])
+    typed += [f"telegram:{telegram_id}"] if telegram_id is not None else []
+    typed += [f"whatsapp:{whatsapp_id}"] if whatsapp_id else []
+    accounts = [_chat_account(value) for value in typed]
     with unit_of_work(settings()) as session:
-        accounts = [("telegram", str(telegram_id))] if telegram_id is not None else []
-        accounts += [("whatsapp", whatsapp_id)] if whatsapp_id else []
         staff = records.add_staff(session, name, role, accounts)
     typer.echo(f"Petugas #{staff.id} {staff.name} ({staff.role.value}) ditambahkan.")
 

@@ -254,3 +254,23 @@ def test_non_utf8_file_gets_a_clear_message(sigap: Invoke, tmp_path: Path) -> No
     path.write_bytes(GOOD_SKM.replace("Antrean cepat", "Pelayanan ramah é").encode("latin-1"))
     result = sigap("skm", "import", str(path))
     assert result.exit_code == 1 and "UTF-8" in result.output
+
+
+def test_staff_chat_accounts_are_checked_against_their_channel(sigap: Invoke) -> None:
+    added = sigap(
+        "staff", "add", "Budi", "--role", "trantib",
+        "--chat", "telegram:5123", "--chat", "whatsapp:6281234567890",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    listed = sigap("staff", "list").output
+    assert "telegram=5123" in listed and "whatsapp=6281234567890" in listed
+
+    for bad, says in [
+        ("telegram:budi", "Telegram user id"),
+        ("pager:123", "unknown channel"),
+        ("telegram:5123", "sudah terdaftar"),  # one account serves one staff member
+    ]:
+        result = sigap("staff", "add", "Ani", "--role", "pmks", "--chat", bad)
+        assert result.exit_code == 1 and says in result.output, (bad, result.output)
+        assert "Traceback" not in result.output
+    assert "Ani" not in sigap("staff", "list").output  # nothing half-stored

@@ -110,3 +110,31 @@ def test_terminal_chat_as_staff_sees_the_queue(run_cli) -> None:  # type: ignore
     assert as_staff.exit_code == 0 and code in as_staff.output
     as_resident = run_cli("chat", input="/antrian\nkeluar\n")
     assert "khusus petugas" in as_resident.output and code not in as_resident.output
+
+
+def test_terminal_staff_get_the_alert_and_the_resident_the_news(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """The terminal is a channel like the others: its staff account (linked by --staff)
+    gets the new-report alert with action buttons, and its resident the "selesai" news
+    with the confirm / reopen choices, all through the outbox."""
+    assert run_cli("staff", "add", "Budi", "--role", "trantib").exit_code == 0
+    run_cli("chat", "--staff", "1", input="keluar\n")  # links the terminal account
+    report = "1\n4\nHajatan dengan sound system sampai jam 3 pagi\n2\n2\n1\n1\nkeluar\n"
+    filed = run_cli("chat", input=report)
+    code = re.search(r"MBS-[A-Z0-9]{4}-[A-Z0-9]{4}", filed.output)
+    assert filed.exit_code == 0 and code, filed.output
+
+    staff_view = run_cli("chat", "--staff", "1", input="keluar\n").output
+    assert code.group(0) in staff_view and "Klaim" in staff_view
+
+    for state in ("diverifikasi", "diproses"):
+        assert (
+            run_cli("complaint", "transition", code.group(0), state, "--staff", "1").exit_code == 0
+        )
+    done = run_cli(
+        "complaint", "transition", code.group(0), "selesai", "--staff", "1",
+        "--note", "Sudah ditegur, musik dihentikan",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    news = run_cli("chat", input="keluar\n").output
+    assert f"Laporan {code.group(0)} telah diselesaikan" in news
+    assert "Sudah ditegur" in news and "Sudah beres" in news
