@@ -26,7 +26,6 @@ from app.tuning import tuned_for_service
 from bot.channel import ChatChannel
 from bot.dialogs.desk import Desk
 from core.config import Settings
-from reports.schedule import start_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +58,10 @@ async def running(
         with tuned_for_service():
             state = Running(settings, engine, channels, build_http_app(engine, channels))
             if settings.scheduler_enabled:
+                # Imported here: the duties render PDF reports and charts (WeasyPrint,
+                # matplotlib), ~40 MB of modules a process without a scheduler never needs.
+                from reports.schedule import start_scheduler
+
                 state.scheduler = start_scheduler(settings, engine)
             try:
                 yield state
