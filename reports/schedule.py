@@ -91,6 +91,7 @@ def start_scheduler(settings: Settings, engine: Engine) -> AsyncIOScheduler:
         },
         timezone=settings.tz,
     )
+    scheduler.start(paused=True)  # jobs added to a started scheduler are scheduled at once
     now = utcnow()
     since = now - timedelta(hours=settings.misfire_grace_hours)
     for job_id, (duty, cron) in Duties(settings, engine).schedule().items():
@@ -98,7 +99,7 @@ def start_scheduler(settings: Settings, engine: Engine) -> AsyncIOScheduler:
         if _fired_since(trigger, since, now):
             scheduler.add_job(duty, id=job_id + CATCH_UP, name=job_id + CATCH_UP)
         scheduler.add_job(duty, trigger, id=job_id, name=job_id)
-    scheduler.start()
+    scheduler.resume()
     return scheduler
 
 
