@@ -13,7 +13,7 @@ from alembic import command
 from sqlalchemy import Engine, text
 
 from core.db import alembic_config, make_engine, upgrade
-from tests.conftest import PG_SERVER, _pg_unreachable_reason
+from tests.conftest import PG_SERVER, require_postgres
 
 AT = "2026-11-01 08:00:00"
 
@@ -26,9 +26,7 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
         engine.dispose()
         return
-    reason = _pg_unreachable_reason()
-    if reason:
-        pytest.skip(reason)
+    require_postgres()
     schema = f"sigap_mig_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_SERVER, autocommit=True) as admin:
         admin.execute(f"CREATE SCHEMA {schema}")

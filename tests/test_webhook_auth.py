@@ -1,0 +1,153 @@
+"""Webhook authentication, tried the way a forger would: every near miss of the real
+signature or secret is refused with 403 before the body is handled, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from app.service import running
+from core.config import Settings
+from core.models import OutboxMessage, ProcessedUpdate, Resident
+from tests.fakes import graph_api as wa
+from tests.fakes import telegram_api as api
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram_harness import bot_settings
+from tests.whatsapp_harness import serving, wa_settings
+
+TELEGRAM_SECRET = "webhook-secret-for-tests"
+
+
+@pytest.fixture
+def graph() -> Iterator[wa.FakeGraph]:
+    fake = wa.FakeGraph().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def wa_config(database_url: str, graph: wa.FakeGraph, tmp_path: Path) -> Settings:
+    return wa_settings(database_url, graph, tmp_path / "media")
+
+
+def _nothing_stored(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return all(
+            session.exec(select(func.count()).select_from(table)).one() == 0
+            for table in (ProcessedUpdate, OutboxMessage, Resident)
+        )
+
+
+def _whatsapp_near_misses(body: bytes) -> dict[str, str]:
+    real = wa.sign(body)
+    digest = real.removeprefix("sha256=")
+    other_body = json.dumps(wa.text("6281200000099", "/start")).encode()
+    sha1 = hmac.new(wa.APP_SECRET.encode(), body, hashlib.sha1).hexdigest()
+    return {
+        "truncated to 8 hex": f"sha256={digest[:8]}",
+        "first half only": f"sha256={digest[:32]}",
+        "one hex short": f"sha256={digest[:-1]}",
+        "one hex too many": f"sha256={digest}0",
+        "bare prefix": "sha256=",
+        "no prefix": digest,
+        "upper-case hex": f"sha256={digest.upper()}",
+        "upper-case algorithm": f"SHA256={digest}",
+        "other algorithm": f"sha1={sha1}",
+        "over another body": wa.sign(other_body),
+        "wrong secret": wa.sign(body, secret="not-the-app-secret"),
+        "last hex changed": f"sha256={digest[:-1]}{'0' if digest[-1] != '0' else '1'}",
+        "empty": "",
+    }
+
+
+async def test_whatsapp_refuses_every_near_miss_of_the_signature(
+    wa_config: Settings, engine: Engine, graph: wa.FakeGraph
+) -> None:
+    payload = wa.text("6281200000042", "/start")
+    body = json.dumps(payload).encode()
+    async with running(wa_config, engine) as sigap, serving(sigap.http) as base:
+        url = f"{base}/whatsapp/webhook"
+        async with httpx.AsyncClient() as client:
+            for name, signature in _whatsapp_near_misses(body).items():
+                headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature}
+                refused = await client.post(url, content=body, headers=headers)
+                assert refused.status_code == 403, name
+            unsigned = await client.post(url, content=body)
+            assert unsigned.status_code == 403
+            assert _nothing_stored(engine)
+            signed = {"Content-Type": "application/json", "X-Hub-Signature-256": wa.sign(body)}
+            accepted = await client.post(url, content=body, headers=signed)
+    assert accepted.status_code == 200  # the genuine signature over the same body works
+    with Session(engine) as session:
+        assert len(session.exec(select(ProcessedUpdate)).all()) == 1
+
+
+async def test_whatsapp_verification_echoes_only_for_the_exact_token(
+    wa_config: Settings, engine: Engine, graph: wa.FakeGraph
+) -> None:
+    token = wa.VERIFY_TOKEN
+    near = [token[:-1], token + "x", token.upper(), token[:8], "", " " + token]
+    async with running(wa_config, engine) as sigap, serving(sigap.http) as base:
+        url = f"{base}/whatsapp/webhook"
+        async with httpx.AsyncClient() as client:
+            for guess in near:
+                params = {"hub.mode": "subscribe", "hub.verify_token": guess, "hub.challenge": "7"}
+                assert (await client.get(url, params=params)).status_code == 403, guess
+            wrong_mode = {
+                "hub.mode": "unsubscribe",
+                "hub.verify_token": token,
+                "hub.challenge": "7",
+            }
+            assert (await client.get(url, params=wrong_mode)).status_code == 403
+            right = {"hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "7"}
+            answer = await client.get(url, params=right)
+    assert answer.status_code == 200 and answer.text == "7"
+
+
+@pytest.fixture
+async def telegram_webhook(
+    database_url: str, engine: Engine
+) -> AsyncIterator[tuple[FakeTelegram, str]]:
+    fake = FakeTelegram().start()
+    settings = bot_settings(
+        database_url,
+        fake,
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
+        TELEGRAM_WEBHOOK_URL="https://sigap.example/telegram/webhook",
+    )
+    async with running(settings, engine) as sigap, serving(sigap.http) as url:
+        yield fake, f"{url}/telegram/webhook"
+    fake.stop()
+
+
+async def test_telegram_refuses_a_secret_that_only_looks_like_it(
+    telegram_webhook: tuple[FakeTelegram, str], engine: Engine
+) -> None:
+    fake, url = telegram_webhook
+    update = api.text(5301, "/start")
+    update["update_id"] = 9
+    body = json.dumps(update)
+    near = [
+        TELEGRAM_SECRET[:-1],
+        TELEGRAM_SECRET + "x",
+        TELEGRAM_SECRET[:8],
+        TELEGRAM_SECRET.upper(),
+        TELEGRAM_SECRET[:-1] + "S",
+        "",
+    ]
+    async with httpx.AsyncClient() as client:
+        for guess in near:
+            headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": guess}
+            refused = await client.post(url, content=body, headers=headers)
+            assert refused.status_code == 403, guess
+    assert _nothing_stored(engine) and fake.messages_to(5301) == []
