@@ -2,6 +2,7 @@
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -143,8 +144,21 @@ def skm_import(
     with unit_of_work(settings()) as session:
         batch = csv_io.read_skm_csv(session, text_of(content))
         claim_import(session, "skm", file.name, content, len(batch))
-        count = skm.record_responses(session, batch, source="import")
+        count = skm.record_responses(session, batch, "import", _progress(len(batch)))
     typer.echo(f"{count} jawaban SKM diimpor.")
+
+
+def _progress(total: int) -> Callable[[int], None] | None:
+    """For a large import, a line per written chunk on stderr; nothing is committed
+    until the last one (all or nothing)."""
+    if total <= skm.BATCH_ROWS:
+        return None
+
+    def say(done: int) -> None:
+        counts = f"{done:,} / {total:,}".replace(",", ".")
+        typer.echo(f"... {counts} baris ditulis / rows written", err=True)
+
+    return say
 
 
 @skm_app.command("export")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session, col, func, select
 
 from bot.dialogs.desk import Desk
 from bot.telegram.app import TelegramChannel
 from core.config import Settings, load_settings
+from core.models import OutboxMessage
+from core.services.outbox import PENDING, SENDING
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram, Sent
 
@@ -37,12 +41,44 @@ def bot_settings(database_url: str, fake: FakeTelegram, **extra: Any) -> Setting
     )
 
 
+_RUNNING: dict[str, RunningBot] = {}  # by the fake Bot API's base URL
+
+
+def outbox_idle(engine: Engine) -> bool:
+    """Nothing waits to be sent or is being sent: every message queued so far was
+    accepted by the fake (marked sent) or given up (failed)."""
+    with Session(engine) as session:
+        busy = session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(col(OutboxMessage.status).in_([PENDING, SENDING]))
+        ).one()
+    return busy == 0
+
+
 class RunningBot:
-    """The real Telegram channel, as `sigap run` starts it (short long polls)."""
+    """The real Telegram channel, as `sigap run` starts it (short long polls). It counts
+    the updates its handler finished, so the people talking to it know when it is idle."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.channel = TelegramChannel(settings, engine, Desk(settings))
         self.application = self.channel.application
+        self.engine = engine
+        self.handled: Counter[int] = Counter()
+        handler = self.application.handlers[0][0]
+        handle = handler.callback
+
+        async def counted(update: Any, context: Any) -> None:
+            try:
+                await handle(update, context)
+            finally:
+                self.handled[update.update_id] += 1
+
+        handler.callback = counted
+        _RUNNING[settings.telegram_api_base_url.rstrip("/")] = self
+
+    def idle_after(self, update_id: int, deliveries: int = 1) -> bool:
+        return self.handled[update_id] >= deliveries and outbox_idle(self.engine)
 
     async def start(self) -> RunningBot:
         await self.channel.start(poll_timeout=1)
@@ -50,6 +86,9 @@ class RunningBot:
 
     async def stop(self) -> None:
         await self.channel.stop()
+        for url, bot in list(_RUNNING.items()):
+            if bot is self:
+                del _RUNNING[url]
 
 
 class Person:
@@ -69,10 +108,14 @@ class Person:
         return self.inbox[-1]
 
     async def _push(self, update: dict[str, Any], expect: int) -> list[Sent]:
+        """Send an update and wait until the bot is provably idle: the update handled
+        and the outbox drained, so a message that would come later has come."""
         before = len(self.inbox)
         self.fake.push(update)
         await until(lambda: len(self.inbox) >= before + expect)
-        await asyncio.sleep(0.02)  # let any further message of the same turn arrive
+        bot = _RUNNING.get(self.fake.base_url.rstrip("/"))
+        if bot is not None:
+            await until(lambda: bot.idle_after(update["update_id"]))
         return self.inbox[before:]
 
     async def says(self, body: str, expect: int = 1) -> list[Sent]:

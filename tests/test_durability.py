@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -61,7 +60,7 @@ def test_complaint_reported_as_saved_survives_kill(
         assert get_complaint(session, line.split()[1]).category == "judi"
 
 
-def test_import_killed_midway_leaves_all_or_nothing(
+def test_import_killed_mid_write_leaves_nothing(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:
     _run(database_url, "service", "add", "ktp", "KTP-el")
@@ -77,17 +76,24 @@ def test_import_killed_midway_leaves_all_or_nothing(
         [SIGAP, "skm", "import", str(big)],
         env=_env(database_url),
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
     )
-    time.sleep(3.0)
+    assert child.stderr is not None
+    progress = child.stderr.readline()  # the first chunk is written, the rest is not
     child.send_signal(signal.SIGKILL)
     child.wait()
+    written = int(progress.split()[1].replace(".", ""))
+    assert 0 < written < rows, progress  # provably killed mid-write
     with Session(engine) as session:
         stored = session.exec(select(func.count()).select_from(SkmResponse)).one()
         counted = session.exec(select(func.coalesce(func.sum(SkmDailyTotal.respondents), 0))).one()
-    assert stored in (0, rows)
-    assert counted == stored
+    assert stored == 0 and counted == 0  # nothing of a half-written import survives
+
+    _run(database_url, "skm", "import", str(big))  # the guard did not keep the dead attempt
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(SkmResponse)).one() == rows
 
 
 def test_complaint_table_untouched_by_failed_command(database_url: str, engine: Engine) -> None:

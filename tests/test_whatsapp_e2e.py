@@ -3,7 +3,6 @@ server, the same dialogs as Telegram, replies through the outbox to a fake Graph
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -188,7 +187,7 @@ async def test_replayed_webhook_is_handled_once(
     again = await siti.post(payload)  # Meta retries deliveries: same message id
     assert again.status_code == 200
     await until(lambda: len(siti.inbox) >= 1)
-    await asyncio.sleep(0.2)
+    await siti.idle()
     assert len(siti.inbox) == 1
     with Session(engine) as session:
         assert len(session.exec(select(ProcessedUpdate)).all()) == 1
@@ -224,7 +223,7 @@ async def test_forged_or_missing_signature_and_malformed_body(
         health = await client.get(siti.url.replace("/whatsapp/webhook", "/healthz"))
     assert verify.status_code == 200 and verify.text == "42" and wrong.status_code == 403
     assert health.status_code == 200 and health.json()["status"] == "ok"
-    await asyncio.sleep(0.1)
+    await siti.idle()
     assert siti.inbox == []
     with Session(engine) as session:
         assert session.exec(select(ProcessedUpdate)).all() == []
@@ -270,7 +269,7 @@ async def test_throttling_and_5xx_still_deliver_exactly_once(
     graph.fail(503, 2)
     await officer.send(wa.list_reply(officer.phone, wa.choices(card)[1][1]), expect=0)
     await until(lambda: "sudah diverifikasi" in wa.body_text(siti.last), timeout=15)
-    await asyncio.sleep(0.3)
+    await siti.idle()
     told = [m for m in siti.inbox if "sudah diverifikasi" in wa.body_text(m)]
     assert len(told) == 1
     await until(lambda: _statuses(engine) == {"sent"})

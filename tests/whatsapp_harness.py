@@ -19,7 +19,7 @@ from app.service import running
 from core.config import Settings, load_settings
 from tests.fakes import graph_api as wa
 from tests.fakes.graph_api import FakeGraph
-from tests.telegram_harness import until
+from tests.telegram_harness import outbox_idle, until
 
 
 def wa_settings(database_url: str, graph: FakeGraph, media_dir: Path, **extra: Any) -> Settings:
@@ -55,10 +55,17 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
         await task
 
 
+_ENGINES: dict[str, Engine] = {}  # the database behind each running Sigap, by its URL
+
+
 @contextlib.asynccontextmanager
 async def running_sigap(settings: Settings, engine: Engine) -> AsyncIterator[str]:
     async with running(settings, engine) as sigap, serving(sigap.http) as url:
-        yield url
+        _ENGINES[url] = engine
+        try:
+            yield url
+        finally:
+            del _ENGINES[url]
 
 
 class WaPerson:
@@ -67,6 +74,7 @@ class WaPerson:
     def __init__(self, graph: FakeGraph, base_url: str, phone: str, name: str = "Warga WA"):
         self.graph = graph
         self.url = f"{base_url}/whatsapp/webhook"
+        self.engine = _ENGINES.get(base_url)
         self.phone = phone
         self.name = name
         self.address = wa.bsuid(phone)  # what Sigap knows them by and writes to
@@ -93,8 +101,15 @@ class WaPerson:
         answer = await self.post(payload)
         assert answer.status_code == 200, answer.text
         await until(lambda: len(self.inbox) >= before + expect)
-        await asyncio.sleep(0.02)  # let any further message of the same turn arrive
+        await self.idle()
         return self.inbox[before:]
+
+    async def idle(self) -> None:
+        """Wait until Sigap is provably idle: the webhook was answered (so what it
+        brought is stored) and the outbox is drained, so nothing more is on its way."""
+        if self.engine is not None:
+            engine = self.engine
+            await until(lambda: outbox_idle(engine))
 
     async def says(self, body: str, expect: int = 1) -> list[dict[str, Any]]:
         return await self.send(wa.text(self.phone, body, name=self.name), expect)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
@@ -165,14 +165,24 @@ def record_response(
     return row
 
 
-def record_responses(session: Session, batch: Sequence[SkmAnswers], source: str) -> int:
-    """Store a validated batch (an import) in one go; the caller's transaction is atomic."""
+def record_responses(
+    session: Session,
+    batch: Sequence[SkmAnswers],
+    source: str,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Store a validated batch (an import) in the caller's transaction, which makes it
+    all or nothing; ``progress`` hears how many rows are written so far, after each
+    chunk (a long import shows it is alive, and a test can tell it is mid-write)."""
     for answers in batch:
         answers.validate()
-    rows = [_response_values(a, source, None) for a in batch]
-    for start in range(0, len(rows), BATCH_ROWS):
-        session.execute(insert(_table(SkmResponse)), rows[start : start + BATCH_ROWS])
-    _add_to_daily_totals(session, batch)
+    for start in range(0, len(batch), BATCH_ROWS):
+        chunk = batch[start : start + BATCH_ROWS]
+        rows = [_response_values(a, source, None) for a in chunk]
+        session.execute(insert(_table(SkmResponse)), rows)
+        _add_to_daily_totals(session, chunk)
+        if progress is not None:
+            progress(start + len(chunk))
     return len(batch)
 
 
