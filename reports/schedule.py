@@ -33,12 +33,15 @@ CATCH_UP = "-catch-up"
 class Duties:
     """What the office's calendar asks of Sigap, each a method run by the scheduler."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.settings = settings
         self.engine = engine
+        self.clock = clock  # the duties' "now": a test can run October's on 1 October
 
     def _today(self) -> date:
-        return local_date(utcnow(), self.settings.tz)
+        return local_date(self.clock(), self.settings.tz)
 
     def weekly_digest(self) -> None:
         today = self._today()

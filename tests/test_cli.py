@@ -274,3 +274,30 @@ def test_staff_chat_accounts_are_checked_against_their_channel(sigap: Invoke) ->
         assert result.exit_code == 1 and says in result.output, (bad, result.output)
         assert "Traceback" not in result.output
     assert "Ani" not in sigap("staff", "list").output  # nothing half-stored
+
+
+def test_skm_summary_and_iku_as_plain_text(sigap: Invoke, tmp_path: Path) -> None:
+    answers = "\n".join(
+        [
+            "tanggal,layanan,u1,u2,u3,u4,u5,u6,u7,u8,u9",
+            "2025-01-06,ktp,4,4,4,4,4,4,4,4,4",
+            "2025-01-07,ktp,3,3,3,3,3,3,3,3,",  # U9 not answered
+        ]
+    )
+    assert sigap("skm", "import", str(write(tmp_path, "s.csv", answers))).exit_code == 0
+    summary = sigap("skm", "summary", "--quarter", "2025-Q1", "--service", "ktp", "--users", "3")
+    lines = summary.output.splitlines()
+    assert lines[0] == "SKM 2025-01-01 s.d. 2025-03-31 — 2 responden"
+    assert "  U1 Persyaratan: 3.500" in lines
+    assert "  U9 Sarana dan Prasarana: 4.000" in lines  # one answer of 4, not two
+    # (8 x 3.5 + 4) / 9 x 25 = 88.888...
+    assert "IKM 88.89 mutu A (Sangat Baik); unsur terlemah U1" in lines
+    assert "Sampel minimum 3 dari 3 pengguna: belum cukup" in lines
+
+    assert sigap("sakip", "set", "2025", "81,5").exit_code == 0
+    iku = sigap("iku", "--year", "2025").output.splitlines()
+    assert iku[0] == "IKU Kecamatan Mumbulsari, 2025-01-01 s.d. 2025-12-31"
+    assert "  IKU2 Indeks Kepuasan Masyarakat (IKM): 88.89 nilai IKM (25-100)" in iku
+    assert "  IKU5 Nilai SAKIP OPD: 81.5 nilai SAKIP" in iku
+    no_data = [line for line in iku if line.endswith("belum ada data")]
+    assert [line.split()[0] for line in no_data] == ["IKU1", "IKU3", "IKU4", "IKU6"]

@@ -18,6 +18,7 @@ from core.models import Complaint, ComplaintPhoto, OutboxMessage, SkmResponse
 from core.services import complaints as svc
 from core.services.invites import create_invite
 from core.services.skm import add_service
+from tests import factories
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import Person, RunningBot, bot_settings, until
@@ -313,3 +314,49 @@ async def test_english_is_selectable_and_remembered(
     assert "What would you like to report" in report[0].text
     again = await joe.says("/start")  # the choice is stored with the resident
     assert "Please choose" in again[0].text
+
+
+def _resolve(engine: Engine, code: str) -> None:
+    """An officer settles the complaint (the chat buttons' path is tested above)."""
+    with Session(engine) as session:
+        officer = factories.staff(session)
+        complaint = svc.get_complaint(session, code)
+        factories.advance(session, complaint, ComplaintState.SELESAI, by=officer)
+        session.commit()
+
+
+async def test_confirm_and_reopen_from_laporan_saya(
+    bot: RunningBot, fake: FakeTelegram, engine: Engine
+) -> None:
+    siti, budi = Person(fake, 5011), Person(fake, 5012)
+    fixed = await file_report(siti, "PKL menutup trotoar depan pasar")
+    not_fixed = await file_report(siti, "Parkir liar di depan puskesmas tiap pagi")
+    _resolve(engine, fixed)
+    _resolve(engine, not_fixed)
+    await until(lambda: sum("telah diselesaikan" in m.text for m in siti.inbox) == 2)
+
+    await budi.presses(f"rep:ok:{fixed}")  # someone else's ticket: refused, nothing changes
+    await siti.says("/start")
+    await siti.taps("Laporan saya")
+    detail = await siti.taps(fixed)
+    assert "Selesai" in detail[-1].text
+    confirmed = await siti.taps("Sudah beres", message=detail[-1])
+    assert f"Laporan {fixed} ditutup" in confirmed[-1].text
+
+    await siti.says("/start")
+    await siti.taps("Laporan saya")
+    detail = await siti.taps(not_fixed)
+    asked = await siti.taps("Belum beres", message=detail[-1])
+    assert "jelaskan" in asked[-1].text
+    reopened = await siti.says("Masih ada yang parkir di trotoar")
+    assert f"Laporan {not_fixed} dibuka kembali" in reopened[-1].text
+
+    with Session(engine) as session:
+        confirmed_one = svc.get_complaint(session, fixed)
+        reopened_one = svc.get_complaint(session, not_fixed)
+        assert confirmed_one.state is ComplaintState.SELESAI and confirmed_one.confirmed_at
+        assert reopened_one.state is ComplaintState.DIPROSES and reopened_one.confirmed_at is None
+        last = svc.events_of(session, reopened_one)[-1]
+        assert (last.action, last.actor_kind) == ("dibuka_kembali", "reporter")
+        assert last.note == "Masih ada yang parkir di trotoar"
+        assert len(svc.events_of(session, confirmed_one)) == 5  # diterima..selesai, dikonfirmasi
