@@ -9,7 +9,7 @@ from sqlmodel import Session
 from cli.common import fail, parse_date, settings, unit_of_work
 from core.config import Settings
 from core.domain.complaints import Channel, ComplaintState, Privacy
-from core.domain.people import COMPLAINT_HANDLERS
+from core.domain.people import may_see_reporter
 from core.models import Complaint, Resident
 from core.services import complaints as svc
 from core.services.accounts import addresses_of_resident
@@ -85,7 +85,8 @@ def _reporter_line(session: Session, complaint: Complaint, staff_id: int | None)
     may_see = False
     if staff_id is not None:
         staff = get_active_staff(session, staff_id)
-        may_see = staff.role in COMPLAINT_HANDLERS
+        chose_open = complaint.privacy is Privacy.OPEN
+        may_see = may_see_reporter(staff.role, staff.active, chose_open)
     if not may_see:
         return "Pelapor: (dirahasiakan; gunakan --staff petugas berwenang)"
     reporter = session.get(Resident, complaint.reporter_id)

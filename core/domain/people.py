@@ -20,3 +20,13 @@ COMPLAINT_HANDLERS = frozenset(
 )
 # Roles that receive the IKU summary and may read every report.
 LEADERSHIP = frozenset({StaffRole.CAMAT, StaffRole.SEKCAM})
+
+
+def may_see_reporter(role: StaffRole, active: bool, reporter_chose_open: bool) -> bool:
+    """Who may read a reporter's name and phone. A reporter who chose to be known is
+    known to every active staff member; otherwise (hidden, the default, or rahasia) only
+    to active complaint handlers. Never anyone else, and never in a report, a digest or
+    a chat alert, which show no reporter at all."""
+    if not active:
+        return False
+    return reporter_chose_open or role in COMPLAINT_HANDLERS
