@@ -93,6 +93,36 @@ def test_digest_numbers_are_iku_for_period(session: Session, settings: Settings)
     assert "IKU4 di bawah target" in text
 
 
+def test_digest_figures_match_a_hand_count(session: Session, settings: Settings) -> None:
+    """The same data counted by hand, not by the code under test.
+
+    Documents 2026 to 22 Nov: LAKIP (10 Feb) and SOP (18 Nov) = 2, a week earlier 1;
+    target 4 -> 2 / 4 = 50.00 %. SKM: three respondents answering 4, 3 and 2 on every
+    unsur -> NRR 3 -> IKM 3 x 25 = 75.00. Complaints received 2026 to 22 Nov: 2 Mar (open),
+    17 Nov (selesai 18 Nov), 19 Nov (rahasia, open) = 3, settled 1 -> 33.33 %; a week
+    earlier only the March one, unsettled -> 0.00 %; target 90 -> 33.33 / 90 = 37.03 %."""
+    _fill(session, settings)
+    digest = weekly_digest(session, settings, TODAY)
+    figures = {
+        c.current.code.value: (
+            c.current.value,
+            c.current.capaian,
+            c.previous.value if c.previous else None,
+        )
+        for c in digest.iku
+    }
+    assert figures == {
+        "IKU1": (Decimal("2"), Decimal("50.00"), Decimal("1")),
+        "IKU2": (Decimal("75.00"), None, Decimal("75.00")),
+        "IKU3": (None, None, None),
+        "IKU4": (Decimal("33.33"), Decimal("37.03"), Decimal("0.00")),
+        "IKU5": (None, None, None),
+        "IKU6": (None, None, None),
+    }
+    # this week: received 17 and 19 Nov, the first settled; open past due: March, 19 Nov
+    assert digest.complaints == {"received": 2, "resolved": 1, "open": 2, "overdue": 2}
+
+
 def test_weekly_digest_fits_one_telegram_message(session: Session, settings: Settings) -> None:
     for _ in range(60):
         item = f.complaint(session, settings, received_at=_at(date(2026, 1, 5)))

@@ -53,11 +53,41 @@ def test_due_date_is_a_working_day_exactly_n_working_days_later(
     start: date, days: int, holidays: set[date]
 ) -> None:
     calendar = WorkCalendar(holidays)
+    assert calendar.add_working_days(start, days) == _count_forward(start, days, holidays)
     due = calendar.add_working_days(start, days)
     assert calendar.working_days_between(start, due) == days
     if days:
         assert calendar.is_working_day(due)
         assert calendar.working_days_between(start, due - timedelta(days=1)) == days - 1
+
+
+def _count_forward(start: date, days: int, holidays: set[date]) -> date:
+    """The reference, independent of WorkCalendar: walk day by day from the day after
+    the start, counting Monday-to-Friday days that are not holidays."""
+    day, counted = start, 0
+    while counted < days:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            counted += 1
+    return day
+
+
+@given(
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    st.sets(st.dates(min_value=date(2020, 1, 1), max_value=date(2031, 6, 30)), max_size=30),
+)
+def test_working_days_between_counts_like_a_calendar(
+    start: date, end: date, holidays: set[date]
+) -> None:
+    """Days after ``start`` up to and including ``end`` that are worked: counted by hand."""
+    expected = sum(
+        1
+        for n in range(1, (end - start).days + 1)
+        if (start + timedelta(days=n)).weekday() < 5
+        and start + timedelta(days=n) not in holidays
+    )
+    assert WorkCalendar(holidays).working_days_between(start, end) == max(expected, 0)
 
 
 def test_complaint_due_date_uses_category_level_and_stored_holidays(
