@@ -40,8 +40,15 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The suite runs under coverage; COVERAGE_PROCESS_START makes every Python subprocess the
+# tests start (the `sigap` CLI, bots, schedulers) measure itself too.
 test: lint
-	$(BIN)/pytest
+	rm -f .coverage .coverage.*
+	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml COVERAGE_FILE=$(CURDIR)/.coverage \
+	  $(BIN)/coverage run -m pytest
+	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage combine -q
+	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage json -q -o build/coverage.json
+	$(BIN)/python -m tests.coverage_summary build/coverage.json
 
 bench: install
 	$(BIN)/python -m bench

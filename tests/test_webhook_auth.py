@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from app.service import running
+from bot.webhook_auth import meta_challenge_answer, meta_signature_valid, telegram_secret_valid
 from core.config import Settings
 from core.models import OutboxMessage, ProcessedUpdate, Resident
 from tests.fakes import graph_api as wa
@@ -151,3 +152,37 @@ async def test_telegram_refuses_a_secret_that_only_looks_like_it(
             refused = await client.post(url, content=body, headers=headers)
             assert refused.status_code == 403, guess
     assert _nothing_stored(engine) and fake.messages_to(5301) == []
+
+
+# -- the checks themselves, without HTTP (fast enough for every mutant) ------------------
+def test_meta_signature_accepts_only_the_exact_hmac() -> None:
+    body = json.dumps(wa.text("6281200000042", "/start")).encode()
+    secret = wa.APP_SECRET.encode()
+    assert meta_signature_valid(secret, body, wa.sign(body))
+    for name, header in _whatsapp_near_misses(body).items():
+        assert not meta_signature_valid(secret, body, header), name
+    assert not meta_signature_valid(secret, body, None)
+    assert not meta_signature_valid(secret, body + b" ", wa.sign(body))
+
+
+def test_meta_challenge_is_echoed_only_for_a_subscribe_with_our_token() -> None:
+    token = wa.VERIFY_TOKEN
+    assert meta_challenge_answer(token, "subscribe", token, "42") == "42"
+    for mode, given, challenge in [
+        ("subscribe", token + "x", "42"),
+        ("subscribe", token[:-1], "42"),
+        ("subscribe", None, "42"),
+        ("subscribe", token, None),
+        ("unsubscribe", token, "42"),
+        (None, token, "42"),
+    ]:
+        assert meta_challenge_answer(token, mode, given, challenge) is None
+
+
+def test_telegram_secret_must_match_exactly_and_exist() -> None:
+    secret = TELEGRAM_SECRET
+    assert telegram_secret_valid(secret, secret)
+    for given in [secret[:-1], secret + "x", secret[:8], secret.upper(), "", None]:
+        assert not telegram_secret_valid(secret, given), given
+    assert not telegram_secret_valid(None, "")  # no secret configured: nobody gets in
+    assert not telegram_secret_valid("", "")

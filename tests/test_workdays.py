@@ -84,8 +84,7 @@ def test_working_days_between_counts_like_a_calendar(
     expected = sum(
         1
         for n in range(1, (end - start).days + 1)
-        if (start + timedelta(days=n)).weekday() < 5
-        and start + timedelta(days=n) not in holidays
+        if (start + timedelta(days=n)).weekday() < 5 and start + timedelta(days=n) not in holidays
     )
     assert WorkCalendar(holidays).working_days_between(start, end) == max(expected, 0)
 

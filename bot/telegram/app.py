@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from bot.telegram.convert import CHANNEL, chat_user, inbound
 from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.sender import TelegramSender
+from bot.webhook_auth import telegram_secret_valid
 from core.config import Settings
 from core.db import session_scope
 from core.services.outbox import QueuedMessage
@@ -125,9 +125,8 @@ class TelegramChannel:
         return [Route("/telegram/webhook", self._webhook, methods=["POST"])]
 
     async def _webhook(self, request: Request) -> Response:
-        secret = self._secret()
-        given = request.headers.get("x-telegram-bot-api-secret-token") or ""
-        if secret is None or not hmac.compare_digest(given, secret):
+        given = request.headers.get("x-telegram-bot-api-secret-token")
+        if not telegram_secret_valid(self._secret(), given):
             return PlainTextResponse("forbidden", 403)
         body = await bounded_body(request)
         if body is None:

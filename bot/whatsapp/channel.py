@@ -8,8 +8,6 @@ photo downloads run after the answer, so Meta never waits on the Graph API.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import mimetypes
 from collections.abc import Coroutine, Sequence
@@ -26,6 +24,7 @@ from bot.channel import ChannelKind
 from bot.dialogs.desk import Desk, queue_apology
 from bot.dialogs.types import Inbound
 from bot.http_body import bounded_body
+from bot.webhook_auth import meta_challenge_answer, meta_signature_valid
 from bot.whatsapp import convert
 from bot.whatsapp.convert import InboundMessage, MalformedWebhook, StatusUpdate
 from bot.whatsapp.graph import GraphClient, GraphError
@@ -120,17 +119,10 @@ class WhatsAppChannel:
         return PlainTextResponse("ok")
 
     def challenge(self, mode: str | None, token: str | None, challenge: str | None) -> str | None:
-        """The GET verification: echo the challenge only for our verify token."""
-        if mode != "subscribe" or token is None or challenge is None:
-            return None
-        return challenge if hmac.compare_digest(token, self._verify_token) else None
+        return meta_challenge_answer(self._verify_token, mode, token, challenge)
 
     def signed(self, body: bytes, header: str | None) -> bool:
-        """``X-Hub-Signature-256: sha256=<hex HMAC of the raw body with the app secret>``."""
-        if not header or not header.startswith("sha256="):
-            return False
-        expected = hmac.new(self._secret, body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(header.removeprefix("sha256="), expected)
+        return meta_signature_valid(self._secret, body, header)
 
     # -- webhook body ------------------------------------------------------------------
     def receive(self, body: bytes) -> None:
