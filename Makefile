@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench system-deps
+.PHONY: install run test lint bench mutation system-deps
 
 # PDF reports (WeasyPrint) need Pango and HarfBuzz's subsetter from the system; on a
 # Debian/Ubuntu machine that lacks them, they are installed with apt-get.
@@ -55,3 +55,10 @@ bench: install
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.telegram_bot
 	$(BIN)/python -m bench.whatsapp
+
+# Mutation testing (too slow for every CI run): mutmut over core/domain, the IKU and
+# complaint services, the outbox and the webhook checks; then the score per module.
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 || true
+	$(BIN)/python -m tests.mutation_scores mutants
