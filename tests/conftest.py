@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
@@ -114,6 +114,29 @@ def fake() -> Iterator[FakeTelegram]:
     server = FakeTelegram().start()
     yield server
     server.stop()
+
+
+TELEGRAM_WEBHOOK_SECRET = "webhook-secret-for-tests"
+
+
+@pytest.fixture
+async def webhook(database_url: str, engine: Engine) -> AsyncIterator[tuple[FakeTelegram, str]]:
+    """Sigap's own HTTP server (the one that also takes WhatsApp) receives Telegram."""
+    from app.service import running
+    from tests.telegram_harness import bot_settings
+    from tests.whatsapp_harness import serving
+
+    fake = FakeTelegram().start()
+    settings = bot_settings(
+        database_url,
+        fake,
+        TELEGRAM_MODE="webhook",
+        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_WEBHOOK_SECRET,
+        TELEGRAM_WEBHOOK_URL="https://sigap.example/telegram/webhook",
+    )
+    async with running(settings, engine) as sigap, serving(sigap.http) as url:
+        yield fake, f"{url}/telegram/webhook"
+    fake.stop()
 
 
 @pytest.fixture

@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app.service import running
 from core.models import ProcessedUpdate
+from tests.conftest import TELEGRAM_WEBHOOK_SECRET as SECRET
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
-from tests.telegram_harness import Person, bot_settings, until
-from tests.whatsapp_harness import serving
-
-SECRET = "webhook-secret-for-tests"
-
-
-@pytest.fixture
-async def webhook(database_url: str, engine: Engine) -> AsyncIterator[tuple[FakeTelegram, str]]:
-    """Sigap's own HTTP server (the one that also takes WhatsApp) receives Telegram."""
-    fake = FakeTelegram().start()
-    settings = bot_settings(
-        database_url,
-        fake,
-        TELEGRAM_MODE="webhook",
-        TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_WEBHOOK_URL="https://sigap.example/telegram/webhook",
-    )
-    async with running(settings, engine) as sigap, serving(sigap.http) as url:
-        yield fake, f"{url}/telegram/webhook"
-    fake.stop()
+from tests.telegram_harness import Person, until
 
 
 def _processed(engine: Engine) -> int:

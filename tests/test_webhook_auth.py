@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,13 +19,11 @@ from app.service import running
 from bot.webhook_auth import meta_challenge_answer, meta_signature_valid, telegram_secret_valid
 from core.config import Settings
 from core.models import OutboxMessage, ProcessedUpdate, Resident
+from tests.conftest import TELEGRAM_WEBHOOK_SECRET as SECRET
 from tests.fakes import graph_api as wa
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
-from tests.telegram_harness import bot_settings
 from tests.whatsapp_harness import serving, wa_settings
-
-TELEGRAM_SECRET = "webhook-secret-for-tests"
 
 
 @pytest.fixture
@@ -114,36 +112,19 @@ async def test_whatsapp_verification_echoes_only_for_the_exact_token(
     assert answer.status_code == 200 and answer.text == "7"
 
 
-@pytest.fixture
-async def telegram_webhook(
-    database_url: str, engine: Engine
-) -> AsyncIterator[tuple[FakeTelegram, str]]:
-    fake = FakeTelegram().start()
-    settings = bot_settings(
-        database_url,
-        fake,
-        TELEGRAM_MODE="webhook",
-        TELEGRAM_WEBHOOK_SECRET=TELEGRAM_SECRET,
-        TELEGRAM_WEBHOOK_URL="https://sigap.example/telegram/webhook",
-    )
-    async with running(settings, engine) as sigap, serving(sigap.http) as url:
-        yield fake, f"{url}/telegram/webhook"
-    fake.stop()
-
-
 async def test_telegram_refuses_a_secret_that_only_looks_like_it(
-    telegram_webhook: tuple[FakeTelegram, str], engine: Engine
+    webhook: tuple[FakeTelegram, str], engine: Engine
 ) -> None:
-    fake, url = telegram_webhook
+    fake, url = webhook
     update = api.text(5301, "/start")
     update["update_id"] = 9
     body = json.dumps(update)
     near = [
-        TELEGRAM_SECRET[:-1],
-        TELEGRAM_SECRET + "x",
-        TELEGRAM_SECRET[:8],
-        TELEGRAM_SECRET.upper(),
-        TELEGRAM_SECRET[:-1] + "S",
+        SECRET[:-1],
+        SECRET + "x",
+        SECRET[:8],
+        SECRET.upper(),
+        SECRET[:-1] + "S",
         "",
     ]
     async with httpx.AsyncClient() as client:
@@ -180,7 +161,7 @@ def test_meta_challenge_is_echoed_only_for_a_subscribe_with_our_token() -> None:
 
 
 def test_telegram_secret_must_match_exactly_and_exist() -> None:
-    secret = TELEGRAM_SECRET
+    secret = SECRET
     assert telegram_secret_valid(secret, secret)
     for given in [secret[:-1], secret + "x", secret[:8], secret.upper(), "", None]:
         assert not telegram_secret_valid(secret, given), given
