@@ -37,6 +37,7 @@ from reports.render import FORMATS, render
 from tests import factories
 
 NAME, PHONE = "Siti Rahayu", "081234567890"
+REFUSED = "Anda tidak berwenang melakukan tindakan ini. Tidak ada yang diubah."
 # Written out by hand, not derived from the code: who may see which reporter.
 MAY_SEE = {
     (StaffRole.CAMAT, True): True,
@@ -163,3 +164,26 @@ def test_news_of_a_report_goes_to_its_reporters_own_chat_only(
     with Session(engine) as session:
         news = session.exec(select(OutboxMessage)).all()
     assert [(m.channel, m.recipient) for m in news] == [("telegram", "1001")]
+
+
+def test_forged_staff_buttons_reach_nothing(engine: Engine, settings: Settings) -> None:
+    """Callback data is whatever the sender typed: huge, negative, non-ASCII digits."""
+    with session_scope(engine) as session:
+        codes = _complaints(session, settings)
+        officer = factories.staff(session, StaffRole.TRANTIB)
+        link_staff_account(session, officer, "terminal", "budi")
+    resident = ChatUser("terminal", "warga", "warga", "Warga")
+    staff = ChatUser("terminal", "budi", "budi", "Budi")
+    forged = ["99999999999999999999999", "-1", "١٢", "1e3", ""]
+    for person in (resident, staff):
+        for complaint_id in forged:
+            with session_scope(engine) as session:
+                replies = Desk(settings).handle(
+                    session, person, Inbound("choice", choice=f"act:claim:{complaint_id}")
+                )
+            assert [m.text for m in replies] == [REFUSED]
+    with session_scope(engine) as session:  # a resident pressing a real button: refused too
+        real = get_complaint(session, codes[Privacy.OPEN])
+        choice = Inbound("choice", choice=f"act:claim:{real.id}")
+        assert Desk(settings).handle(session, resident, choice)[0].text == (REFUSED)
+        assert real.assigned_staff_id is None

@@ -42,15 +42,22 @@ def is_handler(turn: Turn) -> bool:
     return turn.staff is not None and turn.staff.active and turn.staff.role in COMPLAINT_HANDLERS
 
 
+MAX_ID = 2**63 - 1  # callback data is typed by whoever holds the button: bound it
+
+
 def _complaint(turn: Turn, complaint_id: str) -> Complaint | None:
-    if not complaint_id.isdigit():
+    if not complaint_id.isascii() or not complaint_id.isdigit() or int(complaint_id) > MAX_ID:
         return None
     return turn.session.get(Complaint, int(complaint_id))
 
 
 def handle_action(turn: Turn, verb: str, complaint_id: str) -> None:
+    """The role first, then the complaint: forged data from a resident reaches nothing."""
+    if not is_handler(turn):
+        turn.say("staff.refused")
+        return
     complaint = _complaint(turn, complaint_id)
-    if not is_handler(turn) or complaint is None:
+    if complaint is None:
         turn.say("staff.refused")
         return
     if verb in NEEDS_TEXT:
