@@ -11,6 +11,7 @@ import typer
 from cli.common import FromOpt, QuarterOpt, ToOpt, YearOpt, engine, fail, resolve_period, settings
 from core.db import session_scope
 from core.errors import SigapError
+from core.services.skm import get_service
 from core.timeutil import local_date, utcnow
 from reports import builders
 from reports.deliver import send_digest
@@ -83,10 +84,11 @@ def poster(
     from reports.poster import render_poster
 
     config = settings()
-    if not config.telegram_bot_username:
-        fail("Isi TELEGRAM_BOT_USERNAME di .env untuk membuat tautan / set TELEGRAM_BOT_USERNAME")
     try:
         with session_scope(engine(config)) as session:
+            get_service(session, code)  # an unknown service is the first thing to say
+            if not config.telegram_bot_username:
+                fail("Isi TELEGRAM_BOT_USERNAME di .env untuk membuat tautan / set it in .env")
             content = render_poster(session, config, code)
     except SigapError as exc:
         fail(str(exc))

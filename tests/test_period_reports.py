@@ -98,4 +98,9 @@ def test_qr_poster_names_the_service_and_links_the_survey(
         app, ["service", "poster", "ktp", "-o", "p.pdf"], env={"DATABASE_URL": database_url}
     )
     assert no_bot.exit_code == 1 and "TELEGRAM_BOT_USERNAME" in no_bot.output
+    unknown_no_bot = runner.invoke(  # the missing service is said first, not the setting
+        app, ["service", "poster", "paspor", "-o", "p.pdf"], env={"DATABASE_URL": database_url}
+    )
+    assert "paspor" in unknown_no_bot.output
+    assert "TELEGRAM_BOT_USERNAME" not in unknown_no_bot.output
     assert not (tmp_path / "p.pdf").exists()

@@ -316,3 +316,13 @@ async def test_unexpected_messages_get_a_helpful_reply(sigap: str, graph: FakeGr
     assert wa.body_text(stale[-1])  # an old button: a short answer, never silence
     menu = await siti.says("/start")
     assert wa.choices(menu[-1])  # and the menu still works afterwards
+
+
+async def test_a_reaction_gets_no_answer(sigap: str, graph: FakeGraph, engine: Engine) -> None:
+    siti = person(graph, sigap, "6281200000011")
+    await siti.says("/start")
+    answered = len(siti.inbox)
+    thumbs_up = await siti.post(wa.reaction(siti.phone, "wamid.OUT1"))
+    assert thumbs_up.status_code == 200
+    await siti.idle()
+    assert len(siti.inbox) == answered

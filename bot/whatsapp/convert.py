@@ -64,11 +64,16 @@ def parse_webhook(body: bytes) -> list[Event]:
         raise MalformedWebhook(str(exc)) from exc
 
 
+# Nothing to answer: "system" (number or id changed), "reaction" (a 👍 on our message;
+# answering "I can't process that" to a thumbs-up would be absurd).
+SILENT_TYPES = frozenset({"system", "reaction"})
+
+
 def _messages(value: dict[str, Any]) -> list[InboundMessage]:
     contacts = value.get("contacts") or []
     found = []
     for message in value.get("messages") or []:
-        if message.get("type") == "system":  # number or id changed: nothing to answer
+        if message.get("type") in SILENT_TYPES:
             continue
         found.append(_message(message, _contact_for(message, contacts)))
     return found

@@ -194,6 +194,12 @@ def list_reply(phone: str, row_id: str, title: str = "") -> dict[str, Any]:
     return inbound(phone, {"type": "interactive", "interactive": chosen})
 
 
+def reaction(phone: str, to_wamid: str, emoji: str = "👍") -> dict[str, Any]:
+    return inbound(
+        phone, {"type": "reaction", "reaction": {"message_id": to_wamid, "emoji": emoji}}
+    )
+
+
 def location(phone: str, latitude: float, longitude: float) -> dict[str, Any]:
     place = {"latitude": latitude, "longitude": longitude}
     return inbound(phone, {"type": "location", "location": place})
