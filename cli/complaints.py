@@ -10,7 +10,7 @@ from cli.common import fail, parse_date, settings, unit_of_work
 from core.config import Settings
 from core.domain.complaints import Channel, ComplaintState, Privacy
 from core.domain.people import may_see_reporter
-from core.models import Complaint, Resident
+from core.models import Complaint, ComplaintEvent, Resident, Staff
 from core.services import complaints as svc
 from core.services.accounts import addresses_of_resident
 from core.services.records import get_active_staff
@@ -106,12 +106,20 @@ def complaint_show(
     with unit_of_work(config) as session:
         c = svc.get_complaint(session, code)
         typer.echo(f"{c.code} [{c.state.label}] {c.category} / {c.channel.value}")
-        typer.echo(f"Desa: {c.desa or '-'}  Batas waktu: {c.due_date}  Privasi: {c.privacy.value}")
+        typer.echo(f"Desa: {c.desa or '-'}  Batas waktu: {c.due_date}  Privasi: {c.privacy.label}")
         typer.echo(f"Uraian: {c.description}")
         typer.echo(_reporter_line(session, c, staff_id))
         for e in svc.events_of(session, c):
             when = e.at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
-            typer.echo(f"  {when}  {e.action}  {e.actor_kind}  {e.note or ''}".rstrip())
+            typer.echo(f"  {when}  {e.action}  {_actor(session, e)}  {e.note or ''}".rstrip())
+
+
+def _actor(session: Session, event: ComplaintEvent) -> str:
+    """Who acted, as the office knows them: the officer's name, the reporter, or Sigap."""
+    if event.actor_staff_id is not None:
+        officer = session.get(Staff, event.actor_staff_id)
+        return officer.name if officer is not None else f"petugas #{event.actor_staff_id}"
+    return {"reporter": "pelapor", "system": "sistem"}.get(event.actor_kind, event.actor_kind)
 
 
 @complaint_app.command("transition")

@@ -301,3 +301,20 @@ def test_skm_summary_and_iku_as_plain_text(sigap: Invoke, tmp_path: Path) -> Non
     assert "  IKU5 Nilai SAKIP OPD: 81.5 nilai SAKIP" in iku
     no_data = [line for line in iku if line.endswith("belum ada data")]
     assert [line.split()[0] for line in no_data] == ["IKU1", "IKU3", "IKU4", "IKU6"]
+
+
+def test_complaint_show_speaks_indonesian_and_names_the_officer(sigap: Invoke) -> None:
+    assert sigap("staff", "add", "Budi Santoso", "--role", "trantib").exit_code == 0
+    added = sigap(
+        "complaint", "add", "--staff", "1", "--channel", "surat", "--category", "pkl",
+        "--description", "PKL menutup trotoar depan pasar",
+    )  # fmt: skip
+    code = added.output.split()[1]
+    assert sigap("complaint", "transition", code, "diverifikasi", "--staff", "1").exit_code == 0
+    shown = sigap("complaint", "show", code, "--staff", "1").output
+    assert "Privasi: pelapor dirahasiakan" in shown and "hidden" not in shown
+    trail = [line.split("  ") for line in shown.splitlines() if line.startswith("  ")]
+    assert [(row[2], row[3]) for row in trail] == [
+        ("diterima", "Budi Santoso"),
+        ("diverifikasi", "Budi Santoso"),
+    ]

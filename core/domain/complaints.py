@@ -52,6 +52,17 @@ class Privacy(StrEnum):
     OPEN = "open"
     RAHASIA = "rahasia"  # the report itself is not listed nor placed in aggregates
 
+    @property
+    def label(self) -> str:
+        return PRIVACY_LABELS[self]
+
+
+PRIVACY_LABELS: dict[Privacy, str] = {
+    Privacy.HIDDEN: "pelapor dirahasiakan",
+    Privacy.OPEN: "pelapor terbuka",
+    Privacy.RAHASIA: "laporan rahasia",
+}
+
 
 S = ComplaintState
 TRANSITIONS: dict[ComplaintState, frozenset[ComplaintState]] = {
