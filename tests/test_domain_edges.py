@@ -102,3 +102,24 @@ def test_an_illegal_move_says_what_is_allowed() -> None:
     with pytest.raises(IllegalTransition) as closed:
         check_transition(S.DITOLAK, S.DIPROSES)
     assert str(closed.value).endswith("(yang boleh: tidak ada)")
+
+
+def test_bands_as_an_office_writes_them() -> None:
+    """Any order in the setting; highest floor first after parsing; a label may hold ':'."""
+    bands = parse_bands("51:Rendah;91:Sangat Tinggi;0:Kurang: perlu pembinaan;76:Tinggi")
+    assert bands == (
+        (Decimal(91), "Sangat Tinggi"),
+        (Decimal(76), "Tinggi"),
+        (Decimal(51), "Rendah"),
+        (Decimal(0), "Kurang: perlu pembinaan"),
+    )
+    assert parse_bands("100:A;9:B") == ((Decimal(100), "A"), (Decimal(9), "B"))  # as numbers
+    for bad in ("91", "91:", "91: ", "91:A;;50:B"):
+        with pytest.raises(ValueError, match="ANGKA:LABEL"):
+            parse_bands(bad)
+
+
+def test_the_zero_target_message_is_the_one_reports_show() -> None:
+    with pytest.raises(UndefinedCapaian) as undefined:
+        capaian(1, 0, Direction.LOWER_IS_BETTER)
+    assert str(undefined.value) == "target 0: capaian tidak terdefinisi"

@@ -60,11 +60,15 @@ def work_calendar(session: Session) -> WorkCalendar:
     return WorkCalendar(session.exec(select(col(Holiday.day))).all())
 
 
+CODE_ATTEMPTS = 20  # 30^8 codes: a clash is rare, twenty in a row means something is wrong
+
+
 def _unused_ticket_code(session: Session, prefix: str) -> str:
-    while True:
+    for _ in range(CODE_ATTEMPTS):
         code = new_ticket_code(prefix)
         if session.exec(select(Complaint.id).where(Complaint.code == code)).first() is None:
             return code
+    raise RuntimeError(f"no unused ticket code after {CODE_ATTEMPTS} attempts")
 
 
 def _validate(data: NewComplaint, settings: Settings) -> None:
