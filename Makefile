@@ -47,6 +47,7 @@ test: lint
 	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml COVERAGE_FILE=$(CURDIR)/.coverage \
 	  $(BIN)/coverage run -m pytest
 	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage combine -q
+	mkdir -p build
 	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/coverage json -q -o build/coverage.json
 	$(BIN)/python -m tests.coverage_summary build/coverage.json
 
