@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
@@ -16,9 +16,7 @@ from bot.channel import ChatChannel
 log = logging.getLogger(__name__)
 
 
-def build_http_app(
-    engine: Engine, channels: Sequence[ChatChannel], extra: Iterable[BaseRoute] = ()
-) -> Starlette:
+def build_http_app(engine: Engine, channels: Sequence[ChatChannel]) -> Starlette:
     async def health(request: Request) -> Response:
         try:
             with engine.connect() as connection:
@@ -31,5 +29,4 @@ def build_http_app(
     routes: list[BaseRoute] = [Route("/healthz", health, methods=["GET"])]
     for channel in channels:
         routes.extend(channel.routes())
-    routes.extend(extra)
     return Starlette(routes=routes)

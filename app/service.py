@@ -34,8 +34,6 @@ log = logging.getLogger(__name__)
 class Running:
     """What one `sigap run` holds while it lives; passed around, never kept in a module."""
 
-    settings: Settings
-    engine: Engine
     channels: list[ChatChannel]
     http: Starlette
     scheduler: AsyncIOScheduler | None = None
@@ -56,7 +54,7 @@ async def running(
             started.append(channel)
             log.info("%s channel started", channel.name)
         with tuned_for_service():
-            state = Running(settings, engine, channels, build_http_app(engine, channels))
+            state = Running(channels, build_http_app(engine, channels))
             if settings.scheduler_enabled:
                 # Imported here: the duties render PDF reports and charts (WeasyPrint,
                 # matplotlib), ~40 MB of modules a process without a scheduler never needs.

@@ -39,22 +39,20 @@ def _params(message: outbox.Deliverable) -> dict[str, Any]:
     return params
 
 
-def words(message: outbox.Deliverable) -> str:
-    """The message's words: its text, or its event in the recipient's language."""
+def rendered(message: outbox.Deliverable) -> tuple[str, str | None]:
+    """The message's words and its choices as markup JSON, rendered once: its own text
+    and markup, or its event in the recipient's language."""
     if message.text is not None:
-        return message.text
+        return message.text, message.markup
     event = EVENTS.get(str(message.template))
     if event is None:  # a catalogue key queued as it is (and rows from before events)
-        return t(message.language, str(message.template), **_params(message))
-    return event(message.language, _params(message))[0]
-
-
-def buttons(message: outbox.Deliverable) -> str | None:
-    """The message's choices as stored markup JSON (what the channels render)."""
-    event = EVENTS.get(str(message.template)) if message.text is None else None
-    if event is None:
-        return message.markup
-    choices = event(message.language, _params(message))[1]
+        return t(message.language, str(message.template), **_params(message)), message.markup
+    text, choices = event(message.language, _params(message))
     if not choices:
-        return None
-    return json.dumps({"choices": [{"label": c.label, "value": c.value} for c in choices]})
+        return text, None
+    return text, json.dumps({"choices": [{"label": c.label, "value": c.value} for c in choices]})
+
+
+def words(message: outbox.Deliverable) -> str:
+    """Only the words (a caption, a template's variable)."""
+    return rendered(message)[0]

@@ -20,7 +20,6 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import notifications
 from core.config import Settings
 from core.db import session_scope
 from core.services import outbox
@@ -33,11 +32,6 @@ STALE_RELEASE_SECONDS = 30.0
 def backoff(attempts: int, base_seconds: float) -> timedelta:
     """2, 4, 8, ... seconds (with the default base), at most five minutes."""
     return timedelta(seconds=min(base_seconds * 2**attempts, MAX_BACKOFF_SECONDS))
-
-
-def render(message: outbox.Deliverable) -> str:
-    """The message's words (see ``bot.notifications``)."""
-    return notifications.words(message)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 from bot.channel import ChannelKind
 from bot.dialogs.desk import Desk
 from bot.dialogs.types import ChatUser, Inbound
-from bot.notifications import buttons, words
+from bot.notifications import rendered
 from core.config import Settings
 from core.db import session_scope
 from core.models import OutboxMessage
@@ -98,8 +98,8 @@ class TerminalChannel:
         ).all()
         choices: list[str] = []
         for message in waiting:
-            write(words(message))
-            markup = buttons(message)
+            text, markup = rendered(message)
+            write(text)
             options = (json.loads(markup) if markup else {}).get("choices") or []
             if options:
                 choices = [o["value"] for o in options]

@@ -25,7 +25,7 @@ from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.sakip import predikat_for_score
 from core.models import Activity
 from core.services import csv_io, records, skm
-from core.services.accounts import accounts_of_staff
+from core.services.accounts import addresses_of_staff
 from core.services.imports import claim_import
 from core.services.invites import create_invite
 
@@ -113,7 +113,7 @@ def staff_list(
         for s in records.list_staff(session, include_inactive=all_):
             state = "" if s.active else " [nonaktif]"
             chats = " ".join(
-                f"{a.channel}={a.external_id}" for a in accounts_of_staff(session, s.id or 0)
+                f"{a.channel}={a.external_id}" for a in addresses_of_staff(session, [s.id or 0])
             )
             typer.echo(f"#{s.id}\t{s.role.value}\t{s.name}\t{chats or '-'}{state}")
 

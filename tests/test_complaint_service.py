@@ -12,14 +12,15 @@ from sqlmodel import Session
 from core.config import Settings
 from core.domain.complaints import ComplaintState as S
 from core.errors import InvalidInput, NotFound
+from core.models import Complaint
 from core.services import complaints as svc
 from tests import factories as f
 
 AT = datetime(2026, 3, 2, 3, tzinfo=UTC)  # Monday 10:00 WIB
 
 
-def _event(session: Session, complaint: object) -> tuple[object, ...]:
-    last = svc.events_of(session, complaint)[-1]  # type: ignore[arg-type]
+def _event(session: Session, complaint: Complaint) -> tuple[object, ...]:
+    last = svc.events_of(session, complaint)[-1]
     return (last.action, last.from_state, last.to_state, last.actor_kind, last.actor_staff_id)
 
 

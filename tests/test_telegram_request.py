@@ -10,7 +10,7 @@ import asyncio
 import io
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from telegram import Bot
@@ -18,6 +18,7 @@ from telegram.error import NetworkError, TimedOut
 
 from bot.telegram.request import AiohttpRequest
 from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram_harness import until
 
 TOKEN = FakeTelegram.token
 
@@ -82,13 +83,6 @@ def silent() -> Iterator[SilentServer]:
     server = SilentServer()
     yield server
     server.close()
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture

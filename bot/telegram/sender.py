@@ -22,8 +22,8 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.notifications import buttons
-from bot.outbox_sender import OutboxSender, Outcome, backoff, render
+from bot.notifications import rendered, words
+from bot.outbox_sender import OutboxSender, Outcome, backoff
 from bot.telegram.convert import CHANNEL, keyboard
 from core.config import Settings
 from core.services import outbox
@@ -64,10 +64,11 @@ class TelegramSender(OutboxSender):
             if message.attachment:
                 sent = await self._send_file(message)
             else:
+                text, markup = rendered(message)
                 sent = await self.bot.send_message(
                     chat_id=message.recipient,
-                    text=render(message)[: MessageLimit.MAX_TEXT_LENGTH],
-                    reply_markup=keyboard(buttons(message), message.language),
+                    text=text[: MessageLimit.MAX_TEXT_LENGTH],
+                    reply_markup=keyboard(markup, message.language),
                 )
         except RetryAfter as exc:
             delay = _retry_after(exc)
@@ -94,5 +95,5 @@ class TelegramSender(OutboxSender):
                 chat_id=message.recipient,
                 document=document,
                 filename=path.name,
-                caption=render(message)[: MessageLimit.CAPTION_LENGTH],
+                caption=words(message)[: MessageLimit.CAPTION_LENGTH],
             )

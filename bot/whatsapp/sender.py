@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.notifications import buttons
-from bot.outbox_sender import OutboxSender, Outcome, backoff, render
+from bot.notifications import rendered, words
+from bot.outbox_sender import OutboxSender, Outcome, backoff
 from bot.whatsapp import convert
 from bot.whatsapp.graph import GraphClient, GraphError
 from core.config import Settings
@@ -103,7 +103,7 @@ class WhatsAppSender(OutboxSender):
         return Outcome(message.id, "sent", external_id=wamid)
 
     async def _send_free_form(self, message: outbox.Deliverable) -> str:
-        text = render(message)
+        text, markup = rendered(message)
         if message.attachment:
             path = Path(message.attachment)
             media_id = await self.graph.upload(path)
@@ -111,7 +111,7 @@ class WhatsAppSender(OutboxSender):
             return await self.graph.send(
                 convert.addressed(message.recipient, {"type": "document", "document": document})
             )
-        body = convert.body_for(text, buttons(message), message.language)
+        body = convert.body_for(text, markup, message.language)
         return await self.graph.send(convert.addressed(message.recipient, body))
 
     async def _send_template(self, message: outbox.Deliverable) -> str:
@@ -122,7 +122,7 @@ class WhatsAppSender(OutboxSender):
         digest = message.topic == outbox.DIGEST_TOPIC
         settings = self.settings
         name = settings.whatsapp_template_digest if digest else settings.whatsapp_template_notify
-        body = convert.template_body(name, message.language, render(message))
+        body = convert.template_body(name, message.language, words(message))
         return await self.graph.send(convert.addressed(message.recipient, body))
 
     def _failure(self, message: outbox.Deliverable, exc: GraphError) -> Outcome:

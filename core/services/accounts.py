@@ -82,17 +82,19 @@ def resident_for_account(
     return ResidentRef(resident_id, "id")
 
 
-def staff_for_account(session: Session, channel: str, external_id: str) -> Staff | None:
-    """The active staff member using this account, if any."""
-    return session.exec(
+def staff_for_account(
+    session: Session, channel: str, external_id: str, *, active_only: bool = True
+) -> Staff | None:
+    """The staff member using this account, if any (only an active one, unless asked:
+    an invite redeemed on a deactivated officer's account brings them back)."""
+    query = (
         select(Staff)
         .join(ChatAccount, col(ChatAccount.staff_id) == col(Staff.id))
-        .where(
-            col(ChatAccount.channel) == channel,
-            col(ChatAccount.external_id) == external_id,
-            col(Staff.active) == True,  # noqa: E712
-        )
-    ).first()
+        .where(col(ChatAccount.channel) == channel, col(ChatAccount.external_id) == external_id)
+    )
+    if active_only:
+        query = query.where(col(Staff.active) == True)  # noqa: E712
+    return session.exec(query).first()
 
 
 def link_staff_account(session: Session, staff: Staff, channel: str, external_id: str) -> None:
@@ -136,7 +138,3 @@ def addresses_of_resident(session: Session, resident_id: int) -> list[Address]:
         .order_by(col(ChatAccount.id))
     ).all()
     return [Address(channel, external) for channel, external in rows]
-
-
-def accounts_of_staff(session: Session, staff_id: int) -> list[Address]:
-    return addresses_of_staff(session, [staff_id])

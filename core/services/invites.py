@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.domain.people import StaffRole
 from core.errors import InvalidInput
-from core.models import ChatAccount, Staff, StaffInvite
-from core.services.accounts import link_staff_account
+from core.models import Staff, StaffInvite
+from core.services.accounts import link_staff_account, staff_for_account
 from core.timeutil import utcnow
 
 INVITE_VALIDITY = timedelta(days=7)
@@ -33,11 +33,9 @@ def redeem_invite(
     invite = session.get(StaffInvite, code)
     if invite is None or invite.used_at is not None or invite.expires_at < utcnow():
         raise InvalidInput("Undangan tidak berlaku atau sudah dipakai.")
-    staff = session.exec(
-        select(Staff)
-        .join(ChatAccount, col(ChatAccount.staff_id) == col(Staff.id))
-        .where(ChatAccount.channel == channel, ChatAccount.external_id == external_id)
-    ).first() or Staff(name=invite.name or display_name, role=invite.role)
+    staff = staff_for_account(session, channel, external_id, active_only=False) or Staff(
+        name=invite.name or display_name, role=invite.role
+    )
     staff.role = invite.role
     staff.active = True
     session.add(staff)
