@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench mutation system-deps
+.PHONY: install run test lint bench mutation system-deps browser
 
 # PDF reports (WeasyPrint) need Pango and HarfBuzz's subsetter from the system; on a
 # Debian/Ubuntu machine that lacks them, they are installed with apt-get.
@@ -21,6 +21,19 @@ system-deps:
 	  $$sudo apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES) \
 	  || { $$sudo apt-get update -q && $$sudo apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES); } \
 	  || { echo "Please install Pango and HarfBuzz (subset) with your package manager."; exit 1; }; \
+	fi
+
+# The back-office tests drive a real browser: Debian's chromium (Playwright's own browser
+# download cannot reach its servers from here). Installed once, where missing.
+CHROMIUM ?= /usr/bin/chromium
+
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "installing chromium for the browser tests"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get install -y --no-install-recommends chromium \
+	  || { $$sudo apt-get update -q && $$sudo apt-get install -y --no-install-recommends chromium; } \
+	  || { echo "Please install chromium with your package manager."; exit 1; }; \
 	fi
 
 $(STAMP): pyproject.toml | system-deps
@@ -42,7 +55,7 @@ lint: install
 
 # The suite runs under coverage; COVERAGE_PROCESS_START makes every Python subprocess the
 # tests start (the `sigap` CLI, bots, schedulers) measure itself too.
-test: lint
+test: lint browser
 	rm -f .coverage .coverage.*
 	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml COVERAGE_FILE=$(CURDIR)/.coverage \
 	  $(BIN)/coverage run -m pytest
@@ -56,6 +69,7 @@ bench: install
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.telegram_bot
 	$(BIN)/python -m bench.whatsapp
+	$(BIN)/python -m bench.web
 
 # Mutation testing (too slow for every CI run): mutmut over core/domain, the IKU and
 # complaint services, the outbox and the webhook checks; then the score per module.

@@ -1,4 +1,5 @@
-"""Sigap's HTTP server: the routes every enabled part offers, plus a health check."""
+"""Sigap's HTTP server: the routes every enabled part offers (webhooks, the web back
+office), plus a health check."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channel import ChatChannel
+from web.context import Office
+from web.office import web_routes
 
 log = logging.getLogger(__name__)
 
 
-def build_http_app(engine: Engine, channels: Sequence[ChatChannel]) -> Starlette:
+def build_http_app(
+    engine: Engine, channels: Sequence[ChatChannel], office: Office | None = None
+) -> Starlette:
     async def health(request: Request) -> Response:
         try:
             with engine.connect() as connection:
@@ -29,4 +34,6 @@ def build_http_app(engine: Engine, channels: Sequence[ChatChannel]) -> Starlette
     routes: list[BaseRoute] = [Route("/healthz", health, methods=["GET"])]
     for channel in channels:
         routes.extend(channel.routes())
+    if office is not None:
+        routes.extend(web_routes(office))  # last: it answers every other path
     return Starlette(routes=routes)

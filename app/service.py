@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from app.channels import build_channels
 from app.http import build_http_app
 from app.tuning import tuned_for_service
+from app.web import build_office
 from bot.channel import ChatChannel
 from bot.dialogs.desk import Desk
 from core.config import Settings
@@ -54,7 +55,8 @@ async def running(
             started.append(channel)
             log.info("%s channel started", channel.name)
         with tuned_for_service():
-            state = Running(channels, build_http_app(engine, channels))
+            office = build_office(settings, engine)
+            state = Running(channels, build_http_app(engine, channels, office))
             if settings.scheduler_enabled:
                 # Imported here: the duties render PDF reports and charts (WeasyPrint,
                 # matplotlib), ~40 MB of modules a process without a scheduler never needs.

@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from cli.common import fail, parse_date, settings, unit_of_work
 from core.config import Settings
+from core.domain.access import may_see_reporter
 from core.domain.complaints import Channel, ComplaintState, Privacy
-from core.domain.people import may_see_reporter
 from core.models import Complaint, ComplaintEvent, Resident, Staff
 from core.services import complaints as svc
 from core.services.accounts import addresses_of_resident

@@ -84,10 +84,8 @@ Sementara itu, coba Sigap di terminal / meanwhile try it in the terminal: sigap 
 
 
 NO_CHANNEL = (
-    NO_TOKEN
-    + """
-Untuk WhatsApp / for WhatsApp: isi WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_ACCESS_TOKEN,
-WHATSAPP_APP_SECRET dan WHATSAPP_VERIFY_TOKEN (lihat .env.example)."""
+    "Obrolan belum tersambung / chat not connected: isi TELEGRAM_BOT_TOKEN (dari @BotFather) "
+    "atau WHATSAPP_* di .env (lihat .env.example), lalu jalankan lagi make run."
 )
 
 
@@ -101,9 +99,6 @@ def run() -> None:
             "WhatsApp perlu keempatnya / needs all four: WHATSAPP_PHONE_NUMBER_ID, "
             "WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN"
         )
-    if config.telegram_bot_token is None and not config.whatsapp_enabled:
-        typer.echo(NO_CHANNEL, err=True)
-        raise typer.Exit(1)
     webhook = config.telegram_mode == "webhook" and config.telegram_bot_token is not None
     if webhook and (not config.telegram_webhook_url or config.telegram_webhook_secret is None):
         fail("TELEGRAM_MODE=webhook perlu TELEGRAM_WEBHOOK_URL dan TELEGRAM_WEBHOOK_SECRET")
@@ -111,8 +106,15 @@ def run() -> None:
     upgrade(db)
     from app.logs import configure_logging
     from app.service import run as serve
+    from app.web import first_login_link
 
     configure_logging()
+    typer.echo(f"Sigap: {config.web_address}")
+    first = first_login_link(config, db)
+    if first:
+        typer.echo(f"Masuk pertama sebagai admin / first admin login: {first}")
+    if config.telegram_bot_token is None and not config.whatsapp_enabled:
+        typer.echo(NO_CHANNEL)
     serve(config, db)
 
 

@@ -28,6 +28,7 @@ from core.services import csv_io, records, skm
 from core.services.accounts import addresses_of_staff
 from core.services.imports import claim_import
 from core.services.invites import create_invite
+from core.services.web_access import issue_login_link, login_url
 
 staff_app = typer.Typer(help="Petugas / Staff members.", no_args_is_help=True)
 service_app = typer.Typer(help="Jenis layanan SKM / SKM service types.", no_args_is_help=True)
@@ -288,3 +289,14 @@ def holiday_import(
     with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
         count = records.upsert_holidays(s, csv_io.read_holidays_csv(handle))
     typer.echo(f"{count} hari libur diimpor.")
+
+
+@staff_app.command("login-link")
+def staff_login_link(
+    staff_id: Annotated[int, typer.Argument(help="Nomor petugas / staff id")],
+) -> None:
+    """Tautan masuk web sekali pakai (10 menit) / One-time web login link (10 minutes)."""
+    config = settings()
+    with unit_of_work(config) as session:
+        token = issue_login_link(session, records.get_active_staff(session, staff_id))
+    typer.echo(login_url(config, token))

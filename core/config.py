@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     http_host: str = Field("127.0.0.1", alias="SIGAP_HTTP_HOST")
     http_port: int = Field(8080, alias="SIGAP_HTTP_PORT", ge=0, le=65535)
     media_dir: Path = Field(Path("data/media"), alias="SIGAP_MEDIA_DIR")
+    # The back office's address as staff reach it (login links point here); empty: the
+    # HTTP host and port above, over plain http.
+    web_base_url: str | None = Field(None, alias="SIGAP_WEB_BASE_URL")
+    map_tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", alias="SIGAP_MAP_TILE_URL"
+    )
+    upload_max_mb: int = Field(10, alias="SIGAP_UPLOAD_MAX_MB", ge=1, le=200)
     outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
     outbox_retry_base_seconds: float = Field(2.0, alias="SIGAP_OUTBOX_RETRY_BASE_SECONDS", gt=0)
     reports_dir: Path = Field(Path("data/reports"), alias="SIGAP_REPORTS_DIR")
@@ -87,6 +94,7 @@ class Settings(BaseSettings):
         "whatsapp_access_token",
         "whatsapp_app_secret",
         "whatsapp_verify_token",
+        "web_base_url",
         mode="before",
     )
     @classmethod
@@ -146,6 +154,13 @@ class Settings(BaseSettings):
             self.whatsapp_app_secret,
             self.whatsapp_verify_token,
         )
+
+    @property
+    def web_address(self) -> str:
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::") else self.http_host
+        return f"http://{host}:{self.http_port}"
 
     @property
     def tz(self) -> ZoneInfo:

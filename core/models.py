@@ -241,6 +241,7 @@ class Activity(SQLModel, table=True):
     partner: str | None = Field(default=None, max_length=120)
     funding_source: str | None = Field(default=None, max_length=80)
     evidence_ref: str | None = Field(default=None, max_length=255)
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -252,6 +253,7 @@ class Document(SQLModel, table=True):
     title: str = Field(max_length=200)
     doc_date: date = Field(index=True)
     file_ref: str | None = Field(default=None, max_length=255)
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -261,6 +263,8 @@ class SakipEvaluation(SQLModel, table=True):
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     score: Decimal = Field(sa_type=ExactDecimal())
     note: str | None = Field(default=None, max_length=255)
+    file_ref: str | None = Field(default=None, max_length=255)  # the LHE itself
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
 class ProgramIndicator(SQLModel, table=True):
@@ -273,6 +277,7 @@ class ProgramIndicator(SQLModel, table=True):
     target: Decimal = Field(sa_type=ExactDecimal())
     realisation: Decimal | None = Field(default=None, sa_type=ExactDecimal())
     direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
 class IkuTarget(SQLModel, table=True):
@@ -282,6 +287,7 @@ class IkuTarget(SQLModel, table=True):
     iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
     target: Decimal = Field(sa_type=ExactDecimal())
     direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
 class Holiday(SQLModel, table=True):
@@ -289,6 +295,7 @@ class Holiday(SQLModel, table=True):
 
     day: date = Field(primary_key=True)
     name: str = Field(max_length=120)
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
 class ImportedFile(SQLModel, table=True):
@@ -382,3 +389,9 @@ class ScheduledRun(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=80)
     ran_at: datetime = Field(default_factory=utcnow)
+
+
+# The back office's tables live beside these; re-exported so every model is one import.
+from core.office_models import LoginLink as LoginLink  # noqa: E402
+from core.office_models import RegisterAudit as RegisterAudit  # noqa: E402
+from core.office_models import WebSession as WebSession  # noqa: E402

@@ -48,3 +48,18 @@ def test_whatsapp_bench_delivers_every_reply_once(tmp_path: Path) -> None:
     assert figures["webhooks"] == 50
     assert figures["queued"] == 60  # 11 messages to each resident, 1 alert each to staff
     assert figures["delivered"] and figures["rss"] > 0
+
+
+def test_web_bench_measures_every_page_against_its_anchor(tmp_path: Path) -> None:
+    from bench.web import TARGETS_MS
+    from bench.web import measure as measure_web
+
+    db = tmp_path / "web.db"
+    build(db, responses=2000, complaints=300)
+    lines: list[str] = []
+    measure_web(db, requests=16, clients=2, rounds=1, out=lines.append)
+    for page in TARGETS_MS:
+        row = next(line for line in lines if line.startswith(page))
+        figures = re.findall(r"\d+\.\dms", row)  # p50, p95, anchor p95, in-app, anchor
+        assert len(figures) == 5 and re.search(r": (met|MISSED)$", row), row
+    assert re.match(r"server peak RSS: \d+ MB", lines[-1])

@@ -222,7 +222,7 @@ def test_holiday_import_moves_due_dates(sigap: Invoke, tmp_path: Path) -> None:
         (("iku", "--quarter", "2025-Q5"), "format triwulan"),
         (("iku", "--from", "2025-02-01", "--to", "2025-01-01"), "periode terbalik"),
         (("iku", "--year", "2025", "--quarter", "2025-Q1"), "Pilih satu"),
-        (("sakip", "set", "2025", "101"), "0..100"),
+        (("sakip", "set", "2025", "101"), "tidak boleh lebih dari 100"),
         (("sakip", "set", "2025", "abc"), "bukan angka"),
     ],
 )

@@ -31,12 +31,6 @@ def run_cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
-def test_run_without_token_explains_how_to_get_one(run_cli) -> None:  # type: ignore[no-untyped-def]
-    result = run_cli("run", TELEGRAM_BOT_TOKEN="")
-    assert result.exit_code == 1
-    assert "@BotFather" in result.output and "TELEGRAM_BOT_TOKEN" in result.output
-
-
 def test_staff_invite_prints_a_deep_link(run_cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("staff", "invite", "--role", "trantib", TELEGRAM_BOT_USERNAME="sigap_bot")
     assert result.exit_code == 0, result.output

@@ -1,6 +1,6 @@
 """The reporter's identity, in every place a name could appear.
 
-The rule (``core.domain.people.may_see_reporter``): a reporter who chose to be known is
+The rule (``core.domain.access.may_see_reporter``): a reporter who chose to be known is
 shown to any active staff member; a hidden one (the default) only to active complaint
 handlers. Chat alerts, queues, reports and the digest never show a reporter at all.
 """
@@ -25,8 +25,8 @@ from bot.dialogs.types import ChatUser, Inbound
 from cli.main import app
 from core.config import Settings
 from core.db import session_scope
+from core.domain.access import COMPLAINT_HANDLERS, StaffRole, may_see_reporter
 from core.domain.complaints import ComplaintState, Privacy
-from core.domain.people import COMPLAINT_HANDLERS, StaffRole, may_see_reporter
 from core.domain.periods import Period
 from core.models import OutboxMessage
 from core.services.accounts import link_staff_account

@@ -96,3 +96,27 @@ async def test_survey_bad_input_is_asked_again(
     with Session(engine) as session:
         response = session.exec(select(SkmResponse)).one()
     assert response.usia == 17 and response.jenis_kelamin is None
+
+
+async def test_masuk_sends_staff_a_working_login_link_and_refuses_residents(
+    bot: Settings, fake: FakeTelegram, engine: Engine
+) -> None:
+    import re
+
+    from starlette.testclient import TestClient
+
+    from tests.web_harness import log_in
+    from web.context import Office
+    from web.office import build_web
+
+    officer = await join_as_staff(fake, engine, 7120)
+    reply = (await officer.says("/masuk"))[0].text
+    link = re.search(r"https?://\S+/masuk\?t=(\S+)", reply)
+    assert link and "sekali pakai" in reply
+    with TestClient(build_web(Office(bot, engine)), follow_redirects=False) as client:
+        log_in(client, f"/masuk?t={link.group(1)}")
+        assert client.get("/pengaduan").status_code == 200
+    resident = Person(fake, 5320)
+    assert "khusus petugas" in (await resident.says("/masuk"))[0].text
+    in_group = Person(fake, 7120, chat_id=-100777)
+    assert "chat pribadi" in (await in_group.says("/masuk"))[0].text

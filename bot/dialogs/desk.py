@@ -124,6 +124,8 @@ class Desk:
             DIALOGS["catat"].start(turn)
         elif command == "ringkasan":
             staff.show_summary(turn)
+        elif command in ("masuk", "login"):
+            staff.send_login_link(turn)
         else:
             turn.say("nav.unknown")
             self._menu(turn)

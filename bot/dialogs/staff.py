@@ -12,13 +12,14 @@ from bot.dialogs.base import END, NEXT, Ask, Dialog, Invalid, Step
 from bot.dialogs.steps import CATEGORY, DESCRIPTION, answer, desa_step
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Inbound
+from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP
 from core.domain.complaints import Channel, ComplaintState
-from core.domain.people import COMPLAINT_HANDLERS, LEADERSHIP
 from core.domain.periods import Period
 from core.errors import SigapError
 from core.models import Complaint
 from core.services import complaints as svc
 from core.services.iku import iku_for_period
+from core.services.web_access import issue_login_link, login_url
 from core.timeutil import local_date, utcnow
 
 S = ComplaintState
@@ -146,6 +147,19 @@ def _resolve(turn: Turn, complaint: Complaint, text: str, photo: str | None) -> 
     for state in path:
         note = text if state is S.SELESAI else None
         svc.transition_complaint(turn.session, complaint, state, staff=turn.staff, note=note)
+
+
+def send_login_link(turn: Turn) -> None:
+    """/masuk: a one-time link into the web back office, to the staff member's own chat."""
+    member = turn.staff
+    if member is None or not member.active:
+        turn.say("staff.not_staff")
+        return
+    if turn.user.chat_id != turn.user.user_id:
+        turn.say("staff.login_private_only")
+        return
+    token = issue_login_link(turn.session, member)
+    turn.say("staff.login_link", url=login_url(turn.settings, token))
 
 
 def show_queue(turn: Turn) -> None:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from core.config import Settings
+from core.domain.access import COMPLAINT_HANDLERS
 from core.domain.complaints import (
     OPEN_STATES,
     Channel,
@@ -22,7 +23,6 @@ from core.domain.complaints import (
     new_ticket_code,
     normalise_ticket_code,
 )
-from core.domain.people import COMPLAINT_HANDLERS
 from core.domain.workdays import WorkCalendar
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Holiday, Resident, Staff
@@ -57,7 +57,9 @@ class NewComplaint:
 
 
 def work_calendar(session: Session) -> WorkCalendar:
-    return WorkCalendar(session.exec(select(col(Holiday.day))).all())
+    return WorkCalendar(
+        session.exec(select(col(Holiday.day)).where(col(Holiday.deleted_at).is_(None))).all()
+    )
 
 
 CODE_ATTEMPTS = 20  # 30^8 codes: a clash is rare, twenty in a row means something is wrong

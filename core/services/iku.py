@@ -77,7 +77,10 @@ def documents_value(session: Session, period: Period) -> IkuValue:
     count = session.exec(
         select(func.count())
         .select_from(Document)
-        .where(col(Document.doc_date).between(period.start, period.end))
+        .where(
+            col(Document.doc_date).between(period.start, period.end),
+            col(Document.deleted_at).is_(None),
+        )
     ).one()
     return IkuValue(IkuCode.IKU1, Decimal(count) if count else None, "dokumen", numerator=count)
 
@@ -106,7 +109,9 @@ def activities_value(session: Session, period: Period) -> IkuValue:
         ),
     )
     held = func.sum(case((col(Activity.status) == ActivityStatus.TERLAKSANA, 1), else_=0))
-    planned, done = session.execute(select(func.count(), held).where(in_period)).one()
+    planned, done = session.execute(
+        select(func.count(), held).where(in_period, col(Activity.deleted_at).is_(None))
+    ).one()
     return _ratio(IkuCode.IKU3, int(done or 0), int(planned))
 
 
@@ -137,7 +142,7 @@ def complaints_value(session: Session, settings: Settings, period: Period) -> Ik
 
 def sakip_value(session: Session, period: Period) -> IkuValue:
     evaluation = session.get(SakipEvaluation, period.end.year)
-    if evaluation is None:
+    if evaluation is None or evaluation.deleted_at is not None:
         return IkuValue(IkuCode.IKU5, None, "nilai SAKIP")
     predikat = predikat_for_score(evaluation.score)
     return IkuValue(
@@ -150,7 +155,9 @@ def sakip_value(session: Session, period: Period) -> IkuValue:
 
 def indicators_value(session: Session, period: Period) -> IkuValue:
     indicators = session.exec(
-        select(ProgramIndicator).where(ProgramIndicator.year == period.end.year)
+        select(ProgramIndicator).where(
+            ProgramIndicator.year == period.end.year, col(ProgramIndicator.deleted_at).is_(None)
+        )
     ).all()
     measured = [i for i in indicators if i.realisation is not None]
     if not measured:
@@ -197,7 +204,12 @@ def _with_target(value: IkuValue, target: IkuTarget | None) -> IkuValue:
 def iku_for_period(session: Session, settings: Settings, period: Period) -> IkuReport:
     """All six IKU; targets are annual, taken from the year in which the period ends."""
     targets = {
-        t.iku: t for t in session.exec(select(IkuTarget).where(IkuTarget.year == period.end.year))
+        t.iku: t
+        for t in session.exec(
+            select(IkuTarget).where(
+                IkuTarget.year == period.end.year, col(IkuTarget.deleted_at).is_(None)
+            )
+        )
     }
     values = [
         documents_value(session, period),

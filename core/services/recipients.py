@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from core.config import Settings
-from core.domain.people import COMPLAINT_HANDLERS, LEADERSHIP, StaffRole
+from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP
+from core.domain.people import StaffRole
 from core.models import Staff
 from core.services.accounts import Address, addresses_of_staff
 

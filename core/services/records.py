@@ -5,24 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from core.domain.capaian import Direction
 from core.domain.people import StaffRole
-from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
-from core.domain.sakip import InvalidSakipScore, predikat_for_score
+from core.domain.performance import DocumentKind, IkuCode
 from core.errors import InvalidInput, NotFound
 from core.models import (
     Activity,
     Document,
-    Holiday,
     IkuTarget,
     ProgramIndicator,
     SakipEvaluation,
     Staff,
 )
 from core.services.accounts import link_staff_account
+from core.services.authz import OPERATOR, Actor
+from core.services.register_kinds import (
+    ACTIVITIES,
+    DOCUMENTS,
+    HOLIDAYS,
+    INDICATORS,
+    SAKIP,
+    TARGETS,
+)
+from core.services.registers import Register, create_record, update_record
+from core.services.web_access import revoke_sessions_of
 
 
 def add_staff(
@@ -53,6 +64,7 @@ def deactivate_staff(session: Session, staff_id: int) -> Staff:
         raise NotFound(f"Petugas #{staff_id} tidak ditemukan.")
     staff.active = False
     session.add(staff)
+    revoke_sessions_of(session, staff_id)
     return staff
 
 
@@ -63,63 +75,72 @@ def get_active_staff(session: Session, staff_id: int) -> Staff:
     return staff
 
 
-def _check_participants(*counts: int | None) -> None:
-    if any(c is not None and c < 0 for c in counts):
-        raise InvalidInput("Jumlah peserta tidak boleh negatif.")
+def _values(register: Register, row: Any) -> dict[str, Any]:
+    return {spec.name: getattr(row, spec.name) for spec in register.fields}
 
 
-def add_activity(session: Session, activity: Activity) -> Activity:
-    if not activity.name.strip() or not activity.kind.strip():
-        raise InvalidInput("Nama dan jenis kegiatan wajib diisi.")
-    if activity.planned_date is None and activity.held_date is None:
-        raise InvalidInput("Isi tanggal rencana atau tanggal pelaksanaan.")
-    if activity.status is ActivityStatus.TERLAKSANA and activity.held_date is None:
-        raise InvalidInput("Kegiatan terlaksana perlu tanggal pelaksanaan.")
-    _check_participants(activity.participants_male, activity.participants_female)
-    session.add(activity)
-    session.flush()
-    return activity
+def add_activity(session: Session, activity: Activity, actor: Actor = OPERATOR) -> Activity:
+    row: Activity = create_record(session, ACTIVITIES, _values(ACTIVITIES, activity), actor)
+    if activity.evidence_ref:
+        row.evidence_ref = activity.evidence_ref
+    return row
 
 
 def list_activities(session: Session, start: date, end: date) -> Sequence[Activity]:
+    """Planned in the period, or held in it when never planned (as IKU3 counts them)."""
     return session.exec(
         select(Activity)
-        .where(col(Activity.planned_date).between(start, end))
-        .order_by(col(Activity.planned_date), col(Activity.id))
+        .where(_activity_in(start, end), col(Activity.deleted_at).is_(None))
+        .order_by(col(Activity.planned_date), col(Activity.held_date), col(Activity.id))
     ).all()
 
 
+def _activity_in(start: date, end: date) -> Any:
+    return or_(
+        col(Activity.planned_date).between(start, end),
+        and_(col(Activity.planned_date).is_(None), col(Activity.held_date).between(start, end)),
+    )
+
+
 def add_document(
-    session: Session, kind: DocumentKind, title: str, doc_date: date, file_ref: str | None = None
+    session: Session,
+    kind: DocumentKind,
+    title: str,
+    doc_date: date,
+    file_ref: str | None = None,
+    actor: Actor = OPERATOR,
 ) -> Document:
-    if not title.strip():
-        raise InvalidInput("Judul dokumen kosong.")
-    document = Document(kind=kind, title=title.strip(), doc_date=doc_date, file_ref=file_ref)
-    session.add(document)
-    session.flush()
+    values = {"kind": kind, "title": title, "doc_date": doc_date}
+    document: Document = create_record(session, DOCUMENTS, values, actor)
+    document.file_ref = file_ref
     return document
 
 
 def list_documents(session: Session, start: date, end: date) -> Sequence[Document]:
     return session.exec(
         select(Document)
-        .where(col(Document.doc_date).between(start, end))
+        .where(col(Document.doc_date).between(start, end), col(Document.deleted_at).is_(None))
         .order_by(col(Document.doc_date))
     ).all()
 
 
+def _create_or_update(
+    session: Session, register: Register, values: dict[str, Any], actor: Actor
+) -> Any:
+    assert register.natural_key is not None
+    key = register.natural_key(values)
+    existing = register.find(session, key)
+    if existing is not None and existing.deleted_at is None:
+        return update_record(session, register, key, values, actor)
+    return create_record(session, register, values, actor)
+
+
 def set_sakip(
-    session: Session, year: int, score: Decimal, note: str | None = None
+    session: Session, year: int, score: Decimal, note: str | None = None, actor: Actor = OPERATOR
 ) -> SakipEvaluation:
-    try:
-        predikat_for_score(score)
-    except InvalidSakipScore as exc:
-        raise InvalidInput(str(exc)) from None
-    evaluation = session.get(SakipEvaluation, year) or SakipEvaluation(year=year, score=score)
-    evaluation.score = score
-    evaluation.note = note
-    session.add(evaluation)
-    return evaluation
+    values = {"year": year, "score": score, "note": note}
+    row: SakipEvaluation = _create_or_update(session, SAKIP, values, actor)
+    return row
 
 
 def add_indicator(
@@ -129,26 +150,29 @@ def add_indicator(
     target: Decimal,
     unit: str | None = None,
     direction: Direction = Direction.HIGHER_IS_BETTER,
+    actor: Actor = OPERATOR,
 ) -> ProgramIndicator:
-    if not name.strip():
-        raise InvalidInput("Nama indikator kosong.")
-    indicator = ProgramIndicator(
-        year=year, name=name.strip(), target=target, unit=unit, direction=direction
-    )
-    session.add(indicator)
-    session.flush()
-    return indicator
+    values = {
+        "year": year,
+        "name": name,
+        "unit": unit,
+        "target": target,
+        "realisation": None,
+        "direction": direction,
+    }
+    row: ProgramIndicator = create_record(session, INDICATORS, values, actor)
+    return row
 
 
 def set_indicator_realisation(
-    session: Session, indicator_id: int, realisation: Decimal | None
+    session: Session, indicator_id: int, realisation: Decimal | None, actor: Actor = OPERATOR
 ) -> ProgramIndicator:
     indicator = session.get(ProgramIndicator, indicator_id)
-    if indicator is None:
+    if indicator is None or indicator.deleted_at is not None:
         raise NotFound(f"Indikator #{indicator_id} tidak ditemukan.")
-    indicator.realisation = realisation
-    session.add(indicator)
-    return indicator
+    values = _values(INDICATORS, indicator) | {"realisation": realisation}
+    row: ProgramIndicator = update_record(session, INDICATORS, str(indicator_id), values, actor)
+    return row
 
 
 def set_target(
@@ -157,19 +181,24 @@ def set_target(
     iku: IkuCode,
     target: Decimal,
     direction: Direction = Direction.HIGHER_IS_BETTER,
+    actor: Actor = OPERATOR,
 ) -> IkuTarget:
-    if target < 0:
-        raise InvalidInput("Target tidak boleh negatif.")
-    row = session.get(IkuTarget, (year, iku)) or IkuTarget(year=year, iku=iku, target=target)
-    row.target = target
-    row.direction = direction
-    session.add(row)
+    values = {"year": year, "iku": iku, "target": target, "direction": direction}
+    row: IkuTarget = _create_or_update(session, TARGETS, values, actor)
     return row
 
 
-def upsert_holidays(session: Session, holidays: Sequence[tuple[date, str]]) -> int:
+def upsert_holidays(
+    session: Session, holidays: Sequence[tuple[date, str]], actor: Actor = OPERATOR
+) -> int:
     for day, name in holidays:
-        row = session.get(Holiday, day) or Holiday(day=day, name=name)
-        row.name = name
-        session.add(row)
+        _create_or_update(session, HOLIDAYS, {"day": day, "name": name}, actor)
     return len(holidays)
+
+
+def change_role(session: Session, staff_id: int, role: StaffRole) -> Staff:
+    """Takes effect on the staff member's next click or chat message (rights are re-read)."""
+    staff = get_active_staff(session, staff_id)
+    staff.role = role
+    session.add(staff)
+    return staff

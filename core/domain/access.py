@@ -1,0 +1,92 @@
+"""The role matrix: who may see and do what, in chat, on the command line and on the web.
+
+One table, read on every staff action by every front end, so a role's rights cannot differ
+between channels. A right not listed for a role is refused; an inactive staff member has
+none at all.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from core.domain.people import StaffRole
+
+
+class Permission(StrEnum):
+    VIEW_DASHBOARD = "view_dashboard"  # the IKU and what is behind each number
+    DOWNLOAD_REPORTS = "download_reports"  # IKU, SKM and complaint reports
+    VIEW_COMPLAINTS = "view_complaints"  # the queue and a complaint's page
+    HANDLE_COMPLAINTS = "handle_complaints"  # claim, verify, resolve, ... ; hidden reporters
+    VIEW_REGISTERS = "view_registers"  # read the registers behind IKU1/3/5/6
+    MANAGE_ACTIVITIES = "manage_activities"  # IKU3
+    MANAGE_DOCUMENTS = "manage_documents"  # IKU1
+    MANAGE_PERFORMANCE = "manage_performance"  # SAKIP (IKU5), indicators (IKU6), targets
+    MANAGE_SERVICES = "manage_services"  # SKM services and their posters
+    MANAGE_HOLIDAYS = "manage_holidays"  # the working-day calendar behind due dates
+    MANAGE_STAFF = "manage_staff"  # invite, change role, deactivate
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+P = Permission
+_ALL = frozenset(Permission)
+_EVERY_STAFF = frozenset({P.VIEW_DASHBOARD, P.VIEW_COMPLAINTS, P.VIEW_REGISTERS})
+_SECRETARIAT = frozenset(
+    {
+        P.MANAGE_ACTIVITIES,
+        P.MANAGE_DOCUMENTS,
+        P.MANAGE_PERFORMANCE,
+        P.MANAGE_SERVICES,
+        P.MANAGE_HOLIDAYS,
+    }
+)
+
+ROLE_MATRIX: dict[StaffRole, frozenset[Permission]] = {
+    StaffRole.CAMAT: _EVERY_STAFF | {P.DOWNLOAD_REPORTS, P.HANDLE_COMPLAINTS},
+    StaffRole.SEKCAM: _EVERY_STAFF | _SECRETARIAT | {P.DOWNLOAD_REPORTS, P.HANDLE_COMPLAINTS},
+    StaffRole.TRANTIB: _EVERY_STAFF | {P.HANDLE_COMPLAINTS},
+    StaffRole.PMKS: _EVERY_STAFF | {P.MANAGE_ACTIVITIES},
+    StaffRole.PELAYANAN: _EVERY_STAFF | {P.MANAGE_SERVICES},
+    StaffRole.ADMIN: _ALL,
+}
+
+_LABELS = {
+    P.VIEW_DASHBOARD: "melihat dasbor IKU",
+    P.DOWNLOAD_REPORTS: "mengunduh laporan",
+    P.VIEW_COMPLAINTS: "melihat pengaduan",
+    P.HANDLE_COMPLAINTS: "menangani pengaduan",
+    P.VIEW_REGISTERS: "melihat register",
+    P.MANAGE_ACTIVITIES: "mengelola kegiatan",
+    P.MANAGE_DOCUMENTS: "mengelola dokumen",
+    P.MANAGE_PERFORMANCE: "mengelola SAKIP, indikator dan target",
+    P.MANAGE_SERVICES: "mengelola layanan SKM",
+    P.MANAGE_HOLIDAYS: "mengelola hari libur",
+    P.MANAGE_STAFF: "mengelola petugas",
+}
+
+
+def may(role: StaffRole, active: bool, permission: Permission) -> bool:
+    """The one check every front end makes before every staff action."""
+    return active and permission in ROLE_MATRIX[role]
+
+
+def roles_with(permission: Permission) -> frozenset[StaffRole]:
+    return frozenset(role for role, rights in ROLE_MATRIX.items() if permission in rights)
+
+
+# Roles that may see a hidden reporter's identity and act on complaints.
+COMPLAINT_HANDLERS = roles_with(P.HANDLE_COMPLAINTS)
+# Roles that receive the IKU summary and may read every report.
+LEADERSHIP = frozenset({StaffRole.CAMAT, StaffRole.SEKCAM})
+
+
+def may_see_reporter(role: StaffRole, active: bool, reporter_chose_open: bool) -> bool:
+    """Who may read a reporter's name and phone. A reporter who chose to be known is
+    known to every active staff member; otherwise (hidden, the default, or rahasia) only
+    to active complaint handlers. Never anyone else, and never in a report, a digest or
+    a chat alert, which show no reporter at all."""
+    if not active:
+        return False
+    return reporter_chose_open or role in COMPLAINT_HANDLERS

@@ -1,0 +1,52 @@
+"""Tables of the web back office: logins, sessions, and the registers' audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from core.timeutil import utcnow
+
+
+class RegisterAudit(SQLModel, table=True):
+    """Who changed a register row, when and why: created, edited, deleted, imported.
+
+    ``changes`` holds the fields that changed as JSON ({field: [before, after]}), so the
+    page can show what a correction corrected.
+    """
+
+    __table_args__ = (Index("ix_registeraudit_record", "register_name", "record_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    register_name: str = Field(max_length=30)
+    record_key: str = Field(max_length=40)
+    action: str = Field(max_length=10)  # buat | ubah | hapus | impor
+    at: datetime = Field(default_factory=utcnow)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")  # None: the CLI
+    reason: str | None = Field(default=None, max_length=500)
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class LoginLink(SQLModel, table=True):
+    """A one-time link into the web back office; only its hash is kept."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A logged-in browser, server side: the cookie holds a random id, the table its hash.
+    Ends at ``expires_at``, at logout, or when the staff member is deactivated."""
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    language: str = Field(default="id", max_length=5)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None

@@ -1,0 +1,35 @@
+"""Authorising a staff action against the role matrix, re-checked on every call.
+
+Who acts is a ``Staff`` row, read fresh from the database for this request or chat turn
+(so a deactivation or a role change applies at once), or the ``OPERATOR``: whoever runs
+``sigap`` on the server, who already holds the database and its files.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from core.domain.access import Permission, may
+from core.errors import NotAllowed
+from core.models import Staff
+
+
+class Operator:
+    """The command line on the server; recorded in audit trails as "operator"."""
+
+    name: Final = "operator (CLI)"
+
+
+OPERATOR: Final = Operator()
+Actor = Staff | Operator
+
+
+def authorize(actor: Actor, permission: Permission) -> None:
+    if isinstance(actor, Operator):
+        return
+    if not may(actor.role, actor.active, permission):
+        raise NotAllowed(f"Anda tidak berwenang {permission.label}.")
+
+
+def actor_staff_id(actor: Actor) -> int | None:
+    return None if isinstance(actor, Operator) else actor.id

@@ -1,0 +1,76 @@
+"""What the back office is given by the composition root, built once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from core.config import Settings
+from core.domain.periods import Period
+from web.cache import FiguresCache
+from web.i18n import translator
+
+# Renders a report: (session, kind "iku"|"skm"|"complaints", period, format) -> bytes.
+# Given by the composition root; the back office itself knows nothing of rendering.
+ReportMaker = Callable[[Session, str, Period, str], bytes]
+# The SKM poster (PNG/PDF bytes) for a service code.
+PosterMaker = Callable[[Session, str], bytes]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the code; no stat() per page
+    )
+    env.filters["num"] = number
+    return env
+
+
+def number(value: object, places: int = 2) -> str:
+    """Indonesian number format: 1.234,56 (a dash for no value)."""
+    if value is None:
+        return "–"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if amount == amount.to_integral() and places == 0:
+        return f"{int(amount):,}".replace(",", ".")
+    text = f"{amount:,.{places}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+@dataclass
+class Office:
+    settings: Settings
+    engine: Engine
+    reports: ReportMaker | None = None
+    poster: PosterMaker | None = None
+    templates: Environment = field(default_factory=_environment)
+    figures: FiguresCache = field(default_factory=FiguresCache)
+
+    def __post_init__(self) -> None:
+        tz = self.settings.tz
+
+        def local_time(moment: datetime | None) -> str:
+            """Times as the office reads them: local, to the minute."""
+            if moment is None:
+                return "–"
+            aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            return aware.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+        self.templates.filters["waktu"] = local_time
+
+    def translator(self, language: str) -> Callable[..., str]:
+        return translator(language)

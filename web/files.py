@@ -1,0 +1,95 @@
+"""Uploaded files (photos, PDF, XLSX, CSV): checked by their content, stored under
+SIGAP_MEDIA_DIR with generated names, and served only through pages that check who asks.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from starlette.datastructures import UploadFile
+
+from core.config import Settings
+from core.errors import InvalidInput
+
+IMAGES = {".jpg": "image/jpeg", ".png": "image/png"}
+DOCUMENTS = {**IMAGES, ".pdf": "application/pdf"}
+SPREADSHEETS = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+}
+MEDIA_TYPES = {**DOCUMENTS, **SPREADSHEETS}
+_WEB_REF = re.compile(r"^media:([A-Za-z0-9_-]{16,64}\.(jpg|png|pdf|xlsx|csv))$")
+_WA_REF = re.compile(r"^wa:([A-Za-z0-9_.-]{1,128})$")
+
+
+def sniff(head: bytes) -> str | None:
+    """The file's real kind from its first bytes, whatever its name or header claims."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if head.startswith(b"%PDF-"):
+        return ".pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return ".xlsx"
+    if head and b"\x00" not in head:
+        try:
+            head.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None
+        return ".csv"
+    return None
+
+
+def upload_given(upload: object) -> UploadFile | None:
+    if isinstance(upload, UploadFile) and upload.filename:
+        return upload
+    return None
+
+
+def read_upload(
+    upload: UploadFile, settings: Settings, allowed: dict[str, str]
+) -> tuple[str, bytes]:
+    """Read in the page's worker thread (the form was already received and spooled)."""
+    upload.file.seek(0)
+    return check_upload(upload.file.read(), settings, allowed)
+
+
+def check_upload(content: bytes, settings: Settings, allowed: dict[str, str]) -> tuple[str, bytes]:
+    if not content:
+        raise InvalidInput("Berkas kosong.")
+    if len(content) > settings.upload_max_mb * 1024 * 1024:
+        raise InvalidInput(f"Berkas terlalu besar (paling besar {settings.upload_max_mb} MB).")
+    kind = sniff(content[:2048])
+    if kind not in allowed:
+        names = ", ".join(k.lstrip(".").upper() for k in allowed)
+        raise InvalidInput(f"Jenis berkas tidak diterima. Yang diterima: {names}.")
+    return kind, content
+
+
+def store(settings: Settings, kind: str, content: bytes) -> str:
+    """Saves under a generated name; returns the reference kept in the database."""
+    folder = settings.media_dir / "web"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = secrets.token_urlsafe(18) + kind
+    (folder / name).write_bytes(content)
+    return f"media:{name}"
+
+
+def stored_path(settings: Settings, ref: str | None) -> tuple[Path, str] | None:
+    """The file behind a reference and its media type, or None (e.g. a Telegram file id,
+    which stays on Telegram's servers)."""
+    if not ref:
+        return None
+    found = _WEB_REF.match(ref)
+    if found:
+        path = settings.media_dir / "web" / found.group(1)
+        return (path, MEDIA_TYPES["." + found.group(2)]) if path.is_file() else None
+    wa = _WA_REF.match(ref)
+    if wa:
+        for path in settings.media_dir.glob(f"wa-{wa.group(1)}.*"):
+            if path.suffix in IMAGES:
+                return path, IMAGES[path.suffix]
+    return None

@@ -1,0 +1,217 @@
+"""The complaint queue and a complaint's page, with the same actions as the chat buttons,
+through the same core rules (the reporter is notified in their chat as from the chat)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from starlette.responses import FileResponse, Response
+
+from core.domain.access import Permission, may_see_reporter
+from core.domain.complaints import (
+    OPEN_STATES,
+    STATE_LABELS,
+    TRANSITIONS,
+    Channel,
+    ComplaintState,
+    Privacy,
+)
+from core.errors import InvalidInput, NotFound
+from core.models import Complaint, ComplaintPhoto, Resident, Staff
+from core.services import complaint_queue as queue_svc
+from core.services import complaints as svc
+from core.services.categories import load_categories
+from core.timeutil import local_date, utcnow
+from web.files import IMAGES, read_upload, store, stored_path, upload_given
+from web.views import Ctx, page
+
+PAGE_SIZE = 25
+S = ComplaintState
+# action in the address -> the state it moves to (None: not a state change)
+ACTIONS: dict[str, ComplaintState | None] = {
+    "klaim": None,
+    "diverifikasi": S.DIVERIFIKASI,
+    "diproses": S.DIPROSES,
+    "ditolak": S.DITOLAK,
+    "bukan_wewenang": S.BUKAN_WEWENANG,
+    "duplikat": S.DUPLIKAT,
+    "catatan": None,
+    "selesai": S.SELESAI,
+}
+
+
+FILTERS = ("kode", "status", "kategori", "desa", "kanal", "lewat", "saya")
+
+
+class Row(NamedTuple):
+    """A complaint as a list shows it, formatted once (the list is the busiest page)."""
+
+    code: str
+    received: str
+    category: str
+    desa: str
+    state: str
+    due: str
+    overdue: bool
+
+
+def complaint_row(complaint: Complaint | queue_svc.QueueLine, today: date) -> Row:
+    state = ComplaintState(complaint.state)
+    return Row(
+        complaint.code,
+        complaint.received_at.date().isoformat(),
+        complaint.category,
+        complaint.desa or "tanpa desa",
+        state.label,
+        complaint.due_date.isoformat(),
+        state in OPEN_STATES and complaint.due_date < today,
+    )
+
+
+def _filter(ctx: Ctx) -> queue_svc.QueueFilter:
+    query = ctx.request.query_params
+    state = query.get("status", "")
+    states: tuple[ComplaintState, ...] = tuple(OPEN_STATES)
+    if state == "semua":
+        states = ()
+    elif state in S.__members__.values():
+        states = (S(state),)
+    channel = query.get("kanal", "")
+    return queue_svc.QueueFilter(
+        states=states,
+        category=query.get("kategori") or None,
+        desa=query.get("desa") or None,
+        channel=Channel(channel) if channel in Channel.__members__.values() else None,
+        overdue_on=local_date(utcnow(), ctx.office.settings.tz) if query.get("lewat") else None,
+        assigned_to=ctx.staff.id if query.get("saya") else None,
+        code=(query.get("kode") or "")[:40] or None,
+        include_rahasia=ctx.may(Permission.HANDLE_COMPLAINTS),
+    )
+
+
+@page(Permission.VIEW_COMPLAINTS)
+def queue(ctx: Ctx) -> Response:
+    page_text = ctx.request.query_params.get("hal", "1")
+    number = int(page_text) if page_text.isdigit() and len(page_text) < 6 else 1
+    number = max(number, 1)
+    rows = queue_svc.search_complaints(
+        ctx.db, _filter(ctx), (number - 1) * PAGE_SIZE, PAGE_SIZE + 1
+    )
+    today = local_date(utcnow(), ctx.office.settings.tz)
+    shown = list(rows[:PAGE_SIZE])
+    query = {k: v for k, v in ctx.request.query_params.items() if k != "hal"}
+    template = "queue_table.html" if ctx.request.headers.get("hx-request") else "queue.html"
+    return ctx.render(
+        template,
+        rows=[complaint_row(c, today) for c in shown],
+        chosen={name: query.get(name, "") for name in FILTERS},
+        number=number,
+        has_next=len(rows) > PAGE_SIZE,
+        query=query,
+        states=STATE_LABELS,
+        categories=load_categories(ctx.office.settings.categories_file),
+        desa=ctx.office.settings.desa_list,
+        channels=list(Channel),
+    )
+
+
+def _complaint(ctx: Ctx) -> Complaint:
+    complaint = svc.get_complaint(ctx.db, ctx.request.path_params["code"])
+    if complaint.privacy is Privacy.RAHASIA and not ctx.may(Permission.HANDLE_COMPLAINTS):
+        raise NotFound(f"Laporan dengan kode {complaint.code} tidak ditemukan.")
+    return complaint
+
+
+@page(Permission.VIEW_COMPLAINTS)
+def complaint_page(ctx: Ctx) -> Response:
+    return _show(ctx, _complaint(ctx))
+
+
+def _show(ctx: Ctx, complaint: Complaint, error: str | None = None) -> Response:
+    events = svc.events_of(ctx.db, complaint)
+    actor_ids = {e.actor_staff_id for e in events if e.actor_staff_id}
+    if complaint.assigned_staff_id:
+        actor_ids.add(complaint.assigned_staff_id)
+    names = {s.id: s.name for s in (ctx.db.get(Staff, i) for i in actor_ids) if s is not None}
+    reporter = None
+    open_reporter = complaint.privacy is Privacy.OPEN
+    if complaint.reporter_id and may_see_reporter(ctx.staff.role, ctx.staff.active, open_reporter):
+        reporter = ctx.db.get(Resident, complaint.reporter_id)
+    photos = [
+        (p, stored_path(ctx.office.settings, p.file_ref) is not None)
+        for p in queue_svc.photos_of(ctx.db, complaint)
+    ]
+    return ctx.render(
+        "complaint.html",
+        status=400 if error else 200,
+        c=complaint,
+        events=events,
+        names=names,
+        reporter=reporter,
+        photos=photos,
+        message=error or (ctx.t("saved") if ctx.request.query_params.get("ok") else None),
+        is_error=error is not None,
+        actions=_available_actions(complaint) if ctx.may(Permission.HANDLE_COMPLAINTS) else [],
+        tiles=ctx.office.settings.map_tile_url,
+        overdue=svc.is_overdue(complaint, local_date(utcnow(), ctx.office.settings.tz)),
+    )
+
+
+def _available_actions(complaint: Complaint) -> list[str]:
+    allowed = TRANSITIONS.get(complaint.state, frozenset())
+    if complaint.state is S.SELESAI:
+        allowed = allowed - {S.DIPROSES}  # only the reporter reopens a settled complaint
+    shown = [a for a, target in ACTIONS.items() if target is not None and target in allowed]
+    if complaint.state in OPEN_STATES:
+        shown = ["klaim", *shown, "catatan"]
+    return shown
+
+
+@page(Permission.HANDLE_COMPLAINTS)
+def act(ctx: Ctx) -> Response:
+    action = ctx.request.path_params["action"]
+    if action not in ACTIONS:
+        raise NotFound(ctx.t("not_found"))
+    complaint = _complaint(ctx)
+    try:
+        _act(ctx, complaint, action)
+    except InvalidInput as exc:
+        return _show(ctx, complaint, str(exc))  # rolled back: status 400
+    return ctx.redirect(f"/pengaduan/{complaint.code}", ok="1")
+
+
+def _act(ctx: Ctx, complaint: Complaint, action: str) -> None:
+    note = ctx.field("catatan")
+    if len(note) > svc.MAX_DESCRIPTION:
+        raise InvalidInput(f"Catatan paling banyak {svc.MAX_DESCRIPTION} karakter.")
+    if action == "klaim":
+        svc.claim_complaint(ctx.db, complaint, ctx.staff)
+    elif action == "catatan":
+        svc.add_progress_note(ctx.db, complaint, ctx.staff, note)
+    else:
+        original = None
+        if action == "duplikat":
+            original = svc.get_complaint(ctx.db, ctx.field("asli") or "-")
+        target = ACTIONS[action]
+        assert target is not None
+        upload = upload_given(ctx.form.get("foto") if ctx.form else None)
+        checked = read_upload(upload, ctx.office.settings, IMAGES) if upload else None
+        svc.transition_complaint(
+            ctx.db, complaint, target, staff=ctx.staff, note=note or None, duplicate_of=original
+        )
+        if checked is not None:
+            ref = store(ctx.office.settings, *checked)
+            svc.attach_photo(ctx.db, complaint, ref, note or None)
+
+
+@page(Permission.VIEW_COMPLAINTS)
+def photo(ctx: Ctx) -> Response:
+    complaint = _complaint(ctx)
+    row = ctx.db.get(ComplaintPhoto, ctx.request.path_params["photo_id"])
+    mine = row is not None and row.complaint_id == complaint.id
+    found = stored_path(ctx.office.settings, row.file_ref) if row and mine else None
+    if found is None:
+        raise NotFound(ctx.t("not_found"))
+    path, media_type = found
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})

@@ -1,0 +1,186 @@
+"""The Camat's dashboard: the six IKU for a year, a triwulan or a date range, each with
+its target, capaian and category, a monthly trend, and a page for what is behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import col, select
+from starlette.responses import Response
+
+from core.domain.access import Permission
+from core.domain.capaian import capaian_band
+from core.domain.complaints import IKU4_EXCLUDED_STATES
+from core.domain.performance import IkuCode
+from core.domain.periods import Period
+from core.errors import InvalidInput, NotFound
+from core.models import Complaint, Document, ProgramIndicator
+from core.services import iku as iku_service
+from core.services.fields import parse_date
+from core.services.iku import IkuReport, IkuStatus, IkuValue, iku_for_period
+from core.services.iku_stamp import iku_inputs_stamp
+from core.services.records import list_activities
+from core.services.skm import skm_summary
+from core.timeutil import local_date, utc_bounds, utcnow
+from web.pages.complaints import complaint_row
+from web.views import Ctx, page
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+DETAIL_LIMIT = 500
+
+
+def chosen_period(ctx: Ctx) -> Period:
+    """From ?tahun=2026[&triwulan=3] or ?dari=..&sampai=..; this year by default."""
+    query = ctx.request.query_params
+    if query.get("dari") or query.get("sampai"):
+        start = parse_date(query.get("dari", ""), ctx.t("date_from"))
+        end = parse_date(query.get("sampai", ""), ctx.t("date_to"))
+        if end < start:
+            raise InvalidInput("Periode terbalik: tanggal akhir sebelum tanggal awal.")
+        return Period(start, end)
+    year_text = query.get("tahun", "")
+    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
+    year = year or local_date(utcnow(), ctx.office.settings.tz).year
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("Tahun di luar 2000–2100.")
+    quarter = query.get("triwulan", "")
+    if quarter in ("1", "2", "3", "4"):
+        return Period.quarter(year, int(quarter))
+    return Period.year(year)
+
+
+def _months(period: Period) -> list[Period]:
+    months, year, month = [], period.start.year, period.start.month
+    while date(year, month, 1) <= period.end:
+        start = max(date(year, month, 1), period.start)
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        months.append(Period(start, min(period.end, date.fromordinal(nxt.toordinal() - 1))))
+        year, month = nxt.year, nxt.month
+    return months
+
+
+Point = tuple[str, Decimal | None]
+
+
+def _trend(ctx: Ctx, period: Period) -> dict[IkuCode, list[Point]]:
+    """Month by month for the indicators that move within a year (IKU5/6 are annual)."""
+    trend: dict[IkuCode, list[Point]] = {c: [] for c in IkuCode}
+    settings = ctx.office.settings
+    for month in _months(period)[:24]:
+        label = f"{MONTHS[month.start.month - 1]} {month.start.year % 100:02d}"
+        for value in (
+            iku_service.documents_value(ctx.db, month),
+            iku_service.ikm_value(ctx.db, month),
+            iku_service.activities_value(ctx.db, month),
+            iku_service.complaints_value(ctx.db, settings, month),
+        ):
+            trend[value.code].append((label, value.value))
+    return trend
+
+
+@dataclass(frozen=True)
+class Card:
+    value: IkuValue
+    category: str
+    bars: list[tuple[str, Decimal | None, int]]  # label, value, height in %
+
+
+def _category(ctx: Ctx, value: IkuValue) -> str:
+    if value.status is IkuStatus.OK and value.capaian is not None:
+        return capaian_band(value.capaian, ctx.office.settings.bands)
+    return {
+        IkuStatus.NO_DATA: ctx.t("no_data"),
+        IkuStatus.NO_TARGET: ctx.t("no_target"),
+        IkuStatus.TARGET_ZERO: ctx.t("target_zero"),
+    }.get(value.status, "-")
+
+
+def _bars(points: list[tuple[str, Decimal | None]]) -> list[tuple[str, Decimal | None, int]]:
+    top = max((v for _, v in points if v is not None), default=Decimal(0))
+    return [
+        (label, v, int(v * 100 / top) if v is not None and top > 0 else 0) for label, v in points
+    ]
+
+
+def _figures(ctx: Ctx, period: Period) -> tuple[IkuReport, dict[IkuCode, list[Point]]]:
+    """The IKU and the monthly trend, reused until the data behind them changes."""
+    key = (period, local_date(utcnow(), ctx.office.settings.tz), iku_inputs_stamp(ctx.db))
+    return ctx.office.figures.get(  # type: ignore[no-any-return]
+        key, lambda: (iku_for_period(ctx.db, ctx.office.settings, period), _trend(ctx, period))
+    )
+
+
+@page(Permission.VIEW_DASHBOARD)
+def dashboard(ctx: Ctx) -> Response:
+    period = chosen_period(ctx)
+    report, trend = _figures(ctx, period)
+    cards = [Card(v, _category(ctx, v), _bars(trend[v.code])) for v in report.indicators]
+    return ctx.render(
+        "dashboard.html",
+        period=period,
+        cards=cards,
+        query=ctx.request.url.query,
+        year=period.end.year,
+        quarter=ctx.request.query_params.get("triwulan", ""),
+    )
+
+
+@page(Permission.VIEW_DASHBOARD)
+def iku_detail(ctx: Ctx) -> Response:
+    """What is behind one number: the rows it counts (and, for IKU4, what it leaves out)."""
+    code_text = ctx.request.path_params["code"].upper()
+    if code_text not in IkuCode.__members__:
+        raise NotFound(ctx.t("not_found"))
+    code = IkuCode(code_text)
+    period = chosen_period(ctx)
+    value = _figures(ctx, period)[0].get(code)
+    rows = _detail_rows(ctx, code, period)
+    return ctx.render(
+        "iku_detail.html",
+        value=value,
+        category=_category(ctx, value),
+        period=period,
+        query=ctx.request.url.query,
+        **rows,  # type: ignore[arg-type]
+    )
+
+
+def _detail_rows(ctx: Ctx, code: IkuCode, period: Period) -> dict[str, object]:
+    db = ctx.db
+    if code is IkuCode.IKU1:
+        docs = db.exec(
+            select(Document)
+            .where(
+                col(Document.doc_date).between(period.start, period.end),
+                col(Document.deleted_at).is_(None),
+            )
+            .order_by(col(Document.doc_date))
+        ).all()
+        return {"documents": docs}
+    if code is IkuCode.IKU2:
+        return {"skm": skm_summary(db, period)}
+    if code is IkuCode.IKU3:
+        return {"activities": list_activities(db, period.start, period.end)}
+    if code is IkuCode.IKU4:
+        start, end = utc_bounds(period.start, period.end, ctx.office.settings.tz)
+        received = db.exec(
+            select(Complaint)
+            .where(col(Complaint.received_at) >= start, col(Complaint.received_at) < end)
+            .order_by(col(Complaint.received_at))
+            .limit(DETAIL_LIMIT)
+        ).all()
+        today = local_date(utcnow(), ctx.office.settings.tz)
+        excluded = [complaint_row(c, today) for c in received if c.state in IKU4_EXCLUDED_STATES]
+        counted = [complaint_row(c, today) for c in received if c.state not in IKU4_EXCLUDED_STATES]
+        return {"counted": counted, "excluded": excluded, "limit": DETAIL_LIMIT}
+    if code is IkuCode.IKU6:
+        indicators = db.exec(
+            select(ProgramIndicator).where(
+                ProgramIndicator.year == period.end.year,
+                col(ProgramIndicator.deleted_at).is_(None),
+            )
+        ).all()
+        return {"indicators": indicators}
+    return {}

@@ -1,0 +1,259 @@
+"""The registers behind IKU1/3/5/6, the targets and the holidays: list, create, edit,
+delete (soft, with a reason), the audit trail, files, XLSX export, and XLSX/CSV import."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import xlsxwriter
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from core.domain.access import Permission
+from core.errors import InvalidInput, NotFound
+from core.models import Staff
+from core.services import registers as reg
+from core.services.register_kinds import REGISTERS
+from core.services.registers import Register
+from core.services.tabular import read_rows
+from core.timeutil import local_date, utcnow
+from web.files import DOCUMENTS, SPREADSHEETS, read_upload, store, stored_path, upload_given
+from web.views import Ctx, page
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _register(ctx: Ctx) -> Register:
+    found = REGISTERS.get(ctx.request.path_params["name"])
+    if found is None:
+        raise NotFound(ctx.t("not_found"))
+    return found
+
+
+def _manage(request: Request) -> Permission:
+    found = REGISTERS.get(request.path_params.get("name", ""))
+    return found.permission if found else Permission.MANAGE_STAFF
+
+
+def _year(ctx: Ctx) -> int | None:
+    text = ctx.request.query_params.get("tahun", "")
+    if text == "semua":
+        return None
+    if text.isdigit() and len(text) == 4:
+        return int(text)
+    return local_date(utcnow(), ctx.office.settings.tz).year
+
+
+@page(Permission.VIEW_REGISTERS)
+def index(ctx: Ctx) -> Response:
+    return ctx.render("registers.html", registers=list(REGISTERS.values()))
+
+
+def _list(
+    ctx: Ctx, register: Register, error: str | None = None, raw: dict[str, str] | None = None
+) -> Response:
+    year = _year(ctx)
+    rows = reg.list_records(ctx.db, register, year, include_deleted=True)
+    message = error or (ctx.request.query_params.get("pesan") or None)
+    return ctx.render(
+        "register_list.html",
+        status=400 if error else 200,
+        register=register,
+        rows=[(r, reg.as_text(register, r), register.key_of(r)) for r in rows],
+        year=year,
+        message=message,
+        is_error=error is not None,
+        raw=raw or {},
+        can_manage=ctx.may(register.permission),
+        desa=ctx.office.settings.desa_list,
+    )
+
+
+@page(Permission.VIEW_REGISTERS)
+def listing(ctx: Ctx) -> Response:
+    return _list(ctx, _register(ctx))
+
+
+def _raw(ctx: Ctx, register: Register) -> dict[str, str]:
+    return {spec.column: ctx.field(spec.column) for spec in register.fields}
+
+
+def _values(ctx: Ctx, register: Register, raw: dict[str, str]) -> dict[str, Any]:
+    problems = reg.field_problems(register, raw, ctx.office.settings.desa_list)
+    if problems:
+        raise InvalidInput("\n".join(message for _, message in problems))
+    return reg.parse_values(register, raw, ctx.office.settings.desa_list)
+
+
+@page(_manage)
+def create(ctx: Ctx) -> Response:
+    register = _register(ctx)
+    raw = _raw(ctx, register)
+    try:
+        row = reg.create_record(ctx.db, register, _values(ctx, register, raw), ctx.staff)
+    except InvalidInput as exc:
+        return _list(ctx, register, str(exc), raw)
+    return ctx.redirect(f"/register/{register.name}/{register.key_of(row)}", pesan=ctx.t("saved"))
+
+
+def _show(
+    ctx: Ctx,
+    register: Register,
+    key: str,
+    error: str | None = None,
+    raw: dict[str, str] | None = None,
+) -> Response:
+    row = reg.get_record(ctx.db, register, key)
+    audit = reg.history(ctx.db, register, key)
+    people = {a.staff_id: ctx.db.get(Staff, a.staff_id) for a in audit if a.staff_id}
+    staff_names = {i: s.name for i, s in people.items() if s is not None}
+    file_ref = getattr(row, register.file_field) if register.file_field else None
+    return ctx.render(
+        "register_row.html",
+        status=400 if error else 200,
+        register=register,
+        row=row,
+        key=key,
+        values=raw or reg.as_text(register, row),
+        audit=[(a, json.loads(a.changes)) for a in audit],
+        staff_names=staff_names,
+        message=error or ctx.request.query_params.get("pesan"),
+        is_error=error is not None,
+        can_manage=ctx.may(register.permission) and row.deleted_at is None,
+        has_file=stored_path(ctx.office.settings, file_ref) is not None,
+        desa=ctx.office.settings.desa_list,
+    )
+
+
+@page(Permission.VIEW_REGISTERS)
+def show(ctx: Ctx) -> Response:
+    return _show(ctx, _register(ctx), ctx.request.path_params["key"])
+
+
+@page(_manage)
+def update(ctx: Ctx) -> Response:
+    register, key = _register(ctx), ctx.request.path_params["key"]
+    raw = _raw(ctx, register)
+    try:
+        values = _values(ctx, register, raw)
+        reg.update_record(ctx.db, register, key, values, ctx.staff, ctx.field("alasan") or None)
+    except InvalidInput as exc:
+        return _show(ctx, register, key, str(exc), raw)
+    return ctx.redirect(f"/register/{register.name}/{key}", pesan=ctx.t("saved"))
+
+
+@page(_manage)
+def delete(ctx: Ctx) -> Response:
+    register, key = _register(ctx), ctx.request.path_params["key"]
+    try:
+        reg.delete_record(ctx.db, register, key, ctx.staff, ctx.field("alasan"))
+    except InvalidInput as exc:
+        return _show(ctx, register, key, str(exc))
+    return ctx.redirect(f"/register/{register.name}", pesan=ctx.t("saved"))
+
+
+@page(_manage)
+def upload_file(ctx: Ctx) -> Response:
+    register, key = _register(ctx), ctx.request.path_params["key"]
+    upload = upload_given(ctx.form.get("berkas") if ctx.form else None)
+    try:
+        if upload is None:
+            raise InvalidInput("Pilih berkas yang akan diunggah.")
+        checked = read_upload(upload, ctx.office.settings, DOCUMENTS | SPREADSHEETS)
+        reg.attach_file(ctx.db, register, key, store(ctx.office.settings, *checked), ctx.staff)
+    except InvalidInput as exc:
+        return _show(ctx, register, key, str(exc))
+    return ctx.redirect(f"/register/{register.name}/{key}", pesan=ctx.t("saved"))
+
+
+@page(Permission.VIEW_REGISTERS)
+def download_file(ctx: Ctx) -> Response:
+    register, key = _register(ctx), ctx.request.path_params["key"]
+    row = reg.get_record(ctx.db, register, key)
+    ref = getattr(row, register.file_field) if register.file_field else None
+    found = stored_path(ctx.office.settings, ref)
+    if found is None:
+        raise NotFound(ctx.t("not_found"))
+    path, media_type = found
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=f"{register.name}-{key}{path.suffix}",
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+def _xlsx(register: Register, rows: Iterable[dict[str, str]]) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet(register.name)
+    bold = book.add_format({"bold": True})
+    for column, spec in enumerate(register.fields):
+        sheet.write_string(0, column, spec.column, bold)
+        sheet.set_column(column, column, max(12, len(spec.column) + 2))
+    for line, row in enumerate(rows, start=1):
+        for column, spec in enumerate(register.fields):
+            sheet.write_string(line, column, row.get(spec.column, ""))
+    book.close()
+    return buffer.getvalue()
+
+
+def _attachment(content: bytes, name: str) -> Response:
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@page(Permission.VIEW_REGISTERS)
+def export(ctx: Ctx) -> Response:
+    register = _register(ctx)
+    year = _year(ctx)
+    rows = [reg.as_text(register, r) for r in reg.list_records(ctx.db, register, year)]
+    return _attachment(_xlsx(register, rows), f"{register.name}-{year or 'semua'}.xlsx")
+
+
+@page(Permission.VIEW_REGISTERS)
+def template(ctx: Ctx) -> Response:
+    register = _register(ctx)
+    return _attachment(_xlsx(register, []), f"templat-{register.name}.xlsx")
+
+
+@page(_manage)
+def import_file(ctx: Ctx) -> Response:
+    register = _register(ctx)
+    upload = upload_given(ctx.form.get("berkas") if ctx.form else None)
+    try:
+        if upload is None:
+            raise InvalidInput("Pilih berkas XLSX atau CSV.")
+        _, content = read_upload(upload, ctx.office.settings, SPREADSHEETS)
+        rows = read_rows(upload.filename or "", content)
+        count = reg.import_records(ctx.db, register, rows, ctx.staff, ctx.office.settings.desa_list)
+    except InvalidInput as exc:
+        return _list(ctx, register, str(exc))
+    return ctx.redirect(f"/register/{register.name}", pesan=ctx.t("imported", count=count))
+
+
+@page(Permission.MANAGE_HOLIDAYS)
+def national_holidays(ctx: Ctx) -> Response:
+    """Indonesia's national holidays for a year from the maintained `holidays` library;
+    cuti bersama is then added by hand."""
+    import holidays as holiday_library
+
+    register = REGISTERS["libur"]
+    year_text = ctx.field("tahun")
+    if not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+        return _list(ctx, register, "Tahun di luar 2000–2100.")
+    calendar = holiday_library.country_holidays("ID", years=int(year_text), language="id")
+    rows = [
+        (i, {"tanggal": day.isoformat(), "keterangan": str(name)[:120]})
+        for i, (day, name) in enumerate(sorted(calendar.items()), start=1)
+        if isinstance(day, date)
+    ]
+    count = reg.import_records(ctx.db, register, rows, ctx.staff)
+    return ctx.redirect("/register/libur", tahun=year_text, pesan=ctx.t("imported", count=count))
