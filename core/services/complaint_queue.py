@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple
 
+from sqlalchemy import bindparam, union_all
 from sqlalchemy import func as sa_func
 from sqlalchemy import select as sa_select
-from sqlalchemy import union_all
 from sqlmodel import Session, col, select
 
 from core.domain.complaints import (
@@ -60,35 +61,64 @@ def search_complaints(
     states = set(wanted.states or ComplaintState)
     if wanted.overdue_on is not None:
         states &= OPEN_STATES
+    if not states:
+        return []
+    values: dict[str, object] = {
+        "code": f"%{normalise_ticket_code(wanted.code or '')[-12:]}%",
+        "category": wanted.category,
+        "desa": wanted.desa,
+        "channel": wanted.channel,
+        "overdue_on": wanted.overdue_on,
+        "assigned_to": wanted.assigned_to,
+        "rahasia": Privacy.RAHASIA,
+        "depth": offset + limit,
+        "offset": offset,
+        "limit": limit,
+    }
+    values |= {f"state_{i}": state for i, state in enumerate(sorted(states))}
+    given = tuple(
+        name
+        for name in ("code", "category", "desa", "channel", "overdue_on", "assigned_to")
+        if getattr(wanted, name)
+    )
+    statement = _queue_statement(len(states), given, wanted.include_rahasia)
+    return [QueueLine(*row) for row in session.execute(statement, values).all()]
+
+
+_CONDITIONS: dict[str, Callable[[], Any]] = {
+    "code": lambda: sa_func.replace(col(Complaint.code), "-", "").like(bindparam("code")),
+    "category": lambda: col(Complaint.category) == bindparam("category"),
+    "desa": lambda: col(Complaint.desa) == bindparam("desa"),
+    "channel": lambda: col(Complaint.channel) == bindparam("channel"),
+    "overdue_on": lambda: col(Complaint.due_date) < bindparam("overdue_on"),
+    "assigned_to": lambda: col(Complaint.assigned_staff_id) == bindparam("assigned_to"),
+}
+
+
+@lru_cache(maxsize=256)
+def _queue_statement(states: int, given: tuple[str, ...], include_rahasia: bool) -> Any:
+    """The statement for one shape of filter, built once: a page is then bound values
+    only (building the union each time cost ten times the query itself)."""
     base = sa_select(*[getattr(Complaint, name) for name in QueueLine._fields])
-    if wanted.code:
-        normal = normalise_ticket_code(wanted.code)
-        base = base.where(sa_func.replace(col(Complaint.code), "-", "").like(f"%{normal[-12:]}%"))
-    if wanted.category:
-        base = base.where(col(Complaint.category) == wanted.category)
-    if wanted.desa:
-        base = base.where(col(Complaint.desa) == wanted.desa)
-    if wanted.channel:
-        base = base.where(col(Complaint.channel) == wanted.channel)
-    if wanted.overdue_on is not None:
-        base = base.where(col(Complaint.due_date) < wanted.overdue_on)
-    if wanted.assigned_to is not None:
-        base = base.where(col(Complaint.assigned_staff_id) == wanted.assigned_to)
-    if not wanted.include_rahasia:
-        base = base.where(col(Complaint.privacy) != Privacy.RAHASIA)
+    for name in given:
+        base = base.where(_CONDITIONS[name]())
+    if not include_rahasia:
+        base = base.where(col(Complaint.privacy) != bindparam("rahasia"))
     per_state = [
-        base.where(col(Complaint.state) == state)
+        base.where(col(Complaint.state) == bindparam(f"state_{i}"))
         .order_by(col(Complaint.due_date), col(Complaint.id))
-        .limit(offset + limit)
+        .limit(bindparam("depth"))
         .subquery()
         .select()
-        for state in sorted(states)
+        for i in range(states)
     ]
-    if not per_state:
-        return []
     merged = union_all(*per_state).subquery()
-    page = sa_select(merged).order_by(merged.c.due_date, merged.c.id).offset(offset).limit(limit)
-    return [QueueLine(*row) for row in session.execute(page).all()]
+    return (
+        sa_select(merged)
+        .order_by(merged.c.due_date, merged.c.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
 
 
 def photos_of(session: Session, complaint: Complaint) -> Sequence[ComplaintPhoto]:
