@@ -72,7 +72,7 @@ def test_import_killed_mid_write_leaves_nothing(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:
     _run(database_url, "service", "add", "ktp", "KTP-el")
-    rows = 120_000
+    rows = 30_000  # six chunks of 5,000: killed after the first, long before the last
     big = tmp_path / "big.csv"
     with big.open("w") as handle:
         handle.write("tanggal,layanan,u1,u2,u3,u4,u5,u6,u7,u8,u9\n")

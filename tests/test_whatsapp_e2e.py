@@ -326,3 +326,23 @@ async def test_a_reaction_gets_no_answer(sigap: str, graph: FakeGraph, engine: E
     assert thumbs_up.status_code == 200
     await siti.idle()
     assert len(siti.inbox) == answered
+
+
+async def test_masuk_on_whatsapp_gives_staff_a_login_link_for_the_same_server(
+    sigap: str, graph: FakeGraph, engine: Engine
+) -> None:
+    officer = await join_as_staff(graph, sigap, engine, "6281100000009")
+    reply = wa.body_text((await officer.says("/masuk"))[-1])
+    token = re.search(r"/masuk\?t=([A-Za-z0-9_-]+)", reply)
+    assert token, reply
+    async with httpx.AsyncClient(base_url=sigap) as browser:
+        form = await browser.get(f"/masuk?t={token.group(1)}")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf
+        answer = await browser.post("/masuk", data={"t": token.group(1), "csrf": csrf.group(1)})
+        assert answer.status_code == 303
+        queue = await browser.get("/pengaduan")
+        assert queue.status_code == 200 and "Antrean pengaduan" in queue.text
+    resident = person(graph, sigap, "6281200000009")
+    await resident.says("halo")
+    assert "khusus petugas" in wa.body_text((await resident.says("/masuk"))[-1])
