@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
+from starlette.responses import FileResponse
 
 from core.config import Settings
 from core.errors import InvalidInput
@@ -93,3 +94,13 @@ def stored_path(settings: Settings, ref: str | None) -> tuple[Path, str] | None:
             if path.suffix in IMAGES:
                 return path, IMAGES[path.suffix]
     return None
+
+
+def private_file(path: Path, media_type: str, filename: str | None = None) -> FileResponse:
+    """A stored file for the one viewer the page has just checked: never cached on the way."""
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=filename,
+        headers={"Cache-Control": "private, no-store"},
+    )

@@ -70,6 +70,19 @@ class Ctx:
         )
         return HTMLResponse(html, status_code=status)
 
+    def render_with_notice(
+        self, template: str, error: str | None, saved: str | None, **values: Any
+    ) -> HTMLResponse:
+        """A page after a form: the refusal (status 400, so nothing is committed) or the
+        note that the last change was saved (passed on by the redirect)."""
+        return self.render(
+            template,
+            status=400 if error else 200,
+            message=error or saved,
+            is_error=error is not None,
+            **values,
+        )
+
     def redirect(self, path: str, **query: str) -> RedirectResponse:
         suffix = f"?{urlencode(query)}" if query else ""
         return RedirectResponse(path + suffix, status_code=303)

@@ -202,3 +202,12 @@ def change_role(session: Session, staff_id: int, role: StaffRole) -> Staff:
     staff.role = role
     session.add(staff)
     return staff
+
+
+def names_of_staff(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Who acted, by name, for a history or an audit trail (inactive staff included)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.exec(select(Staff).where(col(Staff.id).in_(wanted))).all()
+    return {s.id: s.name for s in rows if s.id is not None}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from core.domain.access import Permission, may_see_reporter
 from core.domain.complaints import (
@@ -18,12 +18,13 @@ from core.domain.complaints import (
     Privacy,
 )
 from core.errors import InvalidInput, NotFound
-from core.models import Complaint, ComplaintPhoto, Resident, Staff
+from core.models import Complaint, ComplaintPhoto, Resident
 from core.services import complaint_queue as queue_svc
 from core.services import complaints as svc
 from core.services.categories import load_categories
+from core.services.records import names_of_staff
 from core.timeutil import local_date, utcnow
-from web.files import IMAGES, read_upload, store, stored_path, upload_given
+from web.files import IMAGES, private_file, read_upload, store, stored_path, upload_given
 from web.views import Ctx, page
 
 PAGE_SIZE = 25
@@ -130,10 +131,9 @@ def complaint_page(ctx: Ctx) -> Response:
 
 def _show(ctx: Ctx, complaint: Complaint, error: str | None = None) -> Response:
     events = svc.events_of(ctx.db, complaint)
-    actor_ids = {e.actor_staff_id for e in events if e.actor_staff_id}
-    if complaint.assigned_staff_id:
-        actor_ids.add(complaint.assigned_staff_id)
-    names = {s.id: s.name for s in (ctx.db.get(Staff, i) for i in actor_ids) if s is not None}
+    names = names_of_staff(
+        ctx.db, [e.actor_staff_id for e in events] + [complaint.assigned_staff_id]
+    )
     reporter = None
     open_reporter = complaint.privacy is Privacy.OPEN
     if complaint.reporter_id and may_see_reporter(ctx.staff.role, ctx.staff.active, open_reporter):
@@ -142,16 +142,15 @@ def _show(ctx: Ctx, complaint: Complaint, error: str | None = None) -> Response:
         (p, stored_path(ctx.office.settings, p.file_ref) is not None)
         for p in queue_svc.photos_of(ctx.db, complaint)
     ]
-    return ctx.render(
+    return ctx.render_with_notice(
         "complaint.html",
-        status=400 if error else 200,
+        error,
+        ctx.t("saved") if ctx.request.query_params.get("ok") else None,
         c=complaint,
         events=events,
         names=names,
         reporter=reporter,
         photos=photos,
-        message=error or (ctx.t("saved") if ctx.request.query_params.get("ok") else None),
-        is_error=error is not None,
         actions=_available_actions(complaint) if ctx.may(Permission.HANDLE_COMPLAINTS) else [],
         tiles=ctx.office.settings.map_tile_url,
         overdue=svc.is_overdue(complaint, local_date(utcnow(), ctx.office.settings.tz)),
@@ -214,4 +213,4 @@ def photo(ctx: Ctx) -> Response:
     if found is None:
         raise NotFound(ctx.t("not_found"))
     path, media_type = found
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, no-store"})
+    return private_file(path, media_type)

@@ -11,17 +11,25 @@ from typing import Any
 
 import xlsxwriter
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from core.domain.access import Permission
 from core.errors import InvalidInput, NotFound
-from core.models import Staff
 from core.services import registers as reg
+from core.services.records import names_of_staff
 from core.services.register_kinds import REGISTERS
 from core.services.registers import Register
 from core.services.tabular import read_rows
 from core.timeutil import local_date, utcnow
-from web.files import DOCUMENTS, SPREADSHEETS, read_upload, store, stored_path, upload_given
+from web.files import (
+    DOCUMENTS,
+    SPREADSHEETS,
+    private_file,
+    read_upload,
+    store,
+    stored_path,
+    upload_given,
+)
 from web.views import Ctx, page
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,15 +66,13 @@ def _list(
 ) -> Response:
     year = _year(ctx)
     rows = reg.list_records(ctx.db, register, year, include_deleted=True)
-    message = error or (ctx.request.query_params.get("pesan") or None)
-    return ctx.render(
+    return ctx.render_with_notice(
         "register_list.html",
-        status=400 if error else 200,
+        error,
+        ctx.request.query_params.get("pesan"),
         register=register,
         rows=[(r, reg.as_text(register, r), register.key_of(r)) for r in rows],
         year=year,
-        message=message,
-        is_error=error is not None,
         raw=raw or {},
         can_manage=ctx.may(register.permission),
         desa=ctx.office.settings.desa_list,
@@ -109,20 +115,17 @@ def _show(
 ) -> Response:
     row = reg.get_record(ctx.db, register, key)
     audit = reg.history(ctx.db, register, key)
-    people = {a.staff_id: ctx.db.get(Staff, a.staff_id) for a in audit if a.staff_id}
-    staff_names = {i: s.name for i, s in people.items() if s is not None}
     file_ref = getattr(row, register.file_field) if register.file_field else None
-    return ctx.render(
+    return ctx.render_with_notice(
         "register_row.html",
-        status=400 if error else 200,
+        error,
+        ctx.request.query_params.get("pesan"),
         register=register,
         row=row,
         key=key,
         values=raw or reg.as_text(register, row),
         audit=[(a, json.loads(a.changes)) for a in audit],
-        staff_names=staff_names,
-        message=error or ctx.request.query_params.get("pesan"),
-        is_error=error is not None,
+        staff_names=names_of_staff(ctx.db, [a.staff_id for a in audit]),
         can_manage=ctx.may(register.permission) and row.deleted_at is None,
         has_file=stored_path(ctx.office.settings, file_ref) is not None,
         desa=ctx.office.settings.desa_list,
@@ -179,12 +182,7 @@ def download_file(ctx: Ctx) -> Response:
     if found is None:
         raise NotFound(ctx.t("not_found"))
     path, media_type = found
-    return FileResponse(
-        path,
-        media_type=media_type,
-        filename=f"{register.name}-{key}{path.suffix}",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return private_file(path, media_type, f"{register.name}-{key}{path.suffix}")
 
 
 def _xlsx(register: Register, rows: Iterable[dict[str, str]]) -> bytes:

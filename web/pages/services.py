@@ -12,12 +12,11 @@ from web.views import Ctx, page
 
 
 def _render(ctx: Ctx, error: str | None = None) -> Response:
-    return ctx.render(
+    return ctx.render_with_notice(
         "services.html",
-        status=400 if error else 200,
+        error,
+        ctx.request.query_params.get("pesan"),
         services=skm.list_services(ctx.db, active_only=False),
-        message=error or ctx.request.query_params.get("pesan"),
-        is_error=error is not None,
         can_manage=ctx.may(Permission.MANAGE_SERVICES),
         posters=ctx.office.poster is not None,
     )

@@ -23,15 +23,14 @@ def _render(ctx: Ctx, links: list[str] | None = None, error: str | None = None) 
         for s in people
         if s.id
     }
-    return ctx.render(
+    return ctx.render_with_notice(
         "staff.html",
-        status=400 if error else 200,
+        error,
+        ctx.request.query_params.get("pesan"),
         people=people,
         accounts=accounts,
         roles=list(StaffRole),
         links=links,
-        message=error or ctx.request.query_params.get("pesan"),
-        is_error=error is not None,
     )
 
 
