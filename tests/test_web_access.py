@@ -169,6 +169,9 @@ def _footprint(engine: Engine) -> tuple[int, ...]:
         )
 
 
+# Authorisation does not depend on the database: this walk runs on SQLite only (the
+# browser test and the storage tests cover PostgreSQL).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("role", list(StaffRole))
 def test_every_page_answers_each_role_as_the_matrix_says(
     role: StaffRole, engine: Engine, office: Office, settings: Settings

@@ -27,6 +27,10 @@ from tests import factories
 from tests.web_harness import csrf_of, log_in, login_link
 from web.office import build_web
 
+# What the pages show and change, not how rows are stored: SQLite only (the browser test
+# and the register tests run on PostgreSQL too).
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
