@@ -105,6 +105,7 @@ def test_the_queue_filters_and_a_hidden_reporter_stays_hidden(
         assert secret.code not in client.get("/pengaduan?status=diterima").text
     for client in _as(engine, settings_web, StaffRole.TRANTIB):
         assert secret.code in client.get("/pengaduan?status=semua").text
+        assert secret.code in client.get("/pengaduan").text  # open, before the change below
         assert "Siti Aminah" in client.get(f"/pengaduan/{hidden.code}").text
         csrf = csrf_of(client, f"/pengaduan/{hidden.code}")
         refused = client.post(f"/pengaduan/{hidden.code}/ditolak", data={"csrf": csrf})
@@ -114,6 +115,7 @@ def test_the_queue_filters_and_a_hidden_reporter_stays_hidden(
         )
         assert dup.status_code == 303
         assert "Duplikat dari" in client.get(f"/pengaduan/{secret.code}").text
+        assert secret.code not in client.get("/pengaduan").text  # the queue sees it at once
         mine = client.get("/pengaduan?saya=1&status=semua")
         assert hidden.code not in mine.text  # claimed by Joko, not by this officer
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from starlette.responses import Response
+from markupsafe import Markup
+from starlette.responses import HTMLResponse, Response
 
 from core.domain.access import Permission, may_see_reporter
 from core.domain.complaints import (
@@ -22,6 +23,7 @@ from core.models import Complaint, ComplaintPhoto, Resident
 from core.services import complaint_queue as queue_svc
 from core.services import complaints as svc
 from core.services.categories import load_categories
+from core.services.iku_stamp import iku_inputs_stamp
 from core.services.records import names_of_staff
 from core.timeutil import local_date, utcnow
 from web.files import IMAGES, private_file, read_upload, store, stored_path, upload_given
@@ -96,25 +98,42 @@ def queue(ctx: Ctx) -> Response:
     page_text = ctx.request.query_params.get("hal", "1")
     number = int(page_text) if page_text.isdigit() and len(page_text) < 6 else 1
     number = max(number, 1)
-    rows = queue_svc.search_complaints(
-        ctx.db, _filter(ctx), (number - 1) * PAGE_SIZE, PAGE_SIZE + 1
-    )
-    today = local_date(utcnow(), ctx.office.settings.tz)
-    shown = list(rows[:PAGE_SIZE])
     query = {k: v for k, v in ctx.request.query_params.items() if k != "hal"}
-    template = "queue_table.html" if ctx.request.headers.get("hx-request") else "queue.html"
+    table = _queue_table(ctx, _filter(ctx), number, query)
+    if ctx.request.headers.get("hx-request"):
+        return HTMLResponse(table)
     return ctx.render(
-        template,
-        rows=[complaint_row(c, today) for c in shown],
+        "queue.html",
+        table_html=table,
         chosen={name: query.get(name, "") for name in FILTERS},
-        number=number,
-        has_next=len(rows) > PAGE_SIZE,
-        query=query,
         states=STATE_LABELS,
         categories=load_categories(ctx.office.settings.categories_file),
         desa=ctx.office.settings.desa_list,
         channels=list(Channel),
     )
+
+
+def _queue_table(
+    ctx: Ctx, wanted: queue_svc.QueueFilter, number: int, query: dict[str, str]
+) -> Markup:
+    """One page of the queue as HTML, rendered once per state of the complaints (every
+    change to one writes an event, which moves the stamp) and per day (overdue flags)."""
+    today = local_date(utcnow(), ctx.office.settings.tz)
+    stamp = iku_inputs_stamp(ctx.db)
+    key = ("queue", wanted, number, today, stamp, ctx.web_session.language, tuple(query.items()))
+
+    def render() -> Markup:
+        rows = queue_svc.search_complaints(ctx.db, wanted, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+        html = ctx.office.templates.get_template("queue_table.html").render(
+            t=ctx.t,
+            rows=[complaint_row(c, today) for c in rows[:PAGE_SIZE]],
+            number=number,
+            has_next=len(rows) > PAGE_SIZE,
+            query=query,
+        )
+        return Markup(html)
+
+    return ctx.office.figures.get(key, render)  # type: ignore[no-any-return]
 
 
 def _complaint(ctx: Ctx) -> Complaint:

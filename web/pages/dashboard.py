@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from markupsafe import Markup
 from sqlmodel import col, select
 from starlette.responses import Response
 
@@ -112,15 +113,31 @@ def _figures(ctx: Ctx, period: Period) -> tuple[IkuReport, dict[IkuCode, list[Po
     )
 
 
+def _cards_html(ctx: Ctx, period: Period) -> Markup:
+    """The six cards as HTML, rendered once per state of the data and language: the
+    busiest page then costs a session check, the stamp and the page's frame."""
+    query = ctx.request.url.query
+    today = local_date(utcnow(), ctx.office.settings.tz)
+    key = ("cards", period, today, iku_inputs_stamp(ctx.db), ctx.web_session.language, query)
+
+    def render() -> Markup:
+        report, trend = _figures(ctx, period)
+        cards = [Card(v, _category(ctx, v), _bars(trend[v.code])) for v in report.indicators]
+        html = ctx.office.templates.get_template("dashboard_cards.html").render(
+            t=ctx.t, cards=cards, query=query
+        )
+        return Markup(html)
+
+    return ctx.office.figures.get(key, render)  # type: ignore[no-any-return]
+
+
 @page(Permission.VIEW_DASHBOARD)
 def dashboard(ctx: Ctx) -> Response:
     period = chosen_period(ctx)
-    report, trend = _figures(ctx, period)
-    cards = [Card(v, _category(ctx, v), _bars(trend[v.code])) for v in report.indicators]
     return ctx.render(
         "dashboard.html",
         period=period,
-        cards=cards,
+        cards_html=_cards_html(ctx, period),
         query=ctx.request.url.query,
         year=period.end.year,
         quarter=ctx.request.query_params.get("triwulan", ""),
