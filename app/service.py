@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import signal
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 
 import uvicorn
@@ -74,18 +75,53 @@ async def running(
             log.info("%s channel stopped", channel.name)
 
 
-async def serve(settings: Settings, engine: Engine) -> None:
-    """Run until SIGINT/SIGTERM (uvicorn handles both), then stop everything in order."""
+class StopRequest:
+    """SIGTERM (systemd, docker) and SIGINT (Ctrl-C) both ask for the same clean stop.
+
+    While the HTTP server runs, uvicorn handles both signals itself and, once it has shut
+    down, raises the signal again: that lands here and is only noted, so the channels and
+    the scheduler are still stopped in order (with SIGTERM's default action the process
+    died there, leaving accepted replies marked as being sent). Before the server starts,
+    a signal skips serving; after it, the stop already under way goes on."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.server: uvicorn.Server | None = None
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.requested = True
+        if self.server is not None:
+            self.server.should_exit = True
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[StopRequest]:
+        previous = {sig: signal.signal(sig, self) for sig in self.SIGNALS}
+        try:
+            yield self
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+async def serve(settings: Settings, engine: Engine, stop: StopRequest | None = None) -> None:
+    """Run until SIGINT/SIGTERM, then stop everything in order."""
+    stop = stop or StopRequest()
     async with running(settings, engine) as state:
         config = uvicorn.Config(
             state.http, host=settings.http_host, port=settings.http_port, log_level="warning"
         )
-        log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
-        await uvicorn.Server(config).serve()
+        stop.server = uvicorn.Server(config)
+        if not stop.requested:
+            log.info("HTTP server on %s:%s", settings.http_host, settings.http_port)
+            await stop.server.serve()
+    log.info("Sigap stopped")
 
 
 def run(settings: Settings, engine: Engine) -> None:
-    asyncio.run(serve(settings, engine))
+    with StopRequest().installed() as stop:
+        asyncio.run(serve(settings, engine, stop))
 
 
 async def deliver_pending(settings: Settings, engine: Engine, timeout: float = 60.0) -> int:
