@@ -40,11 +40,7 @@ def complaint_add(
     config = settings()
     with unit_of_work(config) as session:
         staff = get_active_staff(session, staff_id)
-        reporter = None
-        if reporter_name or reporter_phone:
-            reporter = Resident(name=reporter_name, phone=reporter_phone)
-            session.add(reporter)
-            session.flush()
+        reporter = svc.walk_in_reporter(session, reporter_name, reporter_phone)
         data = svc.NewComplaint(
             channel=channel,
             category=category,

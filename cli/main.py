@@ -143,9 +143,10 @@ def skm_import(
 ) -> None:
     """Impor jawaban SKM dari CSV, semua atau tidak sama sekali / Import SKM answers."""
     content = file.read_bytes()
-    with unit_of_work(settings()) as session:
+    config = settings()
+    with unit_of_work(config) as session:
         batch = csv_io.read_skm_csv(session, text_of(content))
-        claim_import(session, "skm", file.name, content, len(batch))
+        claim_import(session, "skm", file.name, content, len(batch), config.tz)
         count = skm.record_responses(session, batch, "import", _progress(len(batch)))
     typer.echo(f"{count} jawaban SKM diimpor.")
 

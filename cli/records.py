@@ -16,7 +16,6 @@ from cli.common import (
     parse_decimal,
     resolve_period,
     settings,
-    text_of,
     unit_of_work,
 )
 from core.domain.capaian import Direction
@@ -26,8 +25,12 @@ from core.domain.sakip import predikat_for_score
 from core.models import Activity
 from core.services import csv_io, records, skm
 from core.services.accounts import addresses_of_staff
+from core.services.authz import OPERATOR
 from core.services.imports import claim_import
 from core.services.invites import create_invite
+from core.services.register_kinds import ACTIVITIES
+from core.services.registers import import_records
+from core.services.tabular import read_rows
 from core.services.web_access import issue_login_link, login_url
 
 staff_app = typer.Typer(help="Petugas / Staff members.", no_args_is_help=True)
@@ -191,12 +194,12 @@ def activity_import(
 ) -> None:
     """Impor kegiatan dari CSV, semua atau tidak sama sekali / Import activities."""
     content = file.read_bytes()
-    with unit_of_work(settings()) as session:
-        activities = csv_io.read_activities_csv(text_of(content))
-        claim_import(session, "activity", file.name, content, len(activities))
-        for activity in activities:
-            records.add_activity(session, activity)
-    typer.echo(f"{len(activities)} kegiatan diimpor.")
+    config = settings()
+    with unit_of_work(config) as session:
+        rows = read_rows(file.name, content)
+        count = import_records(session, ACTIVITIES, rows, OPERATOR, config.desa_list)
+        claim_import(session, "activity", file.name, content, count, config.tz)
+    typer.echo(f"{count} kegiatan diimpor.")
 
 
 @document_app.command("add")

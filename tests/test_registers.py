@@ -19,7 +19,7 @@ from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.errors import InvalidInput, NotAllowed
-from core.models import Activity
+from core.models import Activity, Document
 from core.services import records
 from core.services import register_kinds as kinds
 from core.services import registers as reg
@@ -219,3 +219,18 @@ def test_a_decimal_comma_reads_as_the_same_number(value: Decimal) -> None:
     spec = FieldSpec("x", "x", "X", FieldKind.DECIMAL)
     assert parse_field(spec, str(value).replace(".", ",")) == value
     assert parse_field(spec, str(value)) == value
+
+
+def test_the_same_document_twice_in_one_file_stores_nothing(session: Session) -> None:
+    content = (
+        b"jenis,judul,tanggal\n"
+        b"lakip,LAKIP 2025,2026-02-10\n"
+        b"sop-pelayanan,SOP KTP,2026-03-01\n"
+        b"lakip,LAKIP 2025,10/02/2026\n"
+    )
+    admin = factories.staff(session, StaffRole.ADMIN)
+    session.commit()
+    with pytest.raises(reg.ImportRefused, match="Baris 4"):
+        reg.import_records(session, kinds.DOCUMENTS, read_rows("d.csv", content), admin)
+    session.rollback()  # what the web page and the CLI do with a refusal
+    assert session.exec(select(Document)).all() == []

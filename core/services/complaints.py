@@ -6,6 +6,7 @@ bot handler or a CLI command decides what is atomic.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +28,7 @@ from core.domain.workdays import WorkCalendar
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Holiday, Resident, Staff
 from core.services.categories import find_category
+from core.services.fields import EARLIEST_DATE, clean_text
 from core.services.notifications import notify_reporter
 from core.timeutil import local_date, utcnow
 
@@ -74,7 +76,9 @@ def _unused_ticket_code(session: Session, prefix: str) -> str:
 
 
 def _validate(data: NewComplaint, settings: Settings) -> None:
-    text = data.description.strip()
+    """Every field held to its column and to printable text, on SQLite as on PostgreSQL;
+    the messages name the field, never repeat its value."""
+    text = clean_text(data.description, "Uraian", len(data.description))
     if len(text) < MIN_DESCRIPTION:
         raise InvalidInput(f"Uraian terlalu pendek (minimal {MIN_DESCRIPTION} karakter).")
     if len(text) > MAX_DESCRIPTION:
@@ -88,6 +92,38 @@ def _validate(data: NewComplaint, settings: Settings) -> None:
     ):
         raise InvalidInput("Koordinat lokasi tidak valid.")
     find_category(data.category, settings.categories_file)
+    if data.desa is not None and data.desa not in settings.desa_list:
+        raise InvalidInput(f"Desa tidak dikenal; pilihan: {', '.join(settings.desa_list)}.")
+    if data.external_ref is not None:
+        clean_text(data.external_ref, "Nomor rujukan", 64)
+    for ref in data.photos:
+        clean_text(ref, "Foto", 255)
+
+
+def _check_received(at: datetime) -> None:
+    """A date typed for a walk-in or letter: not in the future, not before 2000."""
+    if at > utcnow() + timedelta(days=1):
+        raise InvalidInput("Tanggal diterima tidak boleh di masa depan.")
+    if at.date() < EARLIEST_DATE:
+        raise InvalidInput("Tanggal diterima sebelum tahun 2000.")
+
+
+PHONE = re.compile(r"\+?[0-9][0-9 -]{2,24}")
+
+
+def walk_in_reporter(session: Session, name: str | None, phone: str | None) -> Resident | None:
+    """A reporter who came without a chat account (counter, letter): name and phone
+    checked before they are stored, and never echoed in an error."""
+    name = clean_text(name or "", "Nama pelapor", 120) or None
+    phone = clean_text(phone or "", "Telepon pelapor", 32) or None
+    if phone is not None and not PHONE.fullmatch(phone):
+        raise InvalidInput("Telepon pelapor: hanya angka, spasi, '+' dan '-' (3–25 angka).")
+    if name is None and phone is None:
+        return None
+    reporter = Resident(name=name, phone=phone)
+    session.add(reporter)
+    session.flush()
+    return reporter
 
 
 def register_complaint(
@@ -103,6 +139,8 @@ def register_complaint(
     _validate(data, settings)
     if registered_by is not None:
         require_handler(registered_by)
+    if received_at is not None:
+        _check_received(received_at)
     received = received_at or utcnow()
     level = find_category(data.category, settings.categories_file).service_level_days
     due = work_calendar(session).add_working_days(local_date(received, settings.tz), level)

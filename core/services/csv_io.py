@@ -9,11 +9,9 @@ from typing import TextIO, TypeVar
 
 from sqlmodel import Session
 
-from core.domain.performance import ActivityStatus
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.errors import InvalidInput, SigapError
-from core.models import Activity
 from core.services.skm import RespondentProfile, SkmAnswers, get_service, responses_in_period
 
 SKM_REQUIRED = ["tanggal", "layanan", *[u.field for u in Unsur]]
@@ -142,33 +140,6 @@ def write_skm_csv(session: Session, period: Period, handle: TextIO) -> int:
         )
         count += 1
     return count
-
-
-def read_activities_csv(handle: TextIO) -> list[Activity]:
-    def parse(row: Mapping[str, str]) -> Activity:
-        status_text = row.get("status") or ActivityStatus.DIRENCANAKAN.value
-        try:
-            status = ActivityStatus(status_text.lower())
-        except ValueError:
-            choices = ", ".join(s.value for s in ActivityStatus)
-            raise InvalidInput(f"status '{status_text}' tidak dikenal ({choices})") from None
-        if not row["nama"] or not row["jenis"]:
-            raise InvalidInput("nama dan jenis wajib diisi")
-        return Activity(
-            name=row["nama"],
-            kind=row["jenis"],
-            desa=row.get("desa") or None,
-            planned_date=_optional_date(row.get("tanggal_rencana", ""), "tanggal_rencana"),
-            held_date=_optional_date(row.get("tanggal_pelaksanaan", ""), "tanggal_pelaksanaan"),
-            status=status,
-            participants_male=_optional_int(row.get("peserta_l", ""), "peserta_l"),
-            participants_female=_optional_int(row.get("peserta_p", ""), "peserta_p"),
-            target_group=row.get("sasaran") or None,
-            partner=row.get("mitra") or None,
-            funding_source=row.get("sumber_dana") or None,
-        )
-
-    return _parse_all(handle, ACTIVITY_REQUIRED, parse)
 
 
 def read_holidays_csv(handle: TextIO) -> list[tuple[date, str]]:

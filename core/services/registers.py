@@ -264,8 +264,10 @@ def import_records(
     actor: Actor,
     desa: Sequence[str] = (),
 ) -> int:
-    """All or nothing: every row is checked first; one bad row means none is stored, and
-    the refusal names every bad row and column."""
+    """All or nothing: every row is checked first, each field and then the rules across
+    fields; one bad row means none is stored, and the refusal names every bad row and
+    column. The caller's transaction is the unit: a row refused while writing (the same
+    document twice in one file) raises, and the caller rolls everything back."""
     authorize(actor, register.permission)
     parsed: list[tuple[int, dict[str, Any]]] = []
     problems: list[tuple[int, str, str]] = []
@@ -274,21 +276,32 @@ def import_records(
             continue
         found = field_problems(register, raw, desa)
         problems.extend((line, column, message) for column, message in found)
-        if not found:
-            parsed.append((line, parse_values(register, raw, desa)))
+        if found:
+            continue
+        values = parse_values(register, raw, desa)
+        try:
+            _check_row(session, register, values)
+        except InvalidInput as exc:
+            problems.append((line, "-", str(exc)))
+            continue
+        parsed.append((line, values))
     if problems:
         raise ImportRefused(problems)
     if not parsed:
         raise InvalidInput("Berkas tidak berisi data.")
     for line, values in parsed:
         try:
-            with session.begin_nested():
-                _import_one(session, register, values, actor)
+            _import_one(session, register, values, actor)
         except InvalidInput as exc:
-            problems.append((line, "-", str(exc)))
-    if problems:
-        raise ImportRefused(problems)
+            raise ImportRefused([(line, "-", str(exc))]) from None
     return len(parsed)
+
+
+def _check_row(session: Session, register: Register, values: dict[str, Any]) -> None:
+    """The rules across fields, on a row that is never added to the session."""
+    row = register.model()
+    _apply(register, row, values)
+    register.check(session, row)
 
 
 def _import_one(session: Session, register: Register, values: dict[str, Any], actor: Actor) -> None:

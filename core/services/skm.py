@@ -27,6 +27,7 @@ from core.domain.skm import (
 )
 from core.errors import InvalidInput, NotFound
 from core.models import Resident, Service, SkmDailyProfile, SkmDailyTotal, SkmResponse
+from core.services.fields import EARLIEST_DATE, LATEST_DATE, clean_text
 from core.services.upsert import add_to_counters
 from core.timeutil import utcnow
 
@@ -103,6 +104,10 @@ class SkmAnswers:
                 raise InvalidInput(f"Jawaban {unsur.value} harus 1..4, bukan {score}.")
         if self.saran is not None and len(self.saran) > MAX_SARAN:
             raise InvalidInput(f"Saran terlalu panjang (maksimal {MAX_SARAN} karakter).")
+        if self.saran is not None:
+            clean_text(self.saran, "Saran", MAX_SARAN)  # no NUL or direction overrides
+        if not EARLIEST_DATE <= self.tanggal <= LATEST_DATE:
+            raise InvalidInput("Tanggal survei di luar 2000–2100.")
         self.profile.validate()
 
 
