@@ -32,6 +32,35 @@ DIALOGS: dict[str, Dialog] = {
 }
 
 
+GREETINGS = (
+    "halo",
+    "hallo",
+    "helo",
+    "hai",
+    "hi",
+    "hello",
+    "assalamualaikum",
+    "selamat",
+    "pagi",
+    "siang",
+    "sore",
+    "malam",
+    "permisi",
+    "p",
+    "tes",
+    "test",
+    "mulai",
+    "menu",
+)
+
+
+def is_greeting(text: str) -> bool:
+    """A first "halo" (or "selamat pagi", "assalamu'alaikum") deserves the menu, not an
+    apology for not understanding."""
+    words = "".join(c if c.isalnum() else " " for c in text.casefold()).split()
+    return bool(words) and len(words) <= 4 and words[0] in GREETINGS
+
+
 def resident_for(session: Session, user: ChatUser) -> ResidentRef:
     """The resident behind a chat account, registered on their first message."""
     return resident_for_account(
@@ -77,13 +106,17 @@ class Desk:
             self._command(turn, message)
         elif message.kind == "choice":
             self._choice(turn, message)
-        elif message.kind == "text" and len(message.text) > MAX_INBOUND_TEXT:
-            turn.say("nav.too_long", max=MAX_INBOUND_TEXT)
         elif message.kind == "unsupported":
             turn.say("nav.unsupported")
             self._resume(turn)
         elif turn.state is not None and turn.state.dialog in DIALOGS:
+            # The step holds the text to its own limit and asks again (a chat message is
+            # at most 4096 characters on both platforms).
             DIALOGS[turn.state.dialog].receive(turn, turn.state.step, message)
+        elif message.kind == "text" and len(message.text) > MAX_INBOUND_TEXT:
+            turn.say("nav.too_long", max=MAX_INBOUND_TEXT)
+        elif message.kind == "text" and is_greeting(message.text):
+            self._menu(turn)
         else:
             turn.say("nav.unknown")
             self._menu(turn)
@@ -126,9 +159,16 @@ class Desk:
             staff.show_summary(turn)
         elif command in ("masuk", "login"):
             staff.send_login_link(turn)
+        elif self._in_dialog(turn):
+            turn.say("nav.unknown_command")
+            self._resume(turn)
         else:
             turn.say("nav.unknown")
             self._menu(turn)
+
+    @staticmethod
+    def _in_dialog(turn: Turn) -> bool:
+        return turn.state is not None and turn.state.dialog in DIALOGS
 
     def _start(self, turn: Turn, payload: str) -> None:
         """/start, and the deep links: lapor, skm_<service>, staff_<invite>."""
@@ -189,7 +229,7 @@ class Desk:
         step, _, value = rest.partition(":")
         state = turn.state
         if state is None or state.dialog != dialog or state.step != step:
-            turn.say("nav.stale")
+            turn.say("nav.stale_resume" if self._in_dialog(turn) else "nav.stale")
             self._resume(turn)
             return
         handler = DIALOGS[dialog]
