@@ -335,6 +335,7 @@ async def test_confirm_and_reopen_from_laporan_saya(
     bot: RunningBot, fake: FakeTelegram, engine: Engine
 ) -> None:
     siti, budi = Person(fake, 5011), Person(fake, 5012)
+    officer = await join_as_staff(fake, engine, 7011)
     fixed = await file_report(siti, "PKL menutup trotoar depan pasar")
     not_fixed = await file_report(siti, "Parkir liar di depan puskesmas tiap pagi")
     _resolve(engine, fixed)
@@ -356,6 +357,10 @@ async def test_confirm_and_reopen_from_laporan_saya(
     assert "jelaskan" in asked[-1].text
     reopened = await siti.says("Masih ada yang parkir di trotoar")
     assert f"Laporan {not_fixed} dibuka kembali" in reopened[-1].text
+    await until(lambda: any("dibuka kembali oleh pelapor" in m.text for m in officer.inbox))
+    alert = next(m for m in officer.inbox if "dibuka kembali oleh pelapor" in m.text)
+    assert not_fixed in alert.text and "Masih ada yang parkir di trotoar" in alert.text
+    assert any(data.startswith("act:resolve:") for _, data in alert.buttons)
 
     with Session(engine) as session:
         confirmed_one = svc.get_complaint(session, fixed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dialogs.base import NEXT, Ask, Dialog, Invalid, Step
+from bot.dialogs.staff_alerts import announce_reopened
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Inbound
 from bot.i18n import t
@@ -132,3 +133,4 @@ class ReopenDialog(Dialog):
             turn.send_text(str(exc))
             return
         turn.say("mine.reopened", code=code)
+        announce_reopened(turn, complaint, reason)

@@ -7,6 +7,7 @@ from bot.dialogs.types import Choice, Reply
 from bot.i18n import t
 from core.config import Settings
 from core.models import Complaint
+from core.services.accounts import addresses_of_staff
 from core.services.categories import find_category
 from core.services.recipients import section_recipients
 
@@ -39,7 +40,20 @@ def complaint_card(complaint: Complaint, settings: Settings, language: str = "id
 
 
 def announce_new_complaint(turn: Turn, complaint: Complaint) -> None:
-    text = complaint_card(complaint, turn.settings)
+    _to_handlers(turn, complaint, complaint_card(complaint, turn.settings))
+
+
+def announce_reopened(turn: Turn, complaint: Complaint, reason: str) -> None:
+    """The reporter says it is not fixed: the section, and the officer who handled it,
+    hear it at once, with the buttons to act again."""
+    text = t("id", "staff.reopened", code=complaint.code, reason=reason)
+    _to_handlers(turn, complaint, text)
+
+
+def _to_handlers(turn: Turn, complaint: Complaint, text: str) -> None:
     buttons = action_buttons(complaint)
-    for channel, chat in section_recipients(turn.session, turn.settings, "trantib"):
+    recipients = section_recipients(turn.session, turn.settings, "trantib")
+    if complaint.assigned_staff_id is not None:
+        recipients += addresses_of_staff(turn.session, [complaint.assigned_staff_id])
+    for channel, chat in dict.fromkeys(recipients):
         turn.send(Reply(text, buttons, columns=2, recipient=chat), channel=channel, language="id")
