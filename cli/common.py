@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from core.config import Settings, SettingsError, load_settings
@@ -44,6 +45,22 @@ def unit_of_work(config: Settings) -> Iterator[Session]:
             yield session
     except (SigapError, IllegalTransition, InvalidPeriod) as exc:
         fail(str(exc))
+    except DBAPIError as exc:
+        if _missing_table(exc):
+            fail(NOT_MIGRATED)
+        raise
+
+
+NOT_MIGRATED = (
+    "Basis data belum disiapkan / the database has no tables yet: "
+    "jalankan / run `sigap db upgrade` (or `make run`)."
+)
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    """SQLite says "no such table", PostgreSQL "relation ... does not exist"."""
+    text = str(exc.orig)
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 YearOpt = Annotated[int | None, typer.Option("--year", help="Tahun / Year, e.g. 2025")]

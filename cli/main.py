@@ -44,6 +44,9 @@ app = typer.Typer(
     help="Sigap: layanan pengaduan trantib, SKM dan IKU kecamatan / "
     "a kecamatan's complaint desk, SKM survey and IKU.",
     no_args_is_help=True,
+    # A crash prints the traceback without each frame's variables: they can hold a
+    # resident's name or phone, or a token.
+    pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Basis data / Database.", no_args_is_help=True)
 skm_app = typer.Typer(help="Survei Kepuasan Masyarakat / SKM survey.", no_args_is_help=True)

@@ -108,3 +108,15 @@ def test_a_saran_with_a_nul_byte_is_refused_with_its_line(
     )
     result = sigap("skm", "import", str(write(tmp_path, "s.csv", rows)))
     assert result.exit_code == 1 and "Baris 3" in result.output and "Saran" in result.output
+
+
+def test_an_unmigrated_database_gets_one_line_not_a_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    fresh = f"sqlite:///{tmp_path / 'kosong.db'}"
+    result = CliRunner().invoke(app, ["iku", "--year", "2025"], env={"DATABASE_URL": fresh})
+    assert result.exit_code == 1
+    assert "sigap db upgrade" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
