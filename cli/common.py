@@ -1,24 +1,50 @@
-"""What every command shares: settings, a unit of work, periods, and clear failures."""
+"""What every command shares: settings, a unit of work, periods, and clear failures.
 
+The database, settings and service modules are imported when a command runs, not when
+`sigap` starts: `sigap --help` and a typo's usage message must come back at once, and
+SQLAlchemy, pydantic and the report libraries take seconds to import on a slow machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
 import io
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Annotated, Any, NoReturn
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
-from core.config import Settings, SettingsError, load_settings
-from core.db import make_engine, session_scope
 from core.domain.complaints import IllegalTransition
 from core.domain.periods import InvalidPeriod, Period
-from core.errors import SigapError
 from core.timeutil import local_date, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.exc import DBAPIError
+    from sqlmodel import Session
+
+    from core.config import Settings
+
+
+def lazy(name: str) -> ModuleType:
+    """The module ``name``, executed on its first attribute access (standard library's
+    LazyLoader): commands use it as usual, `--help` never loads it."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -27,6 +53,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def settings() -> Settings:
+    from core.config import SettingsError, load_settings
+
     try:
         return load_settings()
     except SettingsError as exc:
@@ -34,12 +62,19 @@ def settings() -> Settings:
 
 
 def engine(config: Settings) -> Engine:
+    from core.db import make_engine
+
     return make_engine(config.database_url)
 
 
 @contextmanager
 def unit_of_work(config: Settings) -> Iterator[Session]:
     """Commit on success; on a refusal, roll back, print one line and exit non-zero."""
+    from sqlalchemy.exc import DBAPIError
+
+    from core.db import session_scope
+    from core.errors import SigapError
+
     try:
         with session_scope(engine(config)) as session:
             yield session

@@ -1,20 +1,30 @@
 """Complaint commands: register what came by walk-in, letter, SP4N-LAPOR! or social
 media, list, show and move through the lifecycle. Reporter identity needs --staff."""
 
-from typing import Annotated
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlmodel import Session
 
-from cli.common import fail, parse_date, settings, unit_of_work
-from core.config import Settings
+from cli.common import fail, lazy, parse_date, settings, unit_of_work
 from core.domain.access import may_see_reporter
 from core.domain.complaints import Channel, ComplaintState, Privacy
-from core.models import Complaint, ComplaintEvent, Resident, Staff
-from core.services import complaints as svc
-from core.services.accounts import addresses_of_resident
-from core.services.records import get_active_staff
 from core.timeutil import local_midnight
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from core import models
+    from core.config import Settings
+    from core.models import Complaint, ComplaintEvent
+    from core.services import accounts, records
+    from core.services import complaints as svc
+else:
+    models = lazy("core.models")
+    svc = lazy("core.services.complaints")
+    accounts = lazy("core.services.accounts")
+    records = lazy("core.services.records")
 
 complaint_app = typer.Typer(help="Pengaduan trantib / Trantib complaints.", no_args_is_help=True)
 
@@ -39,8 +49,8 @@ def complaint_add(
     """Catat pengaduan dari luar chat / Register a complaint that came another way."""
     config = settings()
     with unit_of_work(config) as session:
-        staff = get_active_staff(session, staff_id)
-        reporter = svc.walk_in_reporter(session, reporter_name, reporter_phone)
+        staff = records.get_active_staff(session, staff_id)
+        reporter = accounts.walk_in_reporter(session, reporter_name, reporter_phone)
         data = svc.NewComplaint(
             channel=channel,
             category=category,
@@ -80,14 +90,16 @@ def _reporter_line(session: Session, complaint: Complaint, staff_id: int | None)
         return "Pelapor: (tanpa identitas)"
     may_see = False
     if staff_id is not None:
-        staff = get_active_staff(session, staff_id)
+        staff = records.get_active_staff(session, staff_id)
         chose_open = complaint.privacy is Privacy.OPEN
         may_see = may_see_reporter(staff.role, staff.active, chose_open)
     if not may_see:
         return "Pelapor: (dirahasiakan; gunakan --staff petugas berwenang)"
-    reporter = session.get(Resident, complaint.reporter_id)
+    reporter = session.get(models.Resident, complaint.reporter_id)
     assert reporter is not None
-    channels = sorted({a.channel for a in addresses_of_resident(session, reporter.id or 0)})
+    channels = sorted(
+        {a.channel for a in accounts.addresses_of_resident(session, reporter.id or 0)}
+    )
     via = f" ({', '.join(channels)})" if channels else ""
     return f"Pelapor: {reporter.name or '-'} / {reporter.phone or '-'}{via}"
 
@@ -113,7 +125,7 @@ def complaint_show(
 def _actor(session: Session, event: ComplaintEvent) -> str:
     """Who acted, as the office knows them: the officer's name, the reporter, or Sigap."""
     if event.actor_staff_id is not None:
-        officer = session.get(Staff, event.actor_staff_id)
+        officer = session.get(models.Staff, event.actor_staff_id)
         return officer.name if officer is not None else f"petugas #{event.actor_staff_id}"
     return {"reporter": "pelapor", "system": "sistem"}.get(event.actor_kind, event.actor_kind)
 
@@ -128,7 +140,7 @@ def complaint_transition(
 ) -> None:
     """Ubah status pengaduan / Move a complaint to another state."""
     with unit_of_work(settings()) as session:
-        staff = get_active_staff(session, staff_id)
+        staff = records.get_active_staff(session, staff_id)
         complaint = svc.get_complaint(session, code)
         original = svc.get_complaint(session, duplicate_of) if duplicate_of else None
         if state is ComplaintState.DUPLIKAT and original is None:

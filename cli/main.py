@@ -1,10 +1,12 @@
 """The `sigap` command: one entry point for the office's operator."""
 
+from __future__ import annotations
+
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +17,7 @@ from cli.common import (
     YearOpt,
     engine,
     fail,
+    lazy,
     number,
     resolve_period,
     settings,
@@ -33,12 +36,21 @@ from cli.records import (
     target_app,
 )
 from cli.reports import digest_app, poster, report
-from core.db import upgrade
 from core.domain.skm import Unsur
-from core.errors import SigapError
-from core.services import csv_io, skm
-from core.services.iku import IkuReport, iku_for_period
-from core.services.imports import claim_import
+
+if TYPE_CHECKING:
+    from core import db as database
+    from core import errors
+    from core.services import csv_io, imports, skm
+    from core.services import iku as iku_service
+    from core.services.iku import IkuReport
+else:
+    database = lazy("core.db")
+    errors = lazy("core.errors")
+    csv_io = lazy("core.services.csv_io")
+    iku_service = lazy("core.services.iku")
+    imports = lazy("core.services.imports")
+    skm = lazy("core.services.skm")
 
 app = typer.Typer(
     help="Sigap: layanan pengaduan trantib, SKM dan IKU kecamatan / "
@@ -75,7 +87,7 @@ service_app.command("poster")(poster)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Terapkan migrasi skema / Apply schema migrations."""
-    upgrade(engine(settings()))
+    database.upgrade(engine(settings()))
     typer.echo("Basis data mutakhir / database is up to date.")
 
 
@@ -106,7 +118,7 @@ def run() -> None:
     if webhook and (not config.telegram_webhook_url or config.telegram_webhook_secret is None):
         fail("TELEGRAM_MODE=webhook perlu TELEGRAM_WEBHOOK_URL dan TELEGRAM_WEBHOOK_SECRET")
     db = engine(config)
-    upgrade(db)
+    database.upgrade(db)
     from app.logs import configure_logging
     from app.service import run as serve
     from app.web import first_login_link
@@ -131,12 +143,12 @@ def chat(
     """Coba dialog Sigap di terminal / Try Sigap's dialogs in the terminal."""
     config = settings()
     db = engine(config)
-    upgrade(db)
+    database.upgrade(db)
     from app.chat import chat as converse
 
     try:
         converse(config, db, staff_id, name)
-    except SigapError as exc:
+    except errors.SigapError as exc:
         fail(str(exc))
 
 
@@ -149,7 +161,7 @@ def skm_import(
     config = settings()
     with unit_of_work(config) as session:
         batch = csv_io.read_skm_csv(session, text_of(content))
-        claim_import(session, "skm", file.name, content, len(batch), config.tz)
+        imports.claim_import(session, "skm", file.name, content, len(batch), config.tz)
         count = skm.record_responses(session, batch, "import", _progress(len(batch)))
     typer.echo(f"{count} jawaban SKM diimpor.")
 
@@ -279,7 +291,7 @@ def iku(
     config = settings()
     period = resolve_period(config, year, quarter, start, end)
     with unit_of_work(config) as session:
-        report = iku_for_period(session, config, period)
+        report = iku_service.iku_for_period(session, config, period)
     if as_json:
         typer.echo(json.dumps(_iku_json(report), ensure_ascii=False))
         return

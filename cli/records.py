@@ -1,8 +1,10 @@
 """Commands that keep the office's registers: staff, services, activities, documents,
 SAKIP, program indicators, IKU targets and holidays."""
 
+from __future__ import annotations
+
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +14,7 @@ from cli.common import (
     ToOpt,
     YearOpt,
     fail,
+    lazy,
     parse_date,
     parse_decimal,
     resolve_period,
@@ -22,16 +25,35 @@ from core.domain.capaian import Direction
 from core.domain.people import StaffRole
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.sakip import predikat_for_score
-from core.models import Activity
-from core.services import csv_io, records, skm
-from core.services.accounts import addresses_of_staff
-from core.services.authz import OPERATOR
-from core.services.imports import claim_import
-from core.services.invites import create_invite
-from core.services.register_kinds import ACTIVITIES
-from core.services.registers import import_records
-from core.services.tabular import read_rows
-from core.services.web_access import issue_login_link, login_url
+
+if TYPE_CHECKING:
+    from core import models
+    from core.services import (
+        accounts,
+        authz,
+        csv_io,
+        imports,
+        invites,
+        records,
+        register_kinds,
+        registers,
+        skm,
+        tabular,
+        web_access,
+    )
+else:
+    models = lazy("core.models")
+    accounts = lazy("core.services.accounts")
+    authz = lazy("core.services.authz")
+    csv_io = lazy("core.services.csv_io")
+    imports = lazy("core.services.imports")
+    invites = lazy("core.services.invites")
+    records = lazy("core.services.records")
+    register_kinds = lazy("core.services.register_kinds")
+    registers = lazy("core.services.registers")
+    skm = lazy("core.services.skm")
+    tabular = lazy("core.services.tabular")
+    web_access = lazy("core.services.web_access")
 
 staff_app = typer.Typer(help="Petugas / Staff members.", no_args_is_help=True)
 service_app = typer.Typer(help="Jenis layanan SKM / SKM service types.", no_args_is_help=True)
@@ -98,7 +120,7 @@ def staff_invite(
     """Buat undangan sekali pakai (7 hari) / Make a one-time staff invite (7 days)."""
     config = settings()
     with unit_of_work(config) as session:
-        invite = create_invite(session, role, name)
+        invite = invites.create_invite(session, role, name)
     payload = f"staff_{invite.code}"
     typer.echo(f"Undangan {role.value} dibuat / invite created. Kirim ke petugas / send:")
     if config.telegram_bot_username:
@@ -117,7 +139,8 @@ def staff_list(
         for s in records.list_staff(session, include_inactive=all_):
             state = "" if s.active else " [nonaktif]"
             chats = " ".join(
-                f"{a.channel}={a.external_id}" for a in addresses_of_staff(session, [s.id or 0])
+                f"{a.channel}={a.external_id}"
+                for a in accounts.addresses_of_staff(session, [s.id or 0])
             )
             typer.echo(f"#{s.id}\t{s.role.value}\t{s.name}\t{chats or '-'}{state}")
 
@@ -161,7 +184,7 @@ def activity_add(
     female: Annotated[int | None, typer.Option(help="Peserta perempuan")] = None,
 ) -> None:
     """Catat kegiatan pemberdayaan / Record an empowerment activity."""
-    activity = Activity(
+    activity = models.Activity(
         name=name,
         kind=kind,
         desa=desa,
@@ -196,9 +219,11 @@ def activity_import(
     content = file.read_bytes()
     config = settings()
     with unit_of_work(config) as session:
-        rows = read_rows(file.name, content)
-        count = import_records(session, ACTIVITIES, rows, OPERATOR, config.desa_list)
-        claim_import(session, "activity", file.name, content, count, config.tz)
+        rows = tabular.read_rows(file.name, content)
+        count = registers.import_records(
+            session, register_kinds.ACTIVITIES, rows, authz.OPERATOR, config.desa_list
+        )
+        imports.claim_import(session, "activity", file.name, content, count, config.tz)
     typer.echo(f"{count} kegiatan diimpor.")
 
 
@@ -301,5 +326,5 @@ def staff_login_link(
     """Tautan masuk web sekali pakai (10 menit) / One-time web login link (10 minutes)."""
     config = settings()
     with unit_of_work(config) as session:
-        token = issue_login_link(session, records.get_active_staff(session, staff_id))
-    typer.echo(login_url(config, token))
+        token = web_access.issue_login_link(session, records.get_active_staff(session, staff_id))
+    typer.echo(web_access.login_url(config, token))

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import FromOpt, QuarterOpt, ToOpt, YearOpt, engine, fail, resolve_period, settings
-from core.db import session_scope
-from core.errors import SigapError
-from core.services.skm import get_service
+from cli.common import (
+    FromOpt,
+    QuarterOpt,
+    ToOpt,
+    YearOpt,
+    engine,
+    fail,
+    lazy,
+    resolve_period,
+    settings,
+)
 from core.timeutil import local_date, utcnow
-from reports import builders
-from reports.deliver import send_digest
-from reports.render import FORMATS, render, rows_shown
+
+if TYPE_CHECKING:
+    from core import db as database
+    from core import errors
+    from core.services import skm
+    from reports import builders, deliver
+    from reports import render as rendering
+else:
+    database = lazy("core.db")
+    errors = lazy("core.errors")
+    skm = lazy("core.services.skm")
+    builders = lazy("reports.builders")
+    deliver = lazy("reports.deliver")
+    rendering = lazy("reports.render")
 
 digest_app = typer.Typer(help="Ringkasan mingguan / Weekly digest.", no_args_is_help=True)
 
@@ -35,18 +53,18 @@ def report(
     """Buat laporan / Produce a report."""
     if kind not in builders.KINDS:
         fail(f"jenis laporan: {', '.join(builders.KINDS)} (bukan '{kind}')")
-    if fmt not in FORMATS:
-        fail(f"--format: {', '.join(FORMATS)} (bukan '{fmt}')")
+    if fmt not in rendering.FORMATS:
+        fail(f"--format: {', '.join(rendering.FORMATS)} (bukan '{fmt}')")
     if fmt in ("pdf", "xlsx") and output is None:
         fail(f"--format {fmt} perlu -o BERKAS / needs -o FILE")
     config = settings()
     today = local_date(utcnow(), config.tz)
     period = resolve_period(config, year, quarter, start, end)
-    with session_scope(engine(config)) as session:
+    with database.session_scope(engine(config)) as session:
         built = builders.build_report(
-            kind, session, config, period, today, users, list_limit=rows_shown(fmt)
+            kind, session, config, period, today, users, list_limit=rendering.rows_shown(fmt)
         )
-    content = render(built, fmt)
+    content = rendering.render(built, fmt)
     if output is None:
         typer.echo(content.decode("utf-8"), nl=False)
         return
@@ -60,7 +78,7 @@ def digest_send_now() -> None:
     """Kirim ringkasan mingguan sekarang / Send the weekly digest now."""
     config = settings()
     db = engine(config)
-    queued = send_digest(db, config, local_date(utcnow(), config.tz), key=None)
+    queued = deliver.send_digest(db, config, local_date(utcnow(), config.tz), key=None)
     if not queued.recipients:
         fail("Belum ada camat/sekcam yang terhubung ke chat / no camat or sekcam has joined")
     from app.channels import enabled_kinds
@@ -85,12 +103,12 @@ def poster(
 
     config = settings()
     try:
-        with session_scope(engine(config)) as session:
-            get_service(session, code)  # an unknown service is the first thing to say
+        with database.session_scope(engine(config)) as session:
+            skm.get_service(session, code)  # an unknown service is the first thing to say
             if not config.telegram_bot_username:
                 fail("Isi TELEGRAM_BOT_USERNAME di .env untuk membuat tautan / set it in .env")
             content = render_poster(session, config, code)
-    except SigapError as exc:
+    except errors.SigapError as exc:
         fail(str(exc))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(content)

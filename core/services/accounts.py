@@ -6,6 +6,7 @@ like is each channel's business (``bot/<channel>/``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput
 from core.models import ChatAccount, Resident, Staff
+from core.services.fields import clean_text
 from core.timeutil import utcnow
 
 ACCOUNTS: Table = ChatAccount.__table__  # type: ignore[attr-defined]
@@ -138,3 +140,21 @@ def addresses_of_resident(session: Session, resident_id: int) -> list[Address]:
         .order_by(col(ChatAccount.id))
     ).all()
     return [Address(channel, external) for channel, external in rows]
+
+
+PHONE = re.compile(r"\+?[0-9][0-9 -]{2,24}")
+
+
+def walk_in_reporter(session: Session, name: str | None, phone: str | None) -> Resident | None:
+    """A reporter who came without a chat account (counter, letter): name and phone
+    checked before they are stored, and never echoed in an error."""
+    name = clean_text(name or "", "Nama pelapor", 120) or None
+    phone = clean_text(phone or "", "Telepon pelapor", 32) or None
+    if phone is not None and not PHONE.fullmatch(phone):
+        raise InvalidInput("Telepon pelapor: hanya angka, spasi, '+' dan '-' (3–25 angka).")
+    if name is None and phone is None:
+        return None
+    reporter = Resident(name=name, phone=phone)
+    session.add(reporter)
+    session.flush()
+    return reporter

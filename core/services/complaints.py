@@ -6,7 +6,6 @@ bot handler or a CLI command decides what is atomic.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -106,24 +105,6 @@ def _check_received(at: datetime) -> None:
         raise InvalidInput("Tanggal diterima tidak boleh di masa depan.")
     if at.date() < EARLIEST_DATE:
         raise InvalidInput("Tanggal diterima sebelum tahun 2000.")
-
-
-PHONE = re.compile(r"\+?[0-9][0-9 -]{2,24}")
-
-
-def walk_in_reporter(session: Session, name: str | None, phone: str | None) -> Resident | None:
-    """A reporter who came without a chat account (counter, letter): name and phone
-    checked before they are stored, and never echoed in an error."""
-    name = clean_text(name or "", "Nama pelapor", 120) or None
-    phone = clean_text(phone or "", "Telepon pelapor", 32) or None
-    if phone is not None and not PHONE.fullmatch(phone):
-        raise InvalidInput("Telepon pelapor: hanya angka, spasi, '+' dan '-' (3–25 angka).")
-    if name is None and phone is None:
-        return None
-    reporter = Resident(name=name, phone=phone)
-    session.add(reporter)
-    session.flush()
-    return reporter
 
 
 def register_complaint(
