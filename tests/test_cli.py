@@ -317,3 +317,21 @@ def test_complaint_show_speaks_indonesian_and_names_the_officer(sigap: Invoke) -
         ("diterima", "Budi Santoso"),
         ("diverifikasi", "Budi Santoso"),
     ]
+
+
+def test_help_loads_no_database_report_or_chat_library() -> None:
+    """What keeps `sigap --help` fast (its time is the benchmark's business, not this
+    test's): printing help imports none of the heavy libraries."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from cli.main import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'pydantic', 'matplotlib', 'weasyprint', 'telegram',"
+        " 'alembic', 'starlette')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
