@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     monthly_report_cron: str = Field("30 7 1 * *", alias="SIGAP_MONTHLY_REPORT_CRON")
     quarterly_report_cron: str = Field("45 7 1 1,4,7,10 *", alias="SIGAP_QUARTERLY_REPORT_CRON")
     misfire_grace_hours: float = Field(12.0, alias="SIGAP_MISFIRE_GRACE_HOURS", ge=0)
+    keep_days: int = Field(90, alias="SIGAP_KEEP_DAYS", ge=30, le=3650)
+    prune_cron: str = Field("30 2 * * *", alias="SIGAP_PRUNE_CRON")
 
     @field_validator(
         "telegram_bot_token",
@@ -124,7 +126,9 @@ class Settings(BaseSettings):
         parse_bands(value)
         return value
 
-    @field_validator("digest_cron", "deadline_cron", "monthly_report_cron", "quarterly_report_cron")
+    @field_validator(
+        "digest_cron", "deadline_cron", "monthly_report_cron", "quarterly_report_cron", "prune_cron"
+    )
     @classmethod
     def _cron_shape(cls, value: str) -> str:
         CronTrigger.from_crontab(value)  # "minute hour day month weekday"; raises if not

@@ -22,7 +22,9 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
 from core.config import Settings
+from core.db import session_scope
 from core.domain.periods import Period
+from core.services.housekeeping import prune
 from core.timeutil import local_date, utcnow
 from reports import deliver
 
@@ -72,6 +74,17 @@ class Duties:
         kinds = ["iku", "skm", "complaints"]
         deliver.send_period_reports(self.engine, self.settings, period, kinds, key, today)
 
+    def prune(self) -> None:
+        with session_scope(self.engine) as session:
+            pruned = prune(session, self.clock(), self.settings.keep_days)
+        log.info(
+            "pruned %s update ids, %s messages, %s logins older than %s days",
+            pruned.updates,
+            pruned.messages,
+            pruned.logins,
+            self.settings.keep_days,
+        )
+
     def schedule(self) -> dict[str, tuple[Callable[[], None], str]]:
         """Job id -> (duty, crontab), as the settings say."""
         settings = self.settings
@@ -80,6 +93,7 @@ class Duties:
             "deadline-reminders": (self.deadline_reminders, settings.deadline_cron),
             "monthly-reports": (self.monthly_reports, settings.monthly_report_cron),
             "quarterly-reports": (self.quarterly_reports, settings.quarterly_report_cron),
+            "prune": (self.prune, settings.prune_cron),
         }
 
 
