@@ -93,7 +93,6 @@ def test_any_body_parses_or_is_refused_cleanly(body: bytes) -> None:
 @pytest.mark.parametrize(
     "broken",
     [
-        {"entry": [{"changes": [{"value": {"messages": [{"type": "text"}]}}]}]},
         {"entry": [{"changes": [{"value": {"statuses": [{"status": "read"}]}}]}]},
         {"entry": "x"},
         [],
@@ -104,10 +103,17 @@ def test_meta_shaped_but_incomplete_bodies_are_refused(broken: Any) -> None:
         convert.parse_webhook(json.dumps(broken).encode())
 
 
-def test_a_media_id_that_could_leave_the_media_folder_is_refused() -> None:
+def test_a_media_id_that_could_leave_the_media_folder_is_dropped() -> None:
     payload = wa.image("6281700000002", "../../etc/passwd")
-    with pytest.raises(MalformedWebhook):
-        convert.parse_webhook(json.dumps(payload).encode())
+    assert convert.parse_webhook(json.dumps(payload).encode()) == []
+
+
+def test_one_bad_message_is_skipped_and_the_rest_of_the_batch_kept() -> None:
+    payload = wa.text("6281700000003", "/start")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["messages"].insert(0, {"type": "text", "from": "6281700000004"})  # no id, no body
+    (event,) = convert.parse_webhook(json.dumps(payload).encode())
+    assert isinstance(event, convert.InboundMessage) and event.inbound.command == "start"
 
 
 def test_a_person_who_hides_their_number_is_known_by_the_bsuid() -> None:

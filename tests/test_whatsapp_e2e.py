@@ -208,6 +208,13 @@ async def test_forged_or_missing_signature_and_malformed_body(
             siti.url, content=broken, headers={"X-Hub-Signature-256": wa.sign(broken)}
         )
         assert malformed.status_code == 400
+
+        async def endless() -> AsyncIterator[bytes]:  # chunked: no length declared
+            for _ in range(10_000):
+                yield b"x" * 65_536
+
+        flood = await client.post(siti.url, content=endless(), headers={"X-Hub-Signature-256": "x"})
+        assert flood.status_code == 413
         verify = await client.get(
             siti.url,
             params={
@@ -346,3 +353,19 @@ async def test_masuk_on_whatsapp_gives_staff_a_login_link_for_the_same_server(
     resident = person(graph, sigap, "6281200000009")
     await resident.says("halo")
     assert "khusus petugas" in wa.body_text((await resident.says("/masuk"))[-1])
+
+
+async def test_a_bad_message_in_a_batch_does_not_cost_the_good_ones(
+    sigap: str, graph: FakeGraph
+) -> None:
+    siti = person(graph, sigap, "6281200000021")
+    payload = wa.text(siti.phone, "/start")
+    broken_location = {
+        "from": siti.phone,
+        "id": "wamid.BROKEN",
+        "timestamp": "1",
+        "type": "location",
+    }
+    payload["entry"][0]["changes"][0]["value"]["messages"].insert(0, broken_location)
+    replies = await siti.send(payload)
+    assert wa.choices(replies[-1])  # the menu: the good message was handled

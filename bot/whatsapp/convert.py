@@ -9,6 +9,7 @@ description 72); beyond that a numbered text the person answers with a number.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ INTERACTIVE_BODY = 1024  # an interactive message's body; plain text allows 4096
 MAX_TEXT = 4096
 MEDIA_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 MEDIA_PREFIX = "wa:"  # photo_ref of a WhatsApp image: its media id, file under SIGAP_MEDIA_DIR
+
+log = logging.getLogger(__name__)
 
 
 class MalformedWebhook(ValueError):
@@ -69,13 +72,22 @@ def parse_webhook(body: bytes) -> list[Event]:
 SILENT_TYPES = frozenset({"system", "reaction"})
 
 
+SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError)
+
+
 def _messages(value: dict[str, Any]) -> list[InboundMessage]:
+    """Each message on its own: one that is not Meta's shape is skipped (and logged),
+    the others in the batch are handled, since Meta would redeliver the whole batch
+    and lose the good ones with it on every try."""
     contacts = value.get("contacts") or []
     found = []
     for message in value.get("messages") or []:
-        if message.get("type") in SILENT_TYPES:
-            continue
-        found.append(_message(message, _contact_for(message, contacts)))
+        try:
+            if message.get("type") in SILENT_TYPES:
+                continue
+            found.append(_message(message, _contact_for(message, contacts)))
+        except SHAPE_ERRORS as exc:
+            log.warning("skipped a malformed WhatsApp message in a batch: %s", type(exc).__name__)
     return found
 
 
