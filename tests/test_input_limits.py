@@ -120,3 +120,42 @@ def test_an_unmigrated_database_gets_one_line_not_a_traceback(tmp_path: Path) ->
     assert result.exit_code == 1
     assert "sigap db upgrade" in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+SKM_HEADER = "tanggal,layanan,u1,u2,u3,u4,u5,u6,u7,u8,u9,saran"
+GOOD_ROW = "2025-02-01,ktp,4,4,4,4,4,4,4,4,4,Bagus"
+
+
+@pytest.mark.parametrize(
+    ("rows", "says"),
+    [
+        ([SKM_HEADER, GOOD_ROW, "2025-02-01,ktp,1,1"], "Baris 3: 4 kolom"),
+        ([SKM_HEADER, GOOD_ROW + ",lebih"], "Baris 2: 13 kolom"),
+        (
+            [SKM_HEADER, '2025-02-01,ktp,4,4,4,4,4,4,4,4,4,"Antre lama', GOOD_ROW, GOOD_ROW],
+            "Baris",
+        ),
+        (
+            [SKM_HEADER, '2025-02-01,ktp,4,4,4,4,4,4,4,4,4,"Antre lama', GOOD_ROW + '"', GOOD_ROW],
+            "tanda kutip",
+        ),
+        ([SKM_HEADER.replace("u2", "u1"), GOOD_ROW], "judul kolom ganda: u1"),
+        ([SKM_HEADER, "2025-02-01,ktp,٤,4,4,4,4,4,4,4,4,"], "Baris 2: u1"),
+        ([SKM_HEADER, "0001-01-01,ktp,4,4,4,4,4,4,4,4,4,"], "Baris 2: Tanggal survei"),
+        ([SKM_HEADER, "9999-12-31,ktp,4,4,4,4,4,4,4,4,4,"], "Baris 2: Tanggal survei"),
+        ([SKM_HEADER, GOOD_ROW[:-5] + "x" * 140_000], "Baris 2"),
+    ],
+)
+def test_a_malformed_skm_file_is_refused_with_its_line(
+    sigap: Invoke,  # noqa: F811
+    tmp_path: Path,
+    rows: list[str],
+    says: str,
+) -> None:
+    path = tmp_path / "skm.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = sigap("skm", "import", str(path))
+    assert result.exit_code == 1, result.output
+    assert says in result.output and "Traceback" not in result.output
+    summary = sigap("skm", "summary", "--year", "2025", "--json").output
+    assert '"respondents": 0' in summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, time
 from typing import TextIO, TypeVar
@@ -34,14 +35,32 @@ T = TypeVar("T")
 
 
 def _rows(handle: TextIO, required: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(handle)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise InvalidInput(f"Baris 1: kolom wajib tidak ada: {', '.join(missing)}")
-    reader.fieldnames = header
-    for row in reader:
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}
+    """Rows as {column: text}. A row cut short before a required column, a row longer
+    than the header (cells that would be dropped), a repeated column name or a broken
+    quote is refused with its line, never read silently; optional columns may be left
+    off the end of a row."""
+    reader = csv.reader(handle, strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        repeated = sorted({h for h in header if h and header.count(h) > 1})
+        if repeated:
+            raise InvalidInput(f"Baris 1: judul kolom ganda: {', '.join(repeated)}")
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise InvalidInput(f"Baris 1: kolom wajib tidak ada: {', '.join(missing)}")
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            absent = [c for c in header[len(cells) :] if c in required]
+            if len(cells) > len(header) or absent:
+                raise InvalidInput(
+                    f"Baris {reader.line_num}: {len(cells)} kolom, padahal judulnya "
+                    f"{len(header)} (baris terpotong atau kolom berlebih)"
+                )
+            cells += [""] * (len(header) - len(cells))  # optional columns left off the end
+            yield reader.line_num, {k: v.strip() for k, v in zip(header, cells, strict=True)}
+    except csv.Error as exc:
+        raise InvalidInput(f"Baris {reader.line_num}: CSV rusak ({exc})") from None
 
 
 def _parse_all(
@@ -75,10 +94,9 @@ def _optional_date(text: str, column: str) -> date | None:
 def _optional_int(text: str, column: str) -> int | None:
     if not text:
         return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput(f"{column} '{text}' bukan bilangan bulat") from None
+    if not ASCII_INTEGER.fullmatch(text):  # int() would also read "١٢" (Arabic-Indic)
+        raise InvalidInput(f"{column} '{text[:20]}' bukan bilangan bulat (angka 0–9)")
+    return int(text)
 
 
 def _score(text: str, unsur: Unsur) -> int | None:
@@ -86,6 +104,17 @@ def _score(text: str, unsur: Unsur) -> int | None:
     if value is not None and not 1 <= value <= 4:
         raise InvalidInput(f"{unsur.field} harus 1..4 atau kosong, bukan {value}")
     return value
+
+
+# A line that starts like a row inside the saran: a quote left open swallowed the next row.
+SWALLOWED_ROW = re.compile(r"\n\s*\d{4}-\d{2}-\d{2}\s*,")
+ASCII_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def _saran(text: str) -> str | None:
+    if SWALLOWED_ROW.search(text):
+        raise InvalidInput('saran memuat baris berikutnya (tanda kutip " tidak ditutup?)')
+    return text or None
 
 
 def read_skm_csv(session: Session, handle: TextIO) -> list[SkmAnswers]:
@@ -111,7 +140,7 @@ def read_skm_csv(session: Session, handle: TextIO) -> list[SkmAnswers]:
                 pendidikan=row.get("pendidikan") or None,
                 pekerjaan=row.get("pekerjaan") or None,
             ),
-            saran=row.get("saran") or None,
+            saran=_saran(row.get("saran", "")),
         )
         answers.validate()
         return answers
