@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     kabupaten: str = Field("Kabupaten Jember", alias="SIGAP_KABUPATEN")
     ticket_prefix: str = Field("MBS", alias="SIGAP_TICKET_PREFIX", pattern=r"^[A-Z]{2,5}$")
     reopen_days: int = Field(10, alias="SIGAP_REOPEN_DAYS", ge=0, le=365)
+    # How many complaints one resident may send in chat within an hour (0: no limit).
+    reports_per_hour: int = Field(3, alias="SIGAP_REPORTS_PER_HOUR", ge=0, le=100)
     categories_file: Path | None = Field(None, alias="SIGAP_CATEGORIES_FILE")
     desa: str = Field(
         "Karang Kedawung,Kawangrejo,Lampeji,Lengkong,Mumbulsari,Suco,Tamansari",

@@ -371,3 +371,17 @@ async def test_confirm_and_reopen_from_laporan_saya(
         assert (last.action, last.actor_kind) == ("dibuka_kembali", "reporter")
         assert last.note == "Masih ada yang parkir di trotoar"
         assert len(svc.events_of(session, confirmed_one)) == 5  # diterima..selesai, dikonfirmasi
+
+
+async def test_a_resident_sending_report_after_report_is_asked_to_wait(
+    bot: RunningBot, fake: FakeTelegram, engine: Engine, bot_config: Settings
+) -> None:
+    assert bot_config.reports_per_hour == 3
+    siti, budi = Person(fake, 5031), Person(fake, 5032)
+    for n in range(3):
+        await file_report(siti, f"PKL menutup trotoar depan pasar, laporan ke-{n + 1}")
+    refused = await siti.says("/lapor")
+    assert "3 laporan dalam satu jam" in refused[0].text
+    await file_report(budi)  # the limit is per resident
+    with Session(engine) as session:
+        assert len(session.exec(select(Complaint)).all()) == 4

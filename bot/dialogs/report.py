@@ -9,6 +9,7 @@ from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Inbound, channel_of
 from core.domain.complaints import Privacy
 from core.services.categories import find_category
+from core.services.complaint_queue import reports_in_last_hour
 from core.services.complaints import MAX_PHOTOS, NewComplaint, register_complaint
 
 DONE, DESA, SEND = "@done", "@desa", "@send"
@@ -109,7 +110,25 @@ class ReportDialog(Dialog):
         Step("confirm", _ask_confirm, _take_confirm),
     )
 
+    def start(self, turn: Turn, argument: str = "") -> None:
+        if self._over_limit(turn):
+            return
+        super().start(turn, argument)
+
+    @staticmethod
+    def _over_limit(turn: Turn) -> bool:
+        """A resident who has just sent several reports is asked to wait (a flood or a
+        script, not a neighbourhood in trouble, sends more than a few in an hour)."""
+        limit = turn.settings.reports_per_hour
+        if limit and reports_in_last_hour(turn.session, turn.resident) >= limit:
+            turn.finish()
+            turn.say("report.rate_limited", limit=limit)
+            return True
+        return False
+
     def complete(self, turn: Turn) -> None:
+        if self._over_limit(turn):
+            return
         data = turn.data
         complaint = register_complaint(
             turn.session,

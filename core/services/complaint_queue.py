@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, union_all
-from sqlalchemy import func as sa_func
+from sqlalchemy import bindparam, func, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -20,7 +19,8 @@ from core.domain.complaints import (
     Privacy,
     normalise_ticket_code,
 )
-from core.models import Complaint, ComplaintPhoto
+from core.models import Complaint, ComplaintPhoto, Resident
+from core.timeutil import utcnow
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def search_complaints(
 
 
 _CONDITIONS: dict[str, Callable[[], Any]] = {
-    "code": lambda: sa_func.replace(col(Complaint.code), "-", "").like(bindparam("code")),
+    "code": lambda: func.replace(col(Complaint.code), "-", "").like(bindparam("code")),
     "category": lambda: col(Complaint.category) == bindparam("category"),
     "desa": lambda: col(Complaint.desa) == bindparam("desa"),
     "channel": lambda: col(Complaint.channel) == bindparam("channel"),
@@ -127,3 +127,13 @@ def photos_of(session: Session, complaint: Complaint) -> Sequence[ComplaintPhoto
         .where(ComplaintPhoto.complaint_id == complaint.id)
         .order_by(col(ComplaintPhoto.id))
     ).all()
+
+
+def reports_in_last_hour(session: Session, resident: Resident, now: datetime | None = None) -> int:
+    """Counted in the database, so the limit holds however many processes serve chat."""
+    since = (now or utcnow()) - timedelta(hours=1)
+    return session.exec(
+        select(func.count()).where(
+            col(Complaint.reporter_id) == resident.id, col(Complaint.received_at) >= since
+        )
+    ).one()
