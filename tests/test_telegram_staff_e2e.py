@@ -120,3 +120,29 @@ async def test_masuk_sends_staff_a_working_login_link_and_refuses_residents(
     assert "khusus petugas" in (await resident.says("/masuk"))[0].text
     in_group = Person(fake, 7120, chat_id=-100777)
     assert "chat pribadi" in (await in_group.says("/masuk"))[0].text
+
+
+async def test_in_a_staff_group_the_note_is_asked_in_private_and_start_shows_no_menu(
+    database_url: str, fake: FakeTelegram, engine: Engine
+) -> None:
+    settings = bot_settings(database_url, fake, TELEGRAM_STAFF_CHATS="trantib=-100555")
+    running = await RunningBot(settings, engine).start()
+    try:
+        officer = await join_as_staff(fake, engine, 7130)
+        group = Person(fake, 7130, chat_id=-100555)  # the officer, writing in the group
+        siti = Person(fake, 5330)
+        code = await file_report(siti, "Balap liar tiap malam di jalan desa Suco")
+        await until(lambda: any(code in m.text for m in group.inbox))
+        alert = next(m for m in group.inbox if code in m.text)
+        before = len(officer.inbox)
+        moved = await group.taps("Selesaikan", message=alert)
+        assert "chat pribadi" in moved[0].text
+        await until(lambda: len(officer.inbox) > before)
+        assert code in officer.inbox[-1].text  # the question, in the private chat
+        done = await officer.says("Sudah ditertibkan bersama linmas")
+        assert "Selesai" in done[0].text
+        await until(lambda: any("ditertibkan bersama linmas" in m.text for m in siti.inbox))
+        start = await group.says("/start")
+        assert "Grup ini untuk petugas" in start[0].text and not start[0].buttons
+    finally:
+        await running.stop()

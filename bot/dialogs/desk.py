@@ -178,6 +178,8 @@ class Desk:
             DIALOGS["skm"].start(turn, payload.removeprefix("skm_"))
         elif payload.startswith("staff_"):
             self._join_staff(turn, payload.removeprefix("staff_"))
+        elif turn.in_group:
+            turn.say("staff.group_start")  # the resident menu belongs in private chats
         else:
             turn.finish()
             self._menu(turn)

@@ -106,7 +106,12 @@ class StaffNoteDialog(Dialog):
     steps = (Step("text", _ask_note, _take_note),)
 
     def open(self, turn: Turn, verb: str, complaint: Complaint) -> None:
+        """Pressed in a staff group, the question moves to the officer's private chat:
+        with the group's privacy mode on, a typed answer there never reaches the bot."""
         turn.begin(self.name, "text", {"verb": verb, "id": complaint.id, "code": complaint.code})
+        if turn.in_group:
+            turn.say("staff.answer_in_private", code=complaint.code, name=turn.user.display_name)
+            turn.reply_privately = True
         self.prompt(turn, "text")
 
     def complete(self, turn: Turn) -> None:

@@ -33,6 +33,8 @@ class Turn:
     state: Position | None
     find_staff: Callable[[], Staff | None]
     claim_replies: bool = False
+    # Replies go to the person's private chat instead of the group they wrote in.
+    reply_privately: bool = False
     queued: list[QueuedMessage] = field(default_factory=list)
     _resident: Resident | None = None
     _data: dict[str, Any] | None = None
@@ -63,13 +65,18 @@ class Turn:
     def lang(self) -> str:
         return self.resident_ref.language if self._resident is None else self._resident.language
 
+    @property
+    def in_group(self) -> bool:
+        return self.user.chat_id != self.user.user_id
+
     def t(self, key: str, **params: Any) -> str:
         return t(self.lang, key, **params)
 
     # -- saying things -------------------------------------------------------------
     def send(self, reply: Reply, channel: str | None = None, language: str | None = None) -> None:
         channel = channel or self.user.channel
-        recipient = reply.recipient or self.user.chat_id
+        own_chat = self.user.user_id if self.reply_privately else self.user.chat_id
+        recipient = reply.recipient or own_chat
         is_reply = channel == self.user.channel and recipient == self.user.chat_id
         message = enqueue(
             self.session,
