@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python -m bench.telegram_bot
 	$(BIN)/python -m bench.whatsapp
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.skm_import
 
 # Mutation testing (too slow for every CI run): mutmut over core/domain, the IKU and
 # complaint services, the outbox and the webhook checks; then the score per module.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,7 +20,6 @@ from cli.common import (
     number,
     resolve_period,
     settings,
-    text_of,
     unit_of_work,
 )
 from cli.complaints import complaint_app
@@ -156,27 +154,31 @@ def chat(
 def skm_import(
     file: Annotated[Path, typer.Argument(help="CSV", exists=True, dir_okay=False)],
 ) -> None:
-    """Impor jawaban SKM dari CSV, semua atau tidak sama sekali / Import SKM answers."""
-    content = file.read_bytes()
+    """Impor jawaban SKM dari CSV, semua atau tidak sama sekali / Import SKM answers.
+
+    Streamed: the file is read and written a chunk at a time in one transaction, so a
+    million rows fit in a small machine's memory and a bad row still stores nothing."""
     config = settings()
     with unit_of_work(config) as session:
-        batch = csv_io.read_skm_csv(session, text_of(content))
-        imports.claim_import(session, "skm", file.name, content, len(batch), config.tz)
-        count = skm.record_responses(session, batch, "import", _progress(len(batch)))
+        digest = imports.file_digest(file)
+        imports.refuse_if_imported(session, digest, config.tz)
+        with imports.open_text(file) as handle:
+            answers = csv_io.iter_skm_csv(session, handle)
+            try:
+                count = skm.record_responses(session, answers, "import", _progress)
+            except UnicodeDecodeError:
+                fail("Berkas bukan teks UTF-8 / file is not UTF-8 text (simpan sebagai CSV UTF-8)")
+        if count == 0:
+            fail("Berkas tidak berisi data / the file has no rows.")
+        imports.record_import(session, "skm", file.name, digest, count)
     typer.echo(f"{count} jawaban SKM diimpor.")
 
 
-def _progress(total: int) -> Callable[[int], None] | None:
+def _progress(done: int) -> None:
     """For a large import, a line per written chunk on stderr; nothing is committed
     until the last one (all or nothing)."""
-    if total <= skm.BATCH_ROWS:
-        return None
-
-    def say(done: int) -> None:
-        counts = f"{done:,} / {total:,}".replace(",", ".")
-        typer.echo(f"... {counts} baris ditulis / rows written", err=True)
-
-    return say
+    if done >= skm.BATCH_ROWS:
+        typer.echo(f"... {done:,} baris ditulis / rows written".replace(",", "."), err=True)
 
 
 @skm_app.command("export")

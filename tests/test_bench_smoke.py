@@ -64,3 +64,16 @@ def test_web_bench_measures_every_page_against_its_anchor(tmp_path: Path) -> Non
         figures = re.findall(r"\d+\.\dms", row)  # p50, p95, anchor p95, in-app, anchor
         assert len(figures) == 5 and re.search(r": (met|MISSED)$", row), row
     assert re.match(r"server peak RSS: \d+ MB", lines[-1])
+
+
+def test_skm_import_bench_imports_every_row_next_to_pandas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.skm_import import measure as measure_import
+
+    measure_import(rows=6_000, out=tmp_path)  # two chunks: the streaming path
+    out = capsys.readouterr().out
+    assert "file: 6,000 rows" in out
+    assert re.search(r"^sigap skm import +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
+    assert re.search(r"^pandas to_sql +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
+    assert re.search(r"target RSS < 150 MB: (met|MISSED)$", out, re.M)

@@ -118,6 +118,15 @@ def _saran(text: str) -> str | None:
 
 
 def read_skm_csv(session: Session, handle: TextIO) -> list[SkmAnswers]:
+    answers = list(iter_skm_csv(session, handle))
+    if not answers:
+        raise InvalidInput("Berkas tidak berisi data.")
+    return answers
+
+
+def iter_skm_csv(session: Session, handle: TextIO) -> Iterator[SkmAnswers]:
+    """The file's answers one row at a time (a bad row raises with its line number):
+    the import writes them as they come, in one transaction."""
     services: dict[str, int] = {}
 
     def service_id(code: str) -> int:
@@ -145,7 +154,11 @@ def read_skm_csv(session: Session, handle: TextIO) -> list[SkmAnswers]:
         answers.validate()
         return answers
 
-    return _parse_all(handle, SKM_REQUIRED, parse)
+    for line, row in _rows(handle, SKM_REQUIRED):
+        try:
+            yield parse(row)
+        except (SigapError, ValueError) as exc:
+            raise InvalidInput(f"Baris {line}: {exc}") from None
 
 
 def write_skm_csv(session: Session, period: Period, handle: TextIO) -> int:

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Table, func, insert
@@ -172,23 +173,26 @@ def record_response(
 
 def record_responses(
     session: Session,
-    batch: Sequence[SkmAnswers],
+    batch: Iterable[SkmAnswers],
     source: str,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Store a validated batch (an import) in the caller's transaction, which makes it
-    all or nothing; ``progress`` hears how many rows are written so far, after each
+    """Store answers (an import) in the caller's transaction, which makes it all or
+    nothing, reading ``batch`` a chunk at a time: a million-row file streams through
+    in constant memory. ``progress`` hears how many rows are written so far, after each
     chunk (a long import shows it is alive, and a test can tell it is mid-write)."""
-    for answers in batch:
-        answers.validate()
-    for start in range(0, len(batch), BATCH_ROWS):
-        chunk = batch[start : start + BATCH_ROWS]
+    written = 0
+    answers_left = iter(batch)
+    while chunk := list(islice(answers_left, BATCH_ROWS)):
+        for answers in chunk:
+            answers.validate()
         rows = [_response_values(a, source, None) for a in chunk]
         session.execute(insert(_table(SkmResponse)), rows)
         _add_to_daily_totals(session, chunk)
+        written += len(chunk)
         if progress is not None:
-            progress(start + len(chunk))
-    return len(batch)
+            progress(written)
+    return written
 
 
 def _response_values(answers: SkmAnswers, source: str, resident_id: int | None) -> dict[str, Any]:
