@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.domain.capaian import DEFAULT_BANDS, parse_bands
@@ -132,8 +131,15 @@ class Settings(BaseSettings):
         "digest_cron", "deadline_cron", "monthly_report_cron", "quarterly_report_cron", "prune_cron"
     )
     @classmethod
-    def _cron_shape(cls, value: str) -> str:
-        CronTrigger.from_crontab(value)  # "minute hour day month weekday"; raises if not
+    def _cron_shape(cls, value: str, info: ValidationInfo) -> str:
+        """ "minute hour day month weekday", checked by the scheduler's own parser; the
+        shipped defaults need no check (and so no scheduler import for a CLI command)."""
+        field = cls.model_fields[info.field_name] if info.field_name else None
+        if field is not None and value == field.default:
+            return value
+        from apscheduler.triggers.cron import CronTrigger
+
+        CronTrigger.from_crontab(value)  # raises ValueError if it is not a crontab
         return value
 
     @field_validator("telegram_staff_chats")
