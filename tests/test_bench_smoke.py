@@ -33,7 +33,7 @@ def test_telegram_bench_runs_every_bot(tmp_path: Path) -> None:
 
     db = tmp_path / "bot.db"
     _prepare_db(db)
-    bots = (("echo", 50), ("sigap", 55), ("echo-aiohttp", 50))  # sigap: + 5 staff alerts
+    bots = (("echo", 50), ("sigap", 60), ("echo-aiohttp", 50))  # sigap: + 5 alerts, 5 photos
     for kind, expected_messages in bots:
         result = run_bot(kind, residents=5, db=db)
         assert len(result["durations"]) == 50

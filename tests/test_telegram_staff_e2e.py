@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from core.config import Settings
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.people import StaffRole
-from core.models import Complaint, SkmResponse
+from core.models import Complaint, ComplaintPhoto, SkmResponse
 from core.services.skm import add_service
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import Person, RunningBot, bot_settings, until
@@ -146,3 +146,27 @@ async def test_in_a_staff_group_the_note_is_asked_in_private_and_start_shows_no_
         assert "Grup ini untuk petugas" in start[0].text and not start[0].buttons
     finally:
         await running.stop()
+
+
+async def test_staff_get_the_residents_photo_with_its_words(
+    bot: Settings, fake: FakeTelegram, engine: Engine
+) -> None:
+    officer = await join_as_staff(fake, engine, 7140)
+    siti = Person(fake, 5340)
+    await siti.says("/start")
+    await siti.taps("Lapor gangguan")
+    await siti.taps("Pedagang kaki lima")
+    await siti.says("Lapak menutup trotoar di depan pasar Mumbulsari")
+    await siti.taps("Pilih desa")
+    await siti.taps("Mumbulsari")
+    await siti.sends_photo("PHOTO-LAPAK", caption="lapak di trotoar sebelah utara")
+    await siti.taps("Lanjut")
+    await siti.taps("Dirahasiakan")
+    await siti.taps("Kirim laporan")
+    await until(lambda: any(m.method == "sendPhoto" for m in officer.inbox))
+    photo = next(m for m in officer.inbox if m.method == "sendPhoto")
+    assert photo.params["photo"] == "PHOTO-LAPAK"
+    assert "lapak di trotoar sebelah utara" in str(photo.params["caption"])
+    with Session(engine) as session:
+        stored = session.exec(select(ComplaintPhoto)).one()
+        assert stored.caption == "lapak di trotoar sebelah utara"

@@ -49,6 +49,7 @@ def _take_photo(turn: Turn, message: Inbound) -> str | None:
     if len(photos) >= MAX_PHOTOS:
         raise Invalid("report.photo_limit", max=MAX_PHOTOS)
     photos.append(message.photo_ref)
+    turn.data.setdefault("captions", []).append(message.text.strip() or None)
     turn.say("report.photo_added", count=len(photos), max=MAX_PHOTOS)
     return NEXT if len(photos) == MAX_PHOTOS else STAY
 
@@ -142,6 +143,7 @@ class ReportDialog(Dialog):
                 longitude=data.get("longitude"),
                 privacy=Privacy(data["privacy"]),
                 photos=tuple(data.get("photos", [])),
+                captions=tuple(data.get("captions", [])),
             ),
             reporter=turn.resident,
         )

@@ -9,6 +9,7 @@ from core.config import Settings
 from core.models import Complaint
 from core.services.accounts import addresses_of_staff
 from core.services.categories import find_category
+from core.services.complaint_queue import photos_of
 from core.services.recipients import section_recipients
 
 ACTIONS = ("claim", "verify", "process", "reject", "refer", "duplicate", "note", "resolve")
@@ -39,8 +40,30 @@ def complaint_card(complaint: Complaint, settings: Settings, language: str = "id
     )
 
 
+TELEGRAM_PHOTO = "tg-photo:"
+
+
 def announce_new_complaint(turn: Turn, complaint: Complaint) -> None:
     _to_handlers(turn, complaint, complaint_card(complaint, turn.settings))
+    _photos_to_handlers(turn, complaint)
+
+
+def _photos_to_handlers(turn: Turn, complaint: Complaint) -> None:
+    """The resident's photos, with their words, after the card. A Telegram photo is
+    sent again by its file id to staff on Telegram (the same bot may reuse it); other
+    channels' photos are on the complaint's web page."""
+    photos = [p for p in photos_of(turn.session, complaint) if ":" not in p.file_ref]
+    if not photos:
+        return
+    for channel, chat in dict.fromkeys(_recipients(turn, complaint)):
+        if channel != "telegram":
+            continue
+        for photo in photos:
+            caption = t("id", "staff.photo", code=complaint.code, caption=photo.caption or "")
+            reply = Reply(
+                caption.strip(), recipient=chat, attachment=TELEGRAM_PHOTO + photo.file_ref
+            )
+            turn.send(reply, channel=channel, language="id")
 
 
 def announce_reopened(turn: Turn, complaint: Complaint, reason: str) -> None:
@@ -50,10 +73,14 @@ def announce_reopened(turn: Turn, complaint: Complaint, reason: str) -> None:
     _to_handlers(turn, complaint, text)
 
 
-def _to_handlers(turn: Turn, complaint: Complaint, text: str) -> None:
-    buttons = action_buttons(complaint)
+def _recipients(turn: Turn, complaint: Complaint) -> list[tuple[str, str]]:
     recipients = section_recipients(turn.session, turn.settings, "trantib")
     if complaint.assigned_staff_id is not None:
         recipients += addresses_of_staff(turn.session, [complaint.assigned_staff_id])
-    for channel, chat in dict.fromkeys(recipients):
+    return [(channel, chat) for channel, chat in recipients]
+
+
+def _to_handlers(turn: Turn, complaint: Complaint, text: str) -> None:
+    buttons = action_buttons(complaint)
+    for channel, chat in dict.fromkeys(_recipients(turn, complaint)):
         turn.send(Reply(text, buttons, columns=2, recipient=chat), channel=channel, language="id")

@@ -84,6 +84,7 @@ class Turn:
             recipient,
             text=reply.text,
             markup=reply.markup(),
+            attachment=reply.attachment,
             language=language or self.lang,
             status=SENDING if is_reply and self.claim_replies else PENDING,
         )

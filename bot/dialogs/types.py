@@ -57,6 +57,7 @@ class Reply:
     columns: int = 1
     ask_location: bool = False
     recipient: str | None = None  # None: the person who wrote
+    attachment: str | None = None  # a report file's path, or "tg-photo:<Telegram file id>"
 
     def markup(self) -> dict[str, Any] | None:
         if not self.choices and not self.ask_location:

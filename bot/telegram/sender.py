@@ -22,6 +22,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.dialogs.staff_alerts import TELEGRAM_PHOTO
 from bot.notifications import rendered, words
 from bot.outbox_sender import OutboxSender, Outcome, backoff
 from bot.telegram.convert import CHANNEL, keyboard
@@ -88,8 +89,16 @@ class TelegramSender(OutboxSender):
         return Outcome(message.id, "sent", external_id=str(sent.message_id))
 
     async def _send_file(self, message: outbox.Deliverable) -> Message:
-        """A report file, with the message text as its caption (Telegram: ≤ 1024)."""
-        path = Path(str(message.attachment))
+        """A report file, or a resident's photo by its Telegram file id, with the
+        message text as its caption (Telegram: ≤ 1024)."""
+        caption = words(message)[: MessageLimit.CAPTION_LENGTH]
+        attachment = str(message.attachment)
+        if attachment.startswith(TELEGRAM_PHOTO):
+            photo = attachment.removeprefix(TELEGRAM_PHOTO)
+            return await self.bot.send_photo(
+                chat_id=message.recipient, photo=photo, caption=caption
+            )
+        path = Path(attachment)
         with path.open("rb") as document:
             return await self.bot.send_document(
                 chat_id=message.recipient,

@@ -55,6 +55,7 @@ class NewComplaint:
     privacy: Privacy = Privacy.HIDDEN
     external_ref: str | None = None
     photos: Sequence[str] = ()
+    captions: Sequence[str | None] = ()  # the resident's words with each photo, if any
 
 
 def work_calendar(session: Session) -> WorkCalendar:
@@ -97,6 +98,8 @@ def _validate(data: NewComplaint, settings: Settings) -> None:
         clean_text(data.external_ref, "Nomor rujukan", 64)
     for ref in data.photos:
         clean_text(ref, "Foto", 255)
+    for caption in data.captions:
+        clean_text(caption or "", "Keterangan foto", 1024)
 
 
 def _check_received(at: datetime) -> None:
@@ -142,8 +145,9 @@ def register_complaint(
     session.add(complaint)
     session.flush()
     assert complaint.id is not None
-    for ref in data.photos:
-        session.add(ComplaintPhoto(complaint_id=complaint.id, file_ref=ref))
+    captions = list(data.captions) + [None] * (len(data.photos) - len(data.captions))
+    for ref, caption in zip(data.photos, captions, strict=False):
+        session.add(ComplaintPhoto(complaint_id=complaint.id, file_ref=ref, caption=caption))
     _record(session, complaint, "diterima", None, S.DITERIMA, registered_by, None, received)
     return complaint
 
