@@ -85,17 +85,18 @@ def complaint_list(
             )
 
 
-def _reporter_line(session: Session, complaint: Complaint, staff_id: int | None) -> str:
+def _reporter_line(
+    session: Session, complaint: Complaint, staff_id: int | None, reveal: bool
+) -> str:
     if complaint.reporter_id is None:
         return "Pelapor: (tanpa identitas)"
-    may_see = False
-    if staff_id is not None:
-        staff = records.get_active_staff(session, staff_id)
-        chose_open = complaint.privacy is Privacy.OPEN
-        may_see = may_see_reporter(staff.role, staff.active, chose_open)
-    if not may_see:
+    staff = records.get_active_staff(session, staff_id) if staff_id is not None else None
+    chose_open = complaint.privacy is Privacy.OPEN
+    if staff is None or not may_see_reporter(staff.role, staff.active, chose_open):
         return "Pelapor: (dirahasiakan; gunakan --staff petugas berwenang)"
-    reporter = session.get(models.Resident, complaint.reporter_id)
+    if not chose_open and not reveal:
+        return "Pelapor: (dirahasiakan; --show-identity membukanya, dicatat di riwayat)"
+    reporter = svc.reveal_reporter(session, complaint, staff)
     assert reporter is not None
     channels = sorted(
         {a.channel for a in accounts.addresses_of_resident(session, reporter.id or 0)}
@@ -108,6 +109,10 @@ def _reporter_line(session: Session, complaint: Complaint, staff_id: int | None)
 def complaint_show(
     code: Annotated[str, typer.Argument(help="Kode tiket / Ticket code")],
     staff_id: Annotated[int | None, typer.Option("--staff", help="ID petugas")] = None,
+    reveal: Annotated[
+        bool,
+        typer.Option("--show-identity", help="Buka identitas pelapor (dicatat) / Reveal (audited)"),
+    ] = False,
 ) -> None:
     """Rincian dan riwayat pengaduan / Complaint details and audit trail."""
     config: Settings = settings()
@@ -116,7 +121,7 @@ def complaint_show(
         typer.echo(f"{c.code} [{c.state.label}] {c.category} / {c.channel.value}")
         typer.echo(f"Desa: {c.desa or '-'}  Batas waktu: {c.due_date}  Privasi: {c.privacy.label}")
         typer.echo(f"Uraian: {c.description}")
-        typer.echo(_reporter_line(session, c, staff_id))
+        typer.echo(_reporter_line(session, c, staff_id, reveal))
         for e in svc.events_of(session, c):
             when = e.at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
             typer.echo(f"  {when}  {e.action}  {_actor(session, e)}  {e.note or ''}".rstrip())

@@ -183,7 +183,12 @@ def test_walk_in_complaint_hides_reporter_unless_authorised_staff(sigap: Invoke)
     hidden = sigap("complaint", "show", code)
     assert "Pak Slamet" not in hidden.output and "dirahasiakan" in hidden.output
     assert "Pak Slamet" not in sigap("complaint", "show", code, "--staff", "2").output
-    assert "Pak Slamet" in sigap("complaint", "show", code, "--staff", "1").output
+    unasked = sigap("complaint", "show", code, "--staff", "1").output  # a handler, not asking
+    assert "Pak Slamet" not in unasked and "--show-identity" in unasked
+    shown = sigap("complaint", "show", code, "--staff", "1", "--show-identity").output
+    assert "Pak Slamet" in shown and "lihat_identitas" in shown  # the look is in the history
+    refused_look = sigap("complaint", "show", code, "--staff", "2", "--show-identity").output
+    assert "Pak Slamet" not in refused_look
     refused = sigap("complaint", "transition", code, "diverifikasi", "--staff", "2")
     assert refused.exit_code == 1 and "tidak berwenang" in refused.output
     illegal = sigap("complaint", "transition", code, "selesai", "--staff", "1", "--note", "ok")

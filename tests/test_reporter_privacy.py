@@ -80,7 +80,8 @@ def test_cli_shows_an_open_reporter_to_staff_and_a_hidden_one_to_handlers_only(
     runner = CliRunner()
 
     def show(code: str, staff: str | None) -> str:
-        args = ["complaint", "show", code] + (["--staff", staff] if staff else [])
+        args = ["complaint", "show", code, "--show-identity"]
+        args += ["--staff", staff] if staff else []
         return runner.invoke(app, args, env={"DATABASE_URL": database_url}).output
 
     open_code, hidden_code = codes[Privacy.OPEN], codes[Privacy.HIDDEN]

@@ -106,8 +106,12 @@ def test_the_queue_filters_and_a_hidden_reporter_stays_hidden(
     for client in _as(engine, settings_web, StaffRole.TRANTIB):
         assert secret.code in client.get("/pengaduan?status=semua").text
         assert secret.code in client.get("/pengaduan").text  # open, before the change below
-        assert "Siti Aminah" in client.get(f"/pengaduan/{hidden.code}").text
+        page = client.get(f"/pengaduan/{hidden.code}")
+        assert "Siti Aminah" not in page.text and "buka-identitas" in page.text
         csrf = csrf_of(client, f"/pengaduan/{hidden.code}")
+        revealed = client.post(f"/pengaduan/{hidden.code}/identitas", data={"csrf": csrf})
+        assert revealed.status_code == 200 and "Siti Aminah" in revealed.text
+        assert "lihat_identitas" in revealed.text  # the look is in the complaint's history
         refused = client.post(f"/pengaduan/{hidden.code}/ditolak", data={"csrf": csrf})
         assert refused.status_code == 400 and "Perlu alasan penolakan" in refused.text
         dup = client.post(

@@ -148,15 +148,28 @@ def complaint_page(ctx: Ctx) -> Response:
     return _show(ctx, _complaint(ctx))
 
 
-def _show(ctx: Ctx, complaint: Complaint, error: str | None = None) -> Response:
-    events = svc.events_of(ctx.db, complaint)
+def _reporter(ctx: Ctx, complaint: Complaint, revealed: bool) -> tuple[Resident | None, bool]:
+    """Who reported, if this viewer may see it now: an open reporter at once, a hidden
+    one only after the audited "show identity" (``revealed``)."""
+    open_reporter = complaint.privacy is Privacy.OPEN
+    may_reveal = complaint.reporter_id is not None and may_see_reporter(
+        ctx.staff.role, ctx.staff.active, open_reporter
+    )
+    if not may_reveal or not (open_reporter or revealed):
+        return None, may_reveal
+    if revealed:
+        return svc.reveal_reporter(ctx.db, complaint, ctx.staff), may_reveal
+    return ctx.db.get(Resident, complaint.reporter_id), may_reveal
+
+
+def _show(
+    ctx: Ctx, complaint: Complaint, error: str | None = None, revealed: bool = False
+) -> Response:
+    reporter, may_reveal = _reporter(ctx, complaint, revealed)
+    events = svc.events_of(ctx.db, complaint)  # after a reveal: the look is listed too
     names = names_of_staff(
         ctx.db, [e.actor_staff_id for e in events] + [complaint.assigned_staff_id]
     )
-    reporter = None
-    open_reporter = complaint.privacy is Privacy.OPEN
-    if complaint.reporter_id and may_see_reporter(ctx.staff.role, ctx.staff.active, open_reporter):
-        reporter = ctx.db.get(Resident, complaint.reporter_id)
     photos = [
         (p, stored_path(ctx.office.settings, p.file_ref) is not None)
         for p in queue_svc.photos_of(ctx.db, complaint)
@@ -169,6 +182,7 @@ def _show(ctx: Ctx, complaint: Complaint, error: str | None = None) -> Response:
         events=events,
         names=names,
         reporter=reporter,
+        may_reveal=may_reveal and reporter is None,
         photos=photos,
         actions=_available_actions(complaint) if ctx.may(Permission.HANDLE_COMPLAINTS) else [],
         tiles=ctx.office.settings.map_tile_url,
@@ -189,6 +203,8 @@ def _available_actions(complaint: Complaint) -> list[str]:
 @page(Permission.HANDLE_COMPLAINTS)
 def act(ctx: Ctx) -> Response:
     action = ctx.request.path_params["action"]
+    if action == "identitas":  # an audited look at a hidden reporter: shown, not redirected
+        return _show(ctx, _complaint(ctx), revealed=True)
     if action not in ACTIONS:
         raise NotFound(ctx.t("not_found"))
     complaint = _complaint(ctx)
