@@ -18,13 +18,14 @@ if TYPE_CHECKING:
     from core import models
     from core.config import Settings
     from core.models import Complaint, ComplaintEvent
-    from core.services import accounts, records
+    from core.services import accounts, records, reporter_identity
     from core.services import complaints as svc
 else:
     models = lazy("core.models")
     svc = lazy("core.services.complaints")
     accounts = lazy("core.services.accounts")
     records = lazy("core.services.records")
+    reporter_identity = lazy("core.services.reporter_identity")
 
 complaint_app = typer.Typer(help="Pengaduan trantib / Trantib complaints.", no_args_is_help=True)
 
@@ -96,7 +97,7 @@ def _reporter_line(
         return "Pelapor: (dirahasiakan; gunakan --staff petugas berwenang)"
     if not chose_open and not reveal:
         return "Pelapor: (dirahasiakan; --show-identity membukanya, dicatat di riwayat)"
-    reporter = svc.reveal_reporter(session, complaint, staff)
+    reporter = reporter_identity.reveal_reporter(session, complaint, staff)
     assert reporter is not None
     channels = sorted(
         {a.channel for a in accounts.addresses_of_resident(session, reporter.id or 0)}

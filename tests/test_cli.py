@@ -340,3 +340,22 @@ def test_help_loads_no_database_report_or_chat_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+def test_an_activity_recorded_only_as_held_is_listed_as_iku3_counts_it(sigap: Invoke) -> None:
+    added = sigap(
+        "activity",
+        "add",
+        "Posyandu dadakan",
+        "--kind",
+        "posyandu",
+        "--held",
+        "2025-05-03",
+        "--status",
+        "terlaksana",
+    )
+    assert added.exit_code == 0, added.output
+    listed = sigap("activity", "list", "--year", "2025").output
+    assert "Posyandu dadakan" in listed
+    iku3 = json.loads(sigap("iku", "--year", "2025", "--json").output)["indicators"][2]
+    assert (iku3["numerator"], iku3["denominator"]) == (1, 1)

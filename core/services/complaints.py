@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from core.config import Settings
-from core.domain.access import COMPLAINT_HANDLERS, may_see_reporter
+from core.domain.access import COMPLAINT_HANDLERS
 from core.domain.complaints import (
     OPEN_STATES,
     Channel,
@@ -150,22 +150,6 @@ def register_complaint(
         session.add(ComplaintPhoto(complaint_id=complaint.id, file_ref=ref, caption=caption))
     _record(session, complaint, "diterima", None, S.DITERIMA, registered_by, None, received)
     return complaint
-
-
-def reveal_reporter(
-    session: Session, complaint: Complaint, staff: Staff, now: datetime | None = None
-) -> Resident | None:
-    """A hidden reporter's name and phone, for a handler who asks for them: each time it
-    is written to the complaint's history (who looked, when), so a look is never silent.
-    A reporter who chose to be known is shown to any active staff without this step."""
-    if complaint.reporter_id is None:
-        return None
-    if not may_see_reporter(staff.role, staff.active, complaint.privacy is Privacy.OPEN):
-        raise NotAllowed("Anda tidak berwenang melihat identitas pelapor.")
-    if complaint.privacy is not Privacy.OPEN:
-        at = now or utcnow()
-        _record(session, complaint, "lihat_identitas", None, None, staff, None, at)
-    return session.get(Resident, complaint.reporter_id)
 
 
 def require_handler(staff: Staff | None) -> Staff:

@@ -22,6 +22,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Complaint, ComplaintPhoto, Resident
 from core.services import complaint_queue as queue_svc
 from core.services import complaints as svc
+from core.services import reporter_identity
 from core.services.categories import load_categories
 from core.services.iku_stamp import iku_inputs_stamp
 from core.services.records import names_of_staff
@@ -158,7 +159,7 @@ def _reporter(ctx: Ctx, complaint: Complaint, revealed: bool) -> tuple[Resident 
     if not may_reveal or not (open_reporter or revealed):
         return None, may_reveal
     if revealed:
-        return svc.reveal_reporter(ctx.db, complaint, ctx.staff), may_reveal
+        return reporter_identity.reveal_reporter(ctx.db, complaint, ctx.staff), may_reveal
     return ctx.db.get(Resident, complaint.reporter_id), may_reveal
 
 
