@@ -109,8 +109,14 @@ async def serve(settings: Settings, engine: Engine, stop: StopRequest | None = N
     """Run until SIGINT/SIGTERM, then stop everything in order."""
     stop = stop or StopRequest()
     async with running(settings, engine) as state:
+        # uvicorn's "Uvicorn running on ..." says when the port is open; its access log
+        # stays off (a request line can carry a login token).
         config = uvicorn.Config(
-            state.http, host=settings.http_host, port=settings.http_port, log_level="warning"
+            state.http,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="info",
+            access_log=False,
         )
         stop.server = uvicorn.Server(config)
         if not stop.requested:

@@ -13,8 +13,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def content_security_policy(tile_url: str) -> str:
-    tiles = urlsplit(tile_url.replace("{s}", "a"))
-    tile_origin = f" {tiles.scheme}://{tiles.netloc.replace('a.', '*.', 1)}" if tiles.netloc else ""
+    tiles = urlsplit(tile_url)
+    host = tiles.netloc.replace("{s}", "*")  # Leaflet's subdomain template: a., b., c.
+    tile_origin = f" {tiles.scheme}://{host}" if host else ""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
         f"img-src 'self' data: blob:{tile_origin}; connect-src 'self'; "

@@ -7,7 +7,7 @@ from bot.dialogs.types import Choice, Reply
 from bot.i18n import t
 from core.config import Settings
 from core.models import Complaint
-from core.services.accounts import addresses_of_staff
+from core.services.accounts import Address, addresses_of_staff
 from core.services.categories import find_category
 from core.services.complaint_queue import photos_of
 from core.services.recipients import section_recipients
@@ -73,11 +73,11 @@ def announce_reopened(turn: Turn, complaint: Complaint, reason: str) -> None:
     _to_handlers(turn, complaint, text)
 
 
-def _recipients(turn: Turn, complaint: Complaint) -> list[tuple[str, str]]:
+def _recipients(turn: Turn, complaint: Complaint) -> list[Address]:
     recipients = section_recipients(turn.session, turn.settings, "trantib")
     if complaint.assigned_staff_id is not None:
         recipients += addresses_of_staff(turn.session, [complaint.assigned_staff_id])
-    return [(channel, chat) for channel, chat in recipients]
+    return recipients
 
 
 def _to_handlers(turn: Turn, complaint: Complaint, text: str) -> None:

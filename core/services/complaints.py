@@ -27,7 +27,7 @@ from core.domain.workdays import WorkCalendar
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Holiday, Resident, Staff
 from core.services.categories import find_category
-from core.services.fields import EARLIEST_DATE, clean_text
+from core.services.fields import EARLIEST_DATE, clean_text, refuse_hidden_characters
 from core.services.notifications import notify_reporter
 from core.timeutil import local_date, utcnow
 
@@ -78,7 +78,8 @@ def _unused_ticket_code(session: Session, prefix: str) -> str:
 def _validate(data: NewComplaint, settings: Settings) -> None:
     """Every field held to its column and to printable text, on SQLite as on PostgreSQL;
     the messages name the field, never repeat its value."""
-    text = clean_text(data.description, "Uraian", len(data.description))
+    text = data.description.strip()
+    refuse_hidden_characters(text, "Uraian")
     if len(text) < MIN_DESCRIPTION:
         raise InvalidInput(f"Uraian terlalu pendek (minimal {MIN_DESCRIPTION} karakter).")
     if len(text) > MAX_DESCRIPTION:

@@ -117,13 +117,6 @@ def _saran(text: str) -> str | None:
     return text or None
 
 
-def read_skm_csv(session: Session, handle: TextIO) -> list[SkmAnswers]:
-    answers = list(iter_skm_csv(session, handle))
-    if not answers:
-        raise InvalidInput("Berkas tidak berisi data.")
-    return answers
-
-
 def iter_skm_csv(session: Session, handle: TextIO) -> Iterator[SkmAnswers]:
     """The file's answers one row at a time (a bad row raises with its line number):
     the import writes them as they come, in one transaction."""

@@ -45,14 +45,20 @@ class FieldSpec:
     maximum: int | None = None
 
 
-def clean_text(text: str, label: str, max_length: int) -> str:
-    """Trimmed text without control or direction-override characters, within its length."""
-    text = text.strip()
+def refuse_hidden_characters(text: str, label: str) -> None:
+    """No control characters (but line breaks and tabs) and no direction overrides:
+    they hide or reorder what a list or a page then shows."""
     for char in text:
         category = unicodedata.category(char)
         control = category == "Cc" and char not in "\n\t"
         if control or (category == "Cf" and char != "\u200d"):
             raise InvalidInput(f"{label}: berisi karakter yang tidak diizinkan.")
+
+
+def clean_text(text: str, label: str, max_length: int) -> str:
+    """Trimmed text without hidden characters, within its length."""
+    text = text.strip()
+    refuse_hidden_characters(text, label)
     if len(text) > max_length:
         raise InvalidInput(f"{label}: paling banyak {max_length} karakter.")
     return text

@@ -32,7 +32,7 @@ from core.services.register_kinds import (
     SAKIP,
     TARGETS,
 )
-from core.services.registers import Register, create_record, update_record
+from core.services.registers import Register, create_record, save_record, update_record
 from core.services.web_access import revoke_sessions_of
 
 
@@ -124,22 +124,11 @@ def list_documents(session: Session, start: date, end: date) -> Sequence[Documen
     ).all()
 
 
-def _create_or_update(
-    session: Session, register: Register, values: dict[str, Any], actor: Actor
-) -> Any:
-    assert register.natural_key is not None
-    key = register.natural_key(values)
-    existing = register.find(session, key)
-    if existing is not None and existing.deleted_at is None:
-        return update_record(session, register, key, values, actor)
-    return create_record(session, register, values, actor)
-
-
 def set_sakip(
     session: Session, year: int, score: Decimal, note: str | None = None, actor: Actor = OPERATOR
 ) -> SakipEvaluation:
     values = {"year": year, "score": score, "note": note}
-    row: SakipEvaluation = _create_or_update(session, SAKIP, values, actor)
+    row: SakipEvaluation = save_record(session, SAKIP, values, actor)
     return row
 
 
@@ -184,7 +173,7 @@ def set_target(
     actor: Actor = OPERATOR,
 ) -> IkuTarget:
     values = {"year": year, "iku": iku, "target": target, "direction": direction}
-    row: IkuTarget = _create_or_update(session, TARGETS, values, actor)
+    row: IkuTarget = save_record(session, TARGETS, values, actor)
     return row
 
 
@@ -192,7 +181,7 @@ def upsert_holidays(
     session: Session, holidays: Sequence[tuple[date, str]], actor: Actor = OPERATOR
 ) -> int:
     for day, name in holidays:
-        _create_or_update(session, HOLIDAYS, {"day": day, "name": name}, actor)
+        save_record(session, HOLIDAYS, {"day": day, "name": name}, actor)
     return len(holidays)
 
 

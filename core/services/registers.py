@@ -67,29 +67,36 @@ class ImportRefused(InvalidInput):
 # -- reading ----------------------------------------------------------------------------
 
 
+def read_fields(
+    register: Register, raw: dict[str, str], desa: Sequence[str] = ()
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Every field's value from text, and every bad field as (column, message), in one
+    pass: a form or an import names all problems at once."""
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for spec in register.fields:
+        text = raw.get(spec.column, "") or register.defaults.get(spec.name, "")
+        try:
+            values[spec.name] = parse_field(spec, text, tuple(desa))
+        except InvalidInput as exc:
+            problems.append((spec.column, str(exc)))
+    return values, problems
+
+
 def parse_values(
     register: Register, raw: dict[str, str], desa: Sequence[str] = ()
 ) -> dict[str, Any]:
     """Every field's value from text; raises for the first bad one, naming it."""
-    values: dict[str, Any] = {}
-    for spec in register.fields:
-        text = raw.get(spec.column, "") or register.defaults.get(spec.name, "")
-        values[spec.name] = parse_field(spec, text, tuple(desa))
+    values, problems = read_fields(register, raw, desa)
+    if problems:
+        raise InvalidInput(problems[0][1])
     return values
 
 
 def field_problems(
     register: Register, raw: dict[str, str], desa: Sequence[str] = ()
 ) -> list[tuple[str, str]]:
-    """Every bad field of one row as (column, message): a form shows all at once."""
-    problems = []
-    for spec in register.fields:
-        text = raw.get(spec.column, "") or register.defaults.get(spec.name, "")
-        try:
-            parse_field(spec, text, tuple(desa))
-        except InvalidInput as exc:
-            problems.append((spec.column, str(exc)))
-    return problems
+    return read_fields(register, raw, desa)[1]
 
 
 def as_text(register: Register, row: Any) -> dict[str, str]:
@@ -214,6 +221,7 @@ def update_record(
     values: dict[str, Any],
     actor: Actor,
     reason: str | None = None,
+    action: str = "ubah",
 ) -> Any:
     authorize(actor, register.permission)
     row = get_record(session, register, key)
@@ -224,8 +232,26 @@ def update_record(
     changes = _apply(register, row, values)
     _store(session, register, row)
     if changes:
-        _audit(session, register, row, "ubah", actor, changes, reason)
+        _audit(session, register, row, action, actor, changes, reason)
     return row
+
+
+def save_record(
+    session: Session,
+    register: Register,
+    values: dict[str, Any],
+    actor: Actor,
+    imported: bool = False,
+) -> Any:
+    """For registers keyed by their values (one SAKIP score a year): update the row
+    that has the key, or create it (bringing back a deleted one)."""
+    assert register.natural_key is not None
+    key = register.natural_key(values)
+    existing = register.find(session, key)
+    if existing is not None and existing.deleted_at is None:
+        action = "impor" if imported else "ubah"
+        return update_record(session, register, key, values, actor, action=action)
+    return create_record(session, register, values, actor, "impor" if imported else "buat")
 
 
 def attach_file(session: Session, register: Register, key: str, file_ref: str, actor: Actor) -> Any:
@@ -274,11 +300,10 @@ def import_records(
     for line, raw in rows:
         if not any(v.strip() for v in raw.values()):
             continue
-        found = field_problems(register, raw, desa)
+        values, found = read_fields(register, raw, desa)
         problems.extend((line, column, message) for column, message in found)
         if found:
             continue
-        values = parse_values(register, raw, desa)
         try:
             _check_row(session, register, values)
         except InvalidInput as exc:
@@ -306,11 +331,6 @@ def _check_row(session: Session, register: Register, values: dict[str, Any]) -> 
 
 def _import_one(session: Session, register: Register, values: dict[str, Any], actor: Actor) -> None:
     if register.natural_key is not None:
-        existing = register.find(session, register.natural_key(values))
-        if existing is not None and existing.deleted_at is None:
-            changes = _apply(register, existing, values)
-            _store(session, register, existing)
-            if changes:
-                _audit(session, register, existing, "impor", actor, changes)
-            return
-    create_record(session, register, values, actor, action="impor")
+        save_record(session, register, values, actor, imported=True)
+    else:
+        create_record(session, register, values, actor, action="impor")

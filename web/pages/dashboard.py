@@ -105,9 +105,12 @@ def _bars(points: list[tuple[str, Decimal | None]]) -> list[tuple[str, Decimal |
     ]
 
 
-def _figures(ctx: Ctx, period: Period) -> tuple[IkuReport, dict[IkuCode, list[Point]]]:
+def _figures(
+    ctx: Ctx, period: Period, stamp: tuple[int, int, int] | None = None
+) -> tuple[IkuReport, dict[IkuCode, list[Point]]]:
     """The IKU and the monthly trend, reused until the data behind them changes."""
-    key = (period, local_date(utcnow(), ctx.office.settings.tz), iku_inputs_stamp(ctx.db))
+    stamp = stamp or iku_inputs_stamp(ctx.db)
+    key = (period, local_date(utcnow(), ctx.office.settings.tz), stamp)
     return ctx.office.figures.get(  # type: ignore[no-any-return]
         key, lambda: (iku_for_period(ctx.db, ctx.office.settings, period), _trend(ctx, period))
     )
@@ -118,10 +121,11 @@ def _cards_html(ctx: Ctx, period: Period) -> Markup:
     busiest page then costs a session check, the stamp and the page's frame."""
     query = ctx.request.url.query
     today = local_date(utcnow(), ctx.office.settings.tz)
-    key = ("cards", period, today, iku_inputs_stamp(ctx.db), ctx.web_session.language, query)
+    stamp = iku_inputs_stamp(ctx.db)
+    key = ("cards", period, today, stamp, ctx.web_session.language, query)
 
     def render() -> Markup:
-        report, trend = _figures(ctx, period)
+        report, trend = _figures(ctx, period, stamp)
         cards = [Card(v, _category(ctx, v), _bars(trend[v.code])) for v in report.indicators]
         html = ctx.office.templates.get_template("dashboard_cards.html").render(
             t=ctx.t, cards=cards, query=query

@@ -32,7 +32,7 @@ def _secure(request: Request, office: Office) -> bool:
     return request.url.scheme == "https" or office.settings.web_address.startswith("https:")
 
 
-def _login_page(office: Office, token: str, csrf: str, message: str | None, status: int) -> str:
+def _login_page(office: Office, token: str, csrf: str, message: str | None) -> str:
     return office.templates.get_template("login.html").render(
         t=office.translator("id"), token=token, csrf=csrf, message=message, staff=None, path=""
     )
@@ -42,7 +42,7 @@ async def login_form(request: Request) -> Response:
     office: Office = request.app.state.office
     token = request.query_params.get("t", "")[:100]
     csrf = secrets.token_urlsafe(24)
-    html = _login_page(office, token, csrf, None, 200)
+    html = _login_page(office, token, csrf, None)
     response = HTMLResponse(html)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -72,11 +72,11 @@ async def login(request: Request) -> Response:
     if not csrf_valid(
         request.cookies.get(LOGIN_CSRF_COOKIE, ""), given if isinstance(given, str) else None
     ):
-        return HTMLResponse(_login_page(office, token, "", t("csrf_failed"), 403), status_code=403)
+        return HTMLResponse(_login_page(office, token, "", t("csrf_failed")), status_code=403)
     try:
         session_id = await run_in_threadpool(_redeem, office, token)
     except InvalidInput:
-        return HTMLResponse(_login_page(office, "", "", t("login_refused"), 403), status_code=403)
+        return HTMLResponse(_login_page(office, "", "", t("login_refused")), status_code=403)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

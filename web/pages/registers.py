@@ -89,10 +89,10 @@ def _raw(ctx: Ctx, register: Register) -> dict[str, str]:
 
 
 def _values(ctx: Ctx, register: Register, raw: dict[str, str]) -> dict[str, Any]:
-    problems = reg.field_problems(register, raw, ctx.office.settings.desa_list)
+    values, problems = reg.read_fields(register, raw, ctx.office.settings.desa_list)
     if problems:
         raise InvalidInput("\n".join(message for _, message in problems))
-    return reg.parse_values(register, raw, ctx.office.settings.desa_list)
+    return values
 
 
 @page(_manage)
