@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python -m bench.whatsapp
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.skm_import
+	timeout 1800 $(BIN)/python -m bench.crash_cycles
 
 # Mutation testing (too slow for every CI run): mutmut over core/domain, the IKU and
 # complaint services, the outbox and the webhook checks; then the score per module.

@@ -68,7 +68,7 @@ async def running(
                 yield state
             finally:
                 if state.scheduler is not None:
-                    state.scheduler.shutdown(wait=False)
+                    state.scheduler.shutdown(wait=True)  # a duty under way ends first
     finally:
         for channel in reversed(started):
             await channel.stop()

@@ -1,10 +1,13 @@
-"""What every channel's outbox sender shares: the background loop, sent-marks that ride
-on the next commit, claiming due messages with per-chat pacing, an overall pace, and
-recording failures and retries. A channel supplies only how one message is sent.
+"""What every channel's outbox sender shares: the background loop, a lease on its claims,
+sent-marks written right after the platform's answer, claiming due messages with per-chat
+pacing, an overall pace, and recording failures and retries. A channel supplies only how
+one message is sent.
 
-A message is marked sent only after the platform accepted it. A crash between the
-platform's yes and the mark means the message is sent again once its claim goes stale:
-at least once, never lost.
+A message is marked sent only after the platform accepted it, in a commit scheduled for
+the event loop's next turn (deliveries finishing together share it). A crash in the
+milliseconds between the platform's yes and that commit means the message is sent again
+after the restart: at least once, never lost. A restarted sender takes back the dead
+process's claims at once (see core.services.sender_leases).
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,11 +29,22 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.db import session_scope
-from core.services import outbox
+from core.services import outbox, sender_leases
+from core.services.sender_leases import Holder
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
-STALE_RELEASE_SECONDS = 30.0
+DEAD_CLAIM_CHECK_SECONDS = 5.0
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it runs
+        return True
+    return True
 
 
 def backoff(attempts: int, base_seconds: float) -> timedelta:
@@ -56,6 +74,14 @@ class OutboxSender:
         self._last_sent: dict[str, float] = {}
         self._last_release = float("-inf")
         self._next_slot = 0.0  # earliest monotonic time of the next send
+        self.holder = Holder(uuid.uuid4().hex, socket.gethostname(), os.getpid(), pid_alive)
+        self._lease_thread: threading.Thread | None = None
+        self._lease_stop = threading.Event()
+        self._mark_scheduled = False
+
+    @property
+    def lease_id(self) -> str:
+        return self.holder.lease_id
 
     # -- what a channel provides ---------------------------------------------------------
     def chat_interval(self, chat: str) -> float:
@@ -89,6 +115,52 @@ class OutboxSender:
             self.give_back(taken)
             raise
 
+    def _mark_soon(self) -> None:
+        """Write the sent-marks on the loop's next turn: milliseconds after the platform's
+        yes, and one commit for every delivery that finished in the same turn."""
+        if self._mark_scheduled:
+            return
+        self._mark_scheduled = True
+        asyncio.get_running_loop().call_soon(self._mark_now)
+
+    def _mark_now(self) -> None:
+        self._mark_scheduled = False
+        try:
+            self.record_sent()
+        except Exception:  # kept: they ride on the next commit that succeeds
+            log.exception("%s sent-marks not written yet", self.channel)
+
+    # -- the lease on this sender's claims ---------------------------------------------
+    def start_lease(self) -> None:
+        """Take the lease and keep renewing it from a thread, so a busy event loop never
+        lets it lapse while the process lives."""
+        if self._lease_thread is not None:
+            return
+        with session_scope(self.engine) as session:
+            sender_leases.take_lease(session, self.holder)
+        self._lease_stop.clear()
+        self._lease_thread = threading.Thread(
+            target=self._renew_lease, name=f"{self.channel}-lease", daemon=True
+        )
+        self._lease_thread.start()
+
+    def _renew_lease(self) -> None:
+        while not self._lease_stop.wait(sender_leases.RENEW_EVERY.total_seconds()):
+            try:
+                with session_scope(self.engine) as session:
+                    sender_leases.renew_lease(session, self.holder)
+            except Exception:  # the database may be briefly away: renew next time
+                log.warning("%s sender lease not renewed", self.channel)
+
+    def end_lease(self) -> None:
+        if self._lease_thread is None:
+            return
+        self._lease_stop.set()
+        self._lease_thread.join()
+        self._lease_thread = None
+        with session_scope(self.engine) as session:
+            sender_leases.end_lease(session, self.holder)
+
     def waiting(self) -> int:
         with session_scope(self.engine) as session:
             return outbox.waiting_count(session, self.channel)
@@ -98,6 +170,7 @@ class OutboxSender:
         channel waits or ``timeout`` passes; how many still wait (`sigap run` sends them)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        self.start_lease()
         try:
             while self.waiting() and loop.time() < deadline:
                 await self.flush_due()
@@ -105,10 +178,12 @@ class OutboxSender:
                 await asyncio.sleep(0.05)
         finally:
             self.record_sent()
+            self.end_lease()
         return self.waiting()
 
     # -- the background loop -----------------------------------------------------------
     async def run(self) -> None:
+        self.start_lease()
         while not self._stopping:
             try:
                 await self.flush_due()
@@ -119,10 +194,16 @@ class OutboxSender:
             self.wake.clear()
 
     def stop(self) -> None:
+        """Stop the loop; the channel calls ``finish`` once its last reply went out."""
         self._stopping = True
         self.wake.set()
         if self._sent:
             self.record_sent()
+
+    def finish(self) -> None:
+        """Record the last deliveries, hand back unsent claims, and end the lease."""
+        self.record_sent()
+        self.end_lease()
 
     async def flush_due(self) -> None:
         """One pass over due messages, in one transaction with the waiting sent-marks:
@@ -132,11 +213,11 @@ class OutboxSender:
         try:
             with session_scope(self.engine) as session:
                 self.mark(session, taken)
-                if time.monotonic() - self._last_release > STALE_RELEASE_SECONDS:
-                    outbox.release_stale(session)
+                if time.monotonic() - self._last_release > DEAD_CLAIM_CHECK_SECONDS:
+                    sender_leases.release_dead_claims(session, self.holder)
                     self._last_release = time.monotonic()
                 due = outbox.due_ids(session, self.channel)
-                claimed = outbox.claim_many(session, self._choose(due))
+                claimed = outbox.claim_many(session, self._choose(due), self.lease_id)
         except Exception:
             self.give_back(taken)
             raise
@@ -191,6 +272,8 @@ class OutboxSender:
     def record(self, outcomes: Sequence[Outcome]) -> None:
         """Sent ones wait for the next commit; failures, releases and retries now."""
         self._sent.extend(o for o in outcomes if o.status == "sent")
+        if self._sent:
+            self._mark_soon()
         others = [o for o in outcomes if o.status != "sent"]
         if not others:
             return

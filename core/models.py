@@ -368,6 +368,7 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
     topic: str | None = Field(default=None, max_length=30)  # e.g. "digest"
+    claimed_by: str | None = Field(default=None, max_length=40)  # the sender lease sending it
 
 
 class StaffInvite(SQLModel, table=True):
@@ -394,4 +395,5 @@ class ScheduledRun(SQLModel, table=True):
 # The back office's tables live beside these; re-exported so every model is one import.
 from core.office_models import LoginLink as LoginLink  # noqa: E402
 from core.office_models import RegisterAudit as RegisterAudit  # noqa: E402
+from core.office_models import SenderLease as SenderLease  # noqa: E402
 from core.office_models import WebSession as WebSession  # noqa: E402

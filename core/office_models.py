@@ -1,4 +1,5 @@
-"""Tables of the web back office: logins, sessions, and the registers' audit trail."""
+"""Tables beside the office's records: web logins and sessions, the registers' audit
+trail, and the outbox senders' leases."""
 
 from __future__ import annotations
 
@@ -50,3 +51,17 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+
+
+class SenderLease(SQLModel, table=True):
+    """One live outbox sender: its claims are its own while the lease lives.
+
+    Renewed every few seconds while the process lives; a lease whose renewals stopped,
+    or whose process is gone from this host, is dead and its claims go back to pending
+    at once, so a restart sends what the crashed process had claimed without waiting."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = Field(default_factory=utcnow)
+    renewed_at: datetime = Field(default_factory=utcnow)

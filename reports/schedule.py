@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
@@ -99,8 +100,11 @@ class Duties:
 
 def start_scheduler(settings: Settings, engine: Engine) -> AsyncIOScheduler:
     """Start the duties in the running event loop; make up those that fell due within
-    the grace (each once, now)."""
+    the grace (each once, now). The duties run in a thread pool (they render PDFs and
+    charts, which would stall the chats), and a stop waits for a duty under way to end
+    instead of cancelling it halfway."""
     scheduler = AsyncIOScheduler(
+        executors={"default": ThreadPoolExecutor(max_workers=2)},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,

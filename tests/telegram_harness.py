@@ -34,10 +34,13 @@ def bot_settings(database_url: str, fake: FakeTelegram, **extra: Any) -> Setting
         DATABASE_URL=database_url,
         TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_API_BASE_URL=fake.base_url,
-        SIGAP_OUTBOX_POLL_SECONDS=0.05,
-        TELEGRAM_PER_CHAT_INTERVAL=0,
-        SIGAP_OUTBOX_RETRY_BASE_SECONDS=0.05,
-        **{"SIGAP_SCHEDULER": False, **extra},
+        **{
+            "SIGAP_OUTBOX_POLL_SECONDS": 0.05,
+            "TELEGRAM_PER_CHAT_INTERVAL": 0,
+            "SIGAP_OUTBOX_RETRY_BASE_SECONDS": 0.05,
+            "SIGAP_SCHEDULER": False,
+            **extra,
+        },
     )
 
 

@@ -77,3 +77,20 @@ def test_skm_import_bench_imports_every_row_next_to_pandas(
     assert re.search(r"^sigap skm import +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
     assert re.search(r"^pandas to_sql +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
     assert re.search(r"target RSS < 150 MB: (met|MISSED)$", out, re.M)
+
+
+def test_crash_cycles_bench_counts_losses_and_duplicates_per_signal() -> None:
+    import signal
+
+    from bench.crash_cycles import report, run
+
+    anchor, tallies = run(cycles=1, signals=[signal.SIGTERM, signal.SIGKILL], seed=3)
+    lines = report(anchor, tallies)
+    assert lines[0].startswith("anchor: restart with nothing pending, ready in ")
+    for line, name in zip(lines[1:], ("SIGTERM", "SIGKILL"), strict=True):
+        assert re.match(
+            rf"{name}: 1 cycles, 5 resident messages, \d+ replies, losses \d+, "
+            r"duplicates \d+, all delivered after restart: median [\d.]+ s, worst [\d.]+ s ",
+            line,
+        ), line
+    assert all(t.queued >= 5 for t in tallies)  # every /start got at least its menu

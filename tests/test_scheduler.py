@@ -72,10 +72,11 @@ async def comes_back(
 ) -> AsyncIOScheduler:
     """Start again and wait for the digest job's fate (run or missed)."""
     fate = asyncio.Event()
+    loop = asyncio.get_running_loop()
 
-    def on_event(event: JobEvent) -> None:
+    def on_event(event: JobEvent) -> None:  # called in the duties' worker thread
         if event.job_id == job_id:
-            fate.set()
+            loop.call_soon_threadsafe(fate.set)
 
     scheduler = start_scheduler(settings, engine)
     scheduler.add_listener(on_event, event_mask)

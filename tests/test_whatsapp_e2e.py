@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.whatsapp.channel import media_path
+from bot.attachments import media_path
 from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
@@ -104,6 +104,11 @@ async def test_full_report_staff_resolve_and_reporter_told(
     photo = media_path(wa_config, "MEDIA-1")
     await until(photo.exists)
     assert photo.read_bytes() == wa.PHOTO_BYTES  # downloaded at once, before the URL expires
+    # ...and sent on to the officer after the card, with the resident's words
+    await until(lambda: any(m["type"] == "image" for m in officer.inbox))
+    image = next(m for m in officer.inbox if m["type"] == "image")["image"]
+    assert code in image["caption"] and "lapak" in image["caption"]
+    assert wa.PHOTO_BYTES in graph.uploaded[image["id"]]
 
     await officer.taps("Klaim", message=card)
     await officer.taps("Verifikasi", message=card)

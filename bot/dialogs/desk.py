@@ -23,7 +23,7 @@ from core.errors import SigapError
 from core.models import Staff
 from core.services.accounts import ResidentRef, resident_for_account, staff_for_account
 from core.services.invites import redeem_invite
-from core.services.outbox import SENDING, QueuedMessage, enqueue
+from core.services.outbox import QueuedMessage, enqueue
 
 MAX_INBOUND_TEXT = 4000
 DIALOGS: dict[str, Dialog] = {
@@ -72,11 +72,11 @@ def staff_for(session: Session, user: ChatUser) -> Staff | None:
     return staff_for_account(session, user.channel, user.user_id)
 
 
-def queue_apology(session: Session, user: ChatUser) -> list[QueuedMessage]:
+def queue_apology(session: Session, user: ChatUser, claim_owner: str) -> list[QueuedMessage]:
     """What a channel says when handling a message failed and nothing of it was kept:
     queued already claimed, for the channel to send right after the commit."""
     message = enqueue(
-        session, user.channel, user.chat_id, text=t("id", "nav.error"), status=SENDING
+        session, user.channel, user.chat_id, text=t("id", "nav.error"), claimed_by=claim_owner
     )
     return [] if message is None else [message]
 
@@ -86,12 +86,18 @@ class Desk:
         self.settings = settings
 
     def handle(
-        self, session: Session, user: ChatUser, message: Inbound, *, claim_replies: bool = False
+        self,
+        session: Session,
+        user: ChatUser,
+        message: Inbound,
+        *,
+        claim_owner: str | None = None,
     ) -> list[QueuedMessage]:
         """Decide, store and queue the answer; returns what was queued, for sending now.
 
-        With ``claim_replies`` the answers to this user are queued already claimed: the
-        caller sends them itself right after its commit, and no background sender may.
+        With ``claim_owner`` (a sender's lease) the answers to this user are queued
+        already claimed by it: the caller sends them itself right after its commit, and
+        no other sender may.
         """
         turn = Turn(
             session,
@@ -100,7 +106,7 @@ class Desk:
             resident_for(session, user),
             load_position(session, user.channel, user.user_id),
             find_staff=lambda: staff_for(session, user),
-            claim_replies=claim_replies,
+            claim_owner=claim_owner,
         )
         if message.kind == "command":
             self._command(turn, message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.attachments import photo_attachment
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Reply
 from bot.i18n import t
@@ -40,29 +41,25 @@ def complaint_card(complaint: Complaint, settings: Settings, language: str = "id
     )
 
 
-TELEGRAM_PHOTO = "tg-photo:"
-
-
 def announce_new_complaint(turn: Turn, complaint: Complaint) -> None:
     _to_handlers(turn, complaint, complaint_card(complaint, turn.settings))
     _photos_to_handlers(turn, complaint)
 
 
 def _photos_to_handlers(turn: Turn, complaint: Complaint) -> None:
-    """The resident's photos, with their words, after the card. A Telegram photo is
-    sent again by its file id to staff on Telegram (the same bot may reuse it); other
-    channels' photos are on the complaint's web page."""
-    photos = [p for p in photos_of(turn.session, complaint) if ":" not in p.file_ref]
+    """The resident's photos, with their words, after the card: a WhatsApp photo to
+    staff on any channel, a Telegram photo to staff on Telegram (by its file id). What
+    cannot travel (a Telegram photo to WhatsApp) is on the complaint's web page."""
+    photos = photos_of(turn.session, complaint)
     if not photos:
         return
     for channel, chat in dict.fromkeys(_recipients(turn, complaint)):
-        if channel != "telegram":
-            continue
         for photo in photos:
+            attachment = photo_attachment(photo.file_ref, channel)
+            if attachment is None:
+                continue
             caption = t("id", "staff.photo", code=complaint.code, caption=photo.caption or "")
-            reply = Reply(
-                caption.strip(), recipient=chat, attachment=TELEGRAM_PHOTO + photo.file_ref
-            )
+            reply = Reply(caption.strip(), recipient=chat, attachment=attachment)
             turn.send(reply, channel=channel, language="id")
 
 

@@ -19,7 +19,7 @@ from bot.i18n import t
 from core.config import Settings
 from core.models import Resident, Staff
 from core.services.accounts import ResidentRef
-from core.services.outbox import PENDING, SENDING, QueuedMessage, enqueue
+from core.services.outbox import QueuedMessage, enqueue
 
 BACK, CANCEL, SKIP = "@back", "@cancel", "@skip"
 
@@ -32,7 +32,7 @@ class Turn:
     resident_ref: ResidentRef
     state: Position | None
     find_staff: Callable[[], Staff | None]
-    claim_replies: bool = False
+    claim_owner: str | None = None  # a sender lease: replies queued already claimed
     # Replies go to the person's private chat instead of the group they wrote in.
     reply_privately: bool = False
     queued: list[QueuedMessage] = field(default_factory=list)
@@ -86,7 +86,7 @@ class Turn:
             markup=reply.markup(),
             attachment=reply.attachment,
             language=language or self.lang,
-            status=SENDING if is_reply and self.claim_replies else PENDING,
+            claimed_by=self.claim_owner if is_reply else None,
         )
         assert message is not None
         self.queued.append(message)

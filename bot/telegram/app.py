@@ -78,6 +78,7 @@ class TelegramChannel:
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self, poll_timeout: int = 10) -> None:
+        self.sender.start_lease()  # before the first reply is claimed under it
         application = self.application
         await application.initialize()
         assert application.updater is not None
@@ -109,6 +110,7 @@ class TelegramChannel:
             await application.updater.stop()
         await application.stop()
         await application.shutdown()
+        self.sender.finish()  # after the last update's replies went out
 
     async def deliver_pending(self, timeout: float) -> int:
         async with self.application.bot:
@@ -150,7 +152,7 @@ class TelegramChannel:
                 sender.mark(session, delivered)  # what earlier turns delivered, in this commit
                 if not first_delivery(session, CHANNEL, str(update.update_id)):
                     return  # handled before: nothing more (the marks above still commit)
-                queued = self.desk.handle(session, user, message, claim_replies=True)
+                queued = self.desk.handle(session, user, message, claim_owner=sender.lease_id)
                 replies = [
                     m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id
                 ]
@@ -171,7 +173,7 @@ class TelegramChannel:
             with session_scope(self.engine) as session:
                 if not first_delivery(session, CHANNEL, str(update_id)):
                     return []
-                return queue_apology(session, user)
+                return queue_apology(session, user, self.sender.lease_id)
         except Exception:
             log.exception("could not record the failure of update %s", update_id)
             return []

@@ -22,7 +22,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.dialogs.staff_alerts import TELEGRAM_PHOTO
+from bot.attachments import STORED_PHOTO, TELEGRAM_PHOTO, PhotoNotYetStored, stored_photo
 from bot.notifications import rendered, words
 from bot.outbox_sender import OutboxSender, Outcome, backoff
 from bot.telegram.convert import CHANNEL, keyboard
@@ -77,6 +77,10 @@ class TelegramSender(OutboxSender):
         except (Forbidden, BadRequest) as exc:
             log.warning("outbox %s to %s refused for good: %s", message.id, message.recipient, exc)
             return Outcome(message.id, "failed", error=str(exc))
+        except PhotoNotYetStored:  # its download is under way
+            base = self.settings.outbox_retry_base_seconds
+            delay = backoff(message.attempts, base)
+            return Outcome(message.id, "retry", error="photo not downloaded yet", delay=delay)
         except OSError as exc:  # the report file is gone: nothing to retry
             log.error("outbox %s: attachment unreadable: %s", message.id, exc)
             return Outcome(message.id, "failed", error=f"attachment: {exc}")
@@ -89,8 +93,8 @@ class TelegramSender(OutboxSender):
         return Outcome(message.id, "sent", external_id=str(sent.message_id))
 
     async def _send_file(self, message: outbox.Deliverable) -> Message:
-        """A report file, or a resident's photo by its Telegram file id, with the
-        message text as its caption (Telegram: ≤ 1024)."""
+        """A report file, or a resident's photo (by its Telegram file id, or a stored
+        WhatsApp photo), with the message text as its caption (Telegram: ≤ 1024)."""
         caption = words(message)[: MessageLimit.CAPTION_LENGTH]
         attachment = str(message.attachment)
         if attachment.startswith(TELEGRAM_PHOTO):
@@ -98,6 +102,11 @@ class TelegramSender(OutboxSender):
             return await self.bot.send_photo(
                 chat_id=message.recipient, photo=photo, caption=caption
             )
+        if attachment.startswith(STORED_PHOTO):
+            with stored_photo(self.settings, attachment).open("rb") as image:
+                return await self.bot.send_photo(
+                    chat_id=message.recipient, photo=image, caption=caption
+                )
         path = Path(attachment)
         with path.open("rb") as document:
             return await self.bot.send_document(

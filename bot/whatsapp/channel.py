@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import mimetypes
 from collections.abc import Coroutine, Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.attachments import media_path
 from bot.channel import ChannelKind
 from bot.dialogs.desk import Desk, queue_apology
 from bot.dialogs.types import Inbound
@@ -38,12 +37,6 @@ from core.services.upsert import first_delivery
 
 log = logging.getLogger(__name__)
 MEDIA_ATTEMPTS = 4
-
-
-def media_path(settings: Settings, media_id: str, mime: str = "image/jpeg") -> Path:
-    """Where a WhatsApp photo (photo_ref ``wa:<media id>``) is kept."""
-    extension = mimetypes.guess_extension(mime) or ".bin"
-    return settings.media_dir / f"wa-{media_id}{extension}"
 
 
 class WhatsAppChannel:
@@ -66,6 +59,7 @@ class WhatsAppChannel:
 
     # -- life cycle --------------------------------------------------------------------
     async def start(self) -> None:
+        self.sender.start_lease()  # before the first reply is claimed under it
         self._sender_task = asyncio.create_task(self.sender.run())
 
     async def stop(self) -> None:
@@ -75,7 +69,7 @@ class WhatsAppChannel:
         self.sender.stop()
         if self._sender_task is not None:
             await self._sender_task
-        self.sender.record_sent()
+        self.sender.finish()
         await self.graph.aclose()
 
     async def deliver_pending(self, timeout: float) -> int:
@@ -162,7 +156,7 @@ class WhatsAppChannel:
                     return []  # a redelivery: handled before
                 note_inbound(session, convert.CHANNEL, user.chat_id, event.sent_at)
                 inbound = _numbered_choice(session, user.chat_id, event.inbound)
-                queued = self.desk.handle(session, user, inbound, claim_replies=True)
+                queued = self.desk.handle(session, user, inbound, claim_owner=self.sender.lease_id)
         except Exception:
             self.sender.give_back(delivered)
             log.exception("whatsapp message %s failed", event.message_id)
@@ -181,7 +175,7 @@ class WhatsAppChannel:
                 if not first_delivery(session, convert.CHANNEL, event.message_id):
                     return []
                 note_inbound(session, convert.CHANNEL, event.user.chat_id, event.sent_at)
-                return queue_apology(session, event.user)
+                return queue_apology(session, event.user, self.sender.lease_id)
         except Exception:
             log.exception("could not record the failure of %s", event.message_id)
             return []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.attachments import STORED_PHOTO, PhotoNotYetStored, stored_photo
 from bot.notifications import rendered, words
 from bot.outbox_sender import OutboxSender, Outcome, backoff
 from bot.whatsapp import convert
@@ -96,6 +97,9 @@ class WhatsAppSender(OutboxSender):
         except OutsideWindow as exc:
             log.warning("whatsapp outbox %s to %s: %s", message.id, message.recipient, exc)
             return Outcome(message.id, "failed", error=str(exc))
+        except PhotoNotYetStored:  # its download is under way
+            delay = backoff(message.attempts, self.settings.outbox_retry_base_seconds)
+            return Outcome(message.id, "retry", error="photo not downloaded yet", delay=delay)
         except OSError as exc:  # the report file is gone: nothing to retry
             log.error("whatsapp outbox %s: attachment unreadable: %s", message.id, exc)
             return Outcome(message.id, "failed", error=f"attachment: {exc}")
@@ -104,6 +108,12 @@ class WhatsAppSender(OutboxSender):
 
     async def _send_free_form(self, message: outbox.Deliverable) -> str:
         text, markup = rendered(message)
+        if message.attachment and message.attachment.startswith(STORED_PHOTO):
+            path = stored_photo(self.settings, message.attachment)
+            image = {"id": await self.graph.upload(path), "caption": text[:1024]}
+            return await self.graph.send(
+                convert.addressed(message.recipient, {"type": "image", "image": image})
+            )
         if message.attachment:
             path = Path(message.attachment)
             media_id = await self.graph.upload(path)

@@ -19,7 +19,6 @@ from core.timeutil import utcnow
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 DIGEST_TOPIC = "digest"  # the weekly digest: WhatsApp has its own template for it
 MAX_ATTEMPTS = 12
-STALE_CLAIM = timedelta(minutes=2)
 
 
 TABLE: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -68,6 +67,7 @@ class QueuedMessage:
     dedupe_key: str | None
     topic: str | None = None
     attempts: int = 0
+    claimed_by: str | None = None
 
 
 # Built once, run on the session's connection: queueing happens for every chat reply,
@@ -78,7 +78,7 @@ INSERT = insert(TABLE).values(
         for name in (
             *("channel", "recipient", "language", "text", "template", "params", "markup"),
             *("attachment", "dedupe_key", "topic", "status", "attempts", "next_attempt_at"),
-            "created_at",
+            *("created_at", "claimed_by"),
         )
     }
 )
@@ -97,14 +97,15 @@ def enqueue(
     language: str = "id",
     dedupe_key: str | None = None,
     topic: str | None = None,
-    status: str = PENDING,
+    claimed_by: str | None = None,
 ) -> QueuedMessage | None:
     """Queue one message; with a dedupe key, a second enqueue of the same key is a no-op.
 
     ``topic`` names what kind of news it is where a channel treats it apart (WhatsApp
     sends the weekly "digest" outside the 24 h window with its own template).
-    ``status=SENDING`` queues it already claimed, for a caller that sends it itself right
-    after committing (a reply to the person who just wrote)."""
+    With ``claimed_by`` (a sender's lease) it is queued already claimed by that sender,
+    for a caller that sends it itself right after committing (a reply to the person who
+    just wrote)."""
     if (text is None) == (template is None):
         raise ValueError("give exactly one of text or template")
     if (
@@ -126,11 +127,13 @@ def enqueue(
         attachment=attachment,
         dedupe_key=dedupe_key,
         topic=topic,
+        claimed_by=claimed_by,
     )
     row = asdict(queued)
     del row["id"]
     now = utcnow()
-    row.update(status=status, next_attempt_at=now, created_at=now)
+    row.update(status=PENDING if claimed_by is None else SENDING)
+    row.update(next_attempt_at=now, created_at=now)
     result = session.connection().execute(INSERT, row)
     key = result.inserted_primary_key
     assert key is not None
@@ -141,34 +144,23 @@ _QUEUED_FIELDS = [field.name for field in fields(QueuedMessage)]
 CLAIM = (
     update(TABLE)
     .where(TABLE.c.id.in_(bindparam("ids", expanding=True)), TABLE.c.status == PENDING)
-    .values(status=SENDING, next_attempt_at=bindparam("now"))
+    .values(status=SENDING, next_attempt_at=bindparam("now"), claimed_by=bindparam("by"))
     .returning(*(TABLE.c[name] for name in _QUEUED_FIELDS))
 )
 
 
 def claim_many(
-    session: Session, message_ids: Sequence[int], now: datetime | None = None
+    session: Session, message_ids: Sequence[int], by: str, now: datetime | None = None
 ) -> list[QueuedMessage]:
-    """Take these messages for sending if still pending, in id order; messages another
-    sender holds, or that are done, are left out (UPDATE ... RETURNING decides)."""
+    """Take these messages for the sender holding lease ``by`` if still pending, in id
+    order; messages another sender holds, or that are done, are left out (UPDATE ...
+    RETURNING decides)."""
     if not message_ids:
         return []
-    rows = session.connection().execute(CLAIM, {"ids": list(message_ids), "now": now or utcnow()})
+    values = {"ids": list(message_ids), "now": now or utcnow(), "by": by}
+    rows = session.connection().execute(CLAIM, values)
     claimed = [QueuedMessage(**row._asdict()) for row in rows]
     return sorted(claimed, key=lambda message: message.id)
-
-
-def release_stale(session: Session, now: datetime | None = None) -> None:
-    """Claims older than STALE_CLAIM belong to a sender that died mid-send: free them."""
-    moment = now or utcnow()
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.status) == SENDING,
-            col(OutboxMessage.next_attempt_at) < moment - STALE_CLAIM,
-        )
-        .values(status=PENDING)
-    )
 
 
 def due_ids(
@@ -225,6 +217,7 @@ def mark_retry(session: Session, message_id: int, error: str, delay: timedelta) 
     message.last_error = error[:500]
     message.status = FAILED if message.attempts >= MAX_ATTEMPTS else PENDING
     message.next_attempt_at = utcnow() + delay
+    message.claimed_by = None
     session.add(message)
     return message.status
 
@@ -234,7 +227,7 @@ def release(session: Session, message_id: int) -> None:
     session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == SENDING)
-        .values(status=PENDING)
+        .values(status=PENDING, claimed_by=None)
     )
 
 

@@ -38,6 +38,7 @@ class GraphFailure:
 class FakeGraph:
     sent: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[str] = field(default_factory=list)
+    uploaded: dict[str, bytes] = field(default_factory=dict)  # media id -> request body
     failures: deque[GraphFailure] = field(default_factory=deque)
     calls: int = 0
     unauthorised: int = 0
@@ -122,6 +123,7 @@ class FakeGraph:
             media_id = f"upload-{next(self._ids)}"
             with self._lock:
                 self.uploads.append(media_id)
+                self.uploaded[media_id] = body
             return 200, {"id": media_id}
         if not path.endswith(f"/{PHONE_NUMBER_ID}/messages"):
             return 404, {"error": {"code": 803, "message": "unknown path"}}
