@@ -4,9 +4,10 @@ what was lost or sent twice, and how soon after the restart every reply went out
     python -m bench.crash_cycles [--cycles 50] [--signal term|kill|both] [--seed 1]
 
 Each cycle: five residents send /start to the running process (the real executable,
-against the fake Bot API on 127.0.0.1 and its own SQLite file); after a random 0-150 ms (while its replies are being sent)
-it gets SIGTERM (or SIGKILL); a new process starts; the cycle ends when every resident
-message of the cycle was handled and every reply was accepted by the fake server.
+against the fake Bot API on 127.0.0.1 and its own SQLite file); after a random 0-150 ms,
+while its replies are being sent, it gets SIGTERM (or SIGKILL); a new process starts; the
+cycle ends when every resident message of the cycle was handled and every reply was
+accepted by the fake server.
 
 Prints, per signal: messages queued, losses (a resident message never handled, or a
 reply never accepted), duplicates (a reply the fake server accepted more than once), and
@@ -125,7 +126,9 @@ def count(site: Site, chats: list[int], tally: Tally) -> None:
     tally.duplicates += sum((received - stored).values())
 
 
-def cycle(site: Site, number: int, signum: signal.Signals, rng: random.Random, tally: Tally) -> None:
+def cycle(
+    site: Site, number: int, signum: signal.Signals, rng: random.Random, tally: Tally
+) -> None:
     chats = [100_000 * (signum.value + 1) + number * 10 + i for i in range(RESIDENTS_PER_CYCLE)]
     updates = [api.text(chat, "/start") for chat in chats]
     site.fake.push(*updates)
