@@ -1,5 +1,5 @@
-"""What the chat benchmarks share: a fresh database with one officer who receives every
-new report, and waiting until the outbox has delivered everything."""
+"""What the chat benchmarks share: a fresh database with one officer on duty who receives
+every new report, and waiting until the outbox has delivered everything."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from sqlalchemy import Engine
 def prepare(db: Path, accounts: list[tuple[str, str]]) -> None:
     from core.db import make_engine, session_scope, upgrade
     from core.domain.people import StaffRole
+    from core.services.chat_window import note_inbound
     from core.services.records import add_staff
+    from core.timeutil import utcnow
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -22,6 +24,8 @@ def prepare(db: Path, accounts: list[tuple[str, str]]) -> None:
     upgrade(engine)
     with session_scope(engine) as session:
         add_staff(session, "Petugas Bench", StaffRole.TRANTIB, accounts)
+        for channel, chat in accounts:  # on duty: wrote this morning, so photos may follow
+            note_inbound(session, channel, chat, utcnow())
     engine.dispose()
 
 

@@ -46,8 +46,9 @@ def test_whatsapp_bench_delivers_every_reply_once(tmp_path: Path) -> None:
 
     figures = run(residents=5, in_flight=2, db=tmp_path / "wa.db")
     assert figures["webhooks"] == 50
-    # 10 messages to each resident ("Halo" gets the menu, no apology), 1 alert each to staff
-    assert figures["queued"] == 55
+    # 10 messages to each resident ("Halo" gets the menu, no apology); to staff, per
+    # report, the alert and the resident's photo
+    assert figures["queued"] == 60
     assert figures["delivered"] and figures["rss"] > 0
 
 
