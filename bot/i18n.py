@@ -41,8 +41,15 @@ def entry(language: str, key: str) -> Any:
     return value
 
 
-def t(language: str, key: str, **params: Any) -> str:
-    """Render a message; absent placeholders render empty rather than crash a reply."""
+def t(language: str, key: str, *, channel: str | None = None, **params: Any) -> str:
+    """Render a message; absent placeholders render empty rather than crash a reply.
+
+    With ``channel``, a wording under that channel's section (``[terminal.report]
+    location``) wins over the common one: only where a channel's gestures differ."""
+    if channel is not None:
+        own = _lookup(language, f"{channel}.{key}") or _lookup(DEFAULT_LANGUAGE, f"{channel}.{key}")
+        if isinstance(own, str):
+            return own.format_map(_Blank(params))
     return str(entry(language, key)).format_map(_Blank(params))
 
 

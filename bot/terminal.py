@@ -8,6 +8,7 @@ replies and news such as "your report is now selesai" — is printed at each tur
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
@@ -25,6 +26,7 @@ from core.services.outbox import PENDING, mark_all_sent
 
 CHANNEL = "terminal"
 LEAVE = ("keluar", "exit", "quit")
+WATCH_SECONDS = 1.0  # how often news is looked for while the terminal waits
 
 
 def _parse(line: str, last_choices: list[str]) -> Inbound:
@@ -71,7 +73,11 @@ class TerminalChannel:
         user: ChatUser,
         read: Callable[[str], str] = input,
         write: Callable[[str], None] = print,
+        *,
+        watch: bool = False,
     ) -> None:
+        """Turn by turn until ``keluar``; with ``watch``, news for this person (a new
+        report for staff, "selesai" for a resident) is printed while they think."""
         choices: list[str] = []
         line = "/start"
         while True:
@@ -79,11 +85,40 @@ class TerminalChannel:
                 self.desk.handle(session, user, _parse(line, choices))
                 choices = self._show(session, user.chat_id, write) or choices
             try:
-                line = read("> ")
+                if watch:
+                    line, choices = self._read_watching(user.chat_id, read, write, choices)
+                else:
+                    line = read("> ")
             except EOFError:
                 return
             if line.strip().lower() in LEAVE:
                 return
+
+    def _read_watching(
+        self,
+        chat: str,
+        read: Callable[[str], str],
+        write: Callable[[str], None],
+        choices: list[str],
+    ) -> tuple[str, list[str]]:
+        """Read a line while a thread prints news as it arrives; the line and the
+        choices now on screen."""
+        shown = list(choices)
+        stop = threading.Event()
+
+        def look() -> None:
+            while not stop.wait(WATCH_SECONDS):
+                with session_scope(self.engine) as session:
+                    shown[:] = self._show(session, chat, write) or shown
+
+        watcher = threading.Thread(target=look, name="terminal-news", daemon=True)
+        watcher.start()
+        try:
+            line = read("> ")
+        finally:
+            stop.set()
+            watcher.join()
+        return line, shown
 
     def _show(self, session: Session, chat: str, write: Callable[[str], None]) -> list[str]:
         """Print what waits for this chat, mark it sent; the last choices offered."""

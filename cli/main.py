@@ -137,15 +137,22 @@ def chat(
         int | None, typer.Option("--staff", help="Sebagai petugas / As staff ID")
     ] = None,
     name: Annotated[str, typer.Option(help="Nama warga / Resident name")] = "Warga Terminal",
+    real: Annotated[
+        bool, typer.Option("--real", help="Basis data kantor, bukan latihan / Office database")
+    ] = False,
 ) -> None:
-    """Coba dialog Sigap di terminal / Try Sigap's dialogs in the terminal."""
+    """Coba dialog Sigap di terminal (basis data latihan) / Try the dialogs (practice DB)."""
     config = settings()
     db = engine(config)
-    database.upgrade(db)
     from app.chat import chat as converse
+    from app.chat import practice_engine
 
+    if real:
+        database.upgrade(db)
+    else:
+        db = practice_engine(config, db)
     try:
-        converse(config, db, staff_id, name)
+        converse(config, db, staff_id, name, practice=not real, watch=sys.stdin.isatty())
     except errors.SigapError as exc:
         fail(str(exc))
 

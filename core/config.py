@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    # `sigap chat` tries the dialogs here unless told --real: trials never move the IKU
+    practice_database_url: str = Field(
+        "sqlite:///./data/sigap-latihan.db", alias="SIGAP_PRACTICE_DATABASE_URL"
+    )
     timezone: str = Field("Asia/Jakarta", alias="SIGAP_TIMEZONE")
     office_name: str = Field("Kecamatan Mumbulsari", alias="SIGAP_OFFICE_NAME")
     kabupaten: str = Field("Kabupaten Jember", alias="SIGAP_KABUPATEN")

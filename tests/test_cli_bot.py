@@ -57,7 +57,7 @@ def test_terminal_chat_files_a_report(run_cli, engine: Engine) -> None:  # type:
         )
         + "\n"
     )
-    result = run_cli("chat", input=typed)
+    result = run_cli("chat", "--real", input=typed)
     assert result.exit_code == 0, result.output
     assert "Kode tiket: MBS-" in result.output
     with Session(engine) as session:
@@ -100,9 +100,9 @@ def test_terminal_chat_as_staff_sees_the_queue(run_cli) -> None:  # type: ignore
         "Parkir liar di depan puskesmas tiap pagi",
     )
     code = added.output.split()[1]
-    as_staff = run_cli("chat", "--staff", "1", input="/antrian\nkeluar\n")
+    as_staff = run_cli("chat", "--real", "--staff", "1", input="/antrian\nkeluar\n")
     assert as_staff.exit_code == 0 and code in as_staff.output
-    as_resident = run_cli("chat", input="/antrian\nkeluar\n")
+    as_resident = run_cli("chat", "--real", input="/antrian\nkeluar\n")
     assert "khusus petugas" in as_resident.output and code not in as_resident.output
 
 
@@ -111,13 +111,13 @@ def test_terminal_staff_get_the_alert_and_the_resident_the_news(run_cli) -> None
     gets the new-report alert with action buttons, and its resident the "selesai" news
     with the confirm / reopen choices, all through the outbox."""
     assert run_cli("staff", "add", "Budi", "--role", "trantib").exit_code == 0
-    run_cli("chat", "--staff", "1", input="keluar\n")  # links the terminal account
+    run_cli("chat", "--real", "--staff", "1", input="keluar\n")  # links the terminal account
     report = "1\n4\nHajatan dengan sound system sampai jam 3 pagi\n2\n2\n1\n1\nkeluar\n"
-    filed = run_cli("chat", input=report)
+    filed = run_cli("chat", "--real", input=report)
     code = re.search(r"MBS-[A-Z0-9]{4}-[A-Z0-9]{4}", filed.output)
     assert filed.exit_code == 0 and code, filed.output
 
-    staff_view = run_cli("chat", "--staff", "1", input="keluar\n").output
+    staff_view = run_cli("chat", "--real", "--staff", "1", input="keluar\n").output
     assert code.group(0) in staff_view and "Klaim" in staff_view
 
     for state in ("diverifikasi", "diproses"):
@@ -129,6 +129,80 @@ def test_terminal_staff_get_the_alert_and_the_resident_the_news(run_cli) -> None
         "--note", "Sudah ditegur, musik dihentikan",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    news = run_cli("chat", input="keluar\n").output
+    news = run_cli("chat", "--real", input="keluar\n").output
     assert f"Laporan {code.group(0)} telah diselesaikan" in news
     assert "Sudah ditegur" in news and "Sudah beres" in news
+
+
+def test_terminal_chat_practises_in_its_own_database(run_cli, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    """Trials at the terminal never move the office's figures: by default they go to
+    the practice database, which knows the office's staff; the first lines say so."""
+    assert run_cli("staff", "add", "Budi", "--role", "trantib").exit_code == 0
+    report = "1\n4\nHajatan dengan sound system sampai jam 3 pagi\n2\n2\n1\n1\nkeluar\n"
+    tried = run_cli("chat", input=report)
+    assert tried.exit_code == 0, tried.output
+    assert tried.output.startswith("Mode latihan") and "Ketik keluar untuk selesai" in tried.output
+    assert "Kode tiket: MBS-" in tried.output
+    with Session(engine) as session:
+        assert session.exec(select(Complaint)).all() == []  # the office's data: untouched
+    staff_view = run_cli("chat", "--staff", "1", input="/antrian\nkeluar\n")
+    assert staff_view.exit_code == 0 and "Hajatan" not in staff_view.output
+    assert re.search(r"MBS-[A-Z0-9]{4}-[A-Z0-9]{4}", staff_view.output)  # the practice queue
+
+
+def test_terminal_staff_open_a_complaint_from_the_queue_and_resolve_it(  # type: ignore[no-untyped-def]
+    run_cli, engine: Engine
+) -> None:
+    assert run_cli("staff", "add", "Budi", "--role", "trantib").exit_code == 0
+    report = "1\n2\nMobil parkir menutup jalan masuk gang\nlokasi -8.25,113.74\n2\n1\n1\nkeluar\n"
+    filed = run_cli("chat", "--real", input=report)
+    code = re.search(r"MBS-[A-Z0-9]{4}-[A-Z0-9]{4}", filed.output)
+    assert code, filed.output
+    assert "Ketik  lokasi LINTANG,BUJUR" in filed.output  # the terminal's own gesture
+    # /antrian lists the complaint as choice 1; its card offers the actions; 8 = Selesaikan
+    typed = "/antrian\n1\n8\nMobil sudah dipindahkan pemiliknya\nkeluar\n"
+    worked = run_cli("chat", "--real", "--staff", "1", input=typed)
+    assert worked.exit_code == 0, worked.output
+    assert "Klaim" in worked.output and "Selesaikan" in worked.output
+    with Session(engine) as session:
+        complaint = session.exec(select(Complaint)).one()
+    assert complaint.code == code.group(0) and complaint.state.value == "selesai"
+
+
+def test_terminal_photo_keeps_the_choices_at_hand_and_english_names_categories(  # type: ignore[no-untyped-def]
+    run_cli,
+) -> None:
+    typed = "5\n1\nkeluar\n"  # English, then Report a disturbance
+    english = run_cli("chat", input=typed)
+    assert "Street vendors (PKL)" in english.output and "Gambling" in english.output
+    typed = "1\n1\nPKL menutup trotoar depan pasar\n2\nfoto lapak.jpg\nkeluar\n"
+    photo = run_cli("chat", input=typed)  # the same resident: still in English
+    assert "Type  lokasi LATITUDE,LONGITUDE" in photo.output
+    after = photo.output.split("Photo received (1/3)", 1)[1]
+    assert "1. Next" in after, photo.output
+
+
+def test_the_terminal_prints_news_while_it_waits_for_input(engine: Engine) -> None:
+    """Staff at the terminal hear of a new report without pressing a key."""
+    import time
+
+    from app.chat import chat
+    from core.config import load_settings
+    from core.db import session_scope
+    from core.services import outbox
+
+    printed: list[str] = []
+    lines = iter(["keluar"])
+
+    def read(prompt: str) -> str:
+        with session_scope(engine) as session:  # as another process would, meanwhile
+            outbox.enqueue(session, "terminal", "warga", text="Laporan baru MBS-TEST-0001")
+        deadline = time.monotonic() + 10
+        while not any("MBS-TEST-0001" in line for line in printed):
+            assert time.monotonic() < deadline, printed
+            time.sleep(0.02)
+        return next(lines)
+
+    settings = load_settings(_env_file=None, DATABASE_URL=str(engine.url))
+    chat(settings, engine, None, "Warga", read, printed.append, watch=True)
+    assert "Laporan baru MBS-TEST-0001" in printed

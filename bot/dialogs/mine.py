@@ -54,7 +54,8 @@ def show_mine(turn: Turn) -> None:
     lines = [turn.t("mine.list")]
     choices = []
     for complaint in mine:
-        category = find_category(complaint.category, turn.settings.categories_file).name
+        found = find_category(complaint.category, turn.settings.categories_file)
+        category = found.label(turn.lang)
         lines.append(f"• {complaint.code} · {complaint.state.label} · {category}")
         choices.append(Choice(complaint.code, f"mine:show:{complaint.code}"))
     turn.send_text("\n".join(lines), choices)
@@ -66,7 +67,7 @@ def show_one(turn: Turn, code: str) -> None:
     except NotFound:
         turn.say("mine.not_found")
         return
-    category = find_category(complaint.category, turn.settings.categories_file).name
+    category = find_category(complaint.category, turn.settings.categories_file).label(turn.lang)
     received = complaint.received_at.astimezone(turn.settings.tz).strftime("%d-%m-%Y %H:%M")
     choices = []
     if complaint.state is ComplaintState.SELESAI and complaint.confirmed_at is None:

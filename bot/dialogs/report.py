@@ -50,8 +50,12 @@ def _take_photo(turn: Turn, message: Inbound) -> str | None:
         raise Invalid("report.photo_limit", max=MAX_PHOTOS)
     photos.append(message.photo_ref)
     turn.data.setdefault("captions", []).append(message.text.strip() or None)
-    turn.say("report.photo_added", count=len(photos), max=MAX_PHOTOS)
-    return NEXT if len(photos) == MAX_PHOTOS else STAY
+    if len(photos) == MAX_PHOTOS:
+        return NEXT
+    # asked again, so "Lanjut" is at hand under the newest message, not scrolled away
+    added = turn.t("report.photo_added", count=len(photos), max=MAX_PHOTOS)
+    turn.ask("photos", added, [(turn.t("report.next"), DONE)])
+    return STAY
 
 
 def _ask_privacy(turn: Turn) -> Ask:
@@ -81,7 +85,7 @@ def _summary(turn: Turn) -> str:
     hidden = data.get("privacy", Privacy.HIDDEN.value) == Privacy.HIDDEN.value
     return turn.t(
         "report.summary",
-        category=category.name,
+        category=category.label(turn.lang),
         description=data["description"],
         location=location,
         photos=len(data.get("photos", [])),

@@ -1,4 +1,5 @@
-"""Staff in the chat: action buttons on complaints, /antrian, /catat and /ringkasan.
+"""Staff in the chat: action buttons on complaints, /antrian (each complaint a button that
+brings its card and actions back), /catat and /ringkasan.
 
 The actor's role is looked up again for every action: a forwarded button or forged
 callback data from anyone else changes nothing.
@@ -9,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot.dialogs.base import END, NEXT, Ask, Dialog, Invalid, Step
+from bot.dialogs.staff_alerts import action_buttons, complaint_card
 from bot.dialogs.steps import CATEGORY, DESCRIPTION, answer, desa_step
 from bot.dialogs.turn import Turn
-from bot.dialogs.types import Inbound
+from bot.dialogs.types import Choice, Inbound, Reply
 from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.periods import Period
@@ -63,6 +65,9 @@ def handle_action(turn: Turn, verb: str, complaint_id: str) -> None:
         return
     if verb in NEEDS_TEXT:
         StaffNoteDialog().open(turn, verb, complaint)
+        return
+    if verb == "show":  # from /antrian: the card again, with every action
+        turn.send(Reply(complaint_card(complaint, turn.settings), action_buttons(complaint)))
         return
     try:
         if verb == "claim":
@@ -177,6 +182,7 @@ def show_queue(turn: Turn) -> None:
         return
     today = local_date(utcnow(), turn.settings.tz)
     lines = [turn.t("staff.queue")]
+    choices = [Choice(c.code, f"act:show:{c.id}") for c in queue]
     for c in queue:
         flag = "⚠️ " if svc.is_overdue(c, today) else ""
         lines.append(
@@ -189,7 +195,7 @@ def show_queue(turn: Turn) -> None:
                 due=c.due_date.strftime("%d-%m-%Y"),
             )
         )
-    turn.send_text("\n".join(lines))
+    turn.send(Reply("\n".join(lines), choices, columns=2))
 
 
 def show_summary(turn: Turn) -> None:

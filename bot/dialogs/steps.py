@@ -16,7 +16,7 @@ def answer(message: Inbound) -> str:
 
 
 def category_options(turn: Turn) -> list[tuple[str, str]]:
-    return [(c.name, c.code) for c in load_categories(turn.settings.categories_file)]
+    return [(c.label(turn.lang), c.code) for c in load_categories(turn.settings.categories_file)]
 
 
 def _ask_category(turn: Turn) -> Ask:

@@ -70,7 +70,7 @@ class Turn:
         return self.user.chat_id != self.user.user_id
 
     def t(self, key: str, **params: Any) -> str:
-        return t(self.lang, key, **params)
+        return t(self.lang, key, channel=self.user.channel, **params)
 
     # -- saying things -------------------------------------------------------------
     def send(self, reply: Reply, channel: str | None = None, language: str | None = None) -> None:

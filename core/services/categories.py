@@ -17,6 +17,11 @@ class Category:
     name: str
     chapter: str
     service_level_days: int
+    name_en: str = ""
+
+    def label(self, language: str) -> str:
+        """The name a resident reads: English for those who chose it, where given."""
+        return self.name_en or self.name if language == "en" else self.name
 
 
 @lru_cache(maxsize=8)
@@ -32,6 +37,7 @@ def load_categories(path: Path | None = None) -> tuple[Category, ...]:
         Category(
             code=str(row["code"]),
             name=str(row["name"]),
+            name_en=str(row.get("name_en") or row["name"]),
             chapter=str(row.get("chapter", "")),
             service_level_days=int(row["service_level_days"]),
         )
