@@ -19,7 +19,7 @@ from sqlmodel import Field, SQLModel
 from core.domain.capaian import Direction
 from core.domain.complaints import Channel, ComplaintState, Privacy
 from core.domain.people import StaffRole
-from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
+from core.domain.performance import ActivityStatus, DocumentKind
 from core.timeutil import utcnow
 from core.types import EnumText, ExactDecimal
 
@@ -280,16 +280,6 @@ class ProgramIndicator(SQLModel, table=True):
     deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
-class IkuTarget(SQLModel, table=True):
-    """The Perjanjian Kinerja target of one IKU for one year."""
-
-    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
-    target: Decimal = Field(sa_type=ExactDecimal())
-    direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
-    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
-
-
 class Holiday(SQLModel, table=True):
     """A national holiday or cuti bersama: not a working day for due dates."""
 
@@ -397,3 +387,5 @@ from core.office_models import LoginLink as LoginLink  # noqa: E402
 from core.office_models import RegisterAudit as RegisterAudit  # noqa: E402
 from core.office_models import SenderLease as SenderLease  # noqa: E402
 from core.office_models import WebSession as WebSession  # noqa: E402
+from core.performance_models import IkuTarget as IkuTarget  # noqa: E402
+from core.performance_models import SkmFollowUp as SkmFollowUp  # noqa: E402

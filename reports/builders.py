@@ -10,17 +10,15 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.domain.capaian import capaian_band
-from core.domain.numbers import round_half_up
+from core.domain.performance import IkuCode
 from core.domain.periods import Period
-from core.domain.skm import Unsur, krejcie_morgan_sample, unsur_category
-from core.services.complaint_stats import ComplaintLine, complaint_recap
 from core.services.digest import IkuChange, weekly_digest
 from core.services.iku import IkuStatus, IkuValue, iku_for_period
-from core.services.skm import saran_in_period, skm_summary
-from core.timeutil import utcnow
 from reports.bulk import gc_paused
-from reports.charts import bar_chart, line_chart
-from reports.model import Cell, Report, Table
+from reports.charts import line_chart, year_chart
+from reports.complaints_report import OVERDUE_COLUMNS, build_complaints, overdue_rows
+from reports.model import Cell, Chart, Report, Table, new_report
+from reports.skm_report import build_skm
 
 STATUS_TEXT = {
     IkuStatus.NO_DATA: "tidak ada data",
@@ -34,6 +32,10 @@ def iku_category(value: IkuValue, settings: Settings) -> str:
     if value.status is IkuStatus.OK and value.capaian is not None:
         return capaian_band(value.capaian, settings.bands)
     return STATUS_TEXT.get(value.status, "-")
+
+
+def _quarter_cells(value: IkuValue) -> list[Cell]:
+    return [value.quarter_target, value.quarter_capaian]
 
 
 def _iku_row(value: IkuValue, settings: Settings) -> list[Cell]:
@@ -51,6 +53,17 @@ def _iku_row(value: IkuValue, settings: Settings) -> list[Cell]:
     ]
 
 
+IKU_RULES = [
+    "Aturan hitung: IKU1 setahun = dokumen bertanggal tahun itu; untuk triwulan atau "
+    "periode lain = kumulatif sejak 1 Januari terhadap target tahunan (target triwulan, "
+    "bila ditetapkan, di sampingnya).",
+    "IKU3 = kegiatan direncanakan dalam periode (ditambah yang terlaksana tanpa rencana) "
+    "yang terlaksana paling lambat akhir periode; kegiatan ditunda/batal tetap di penyebut.",
+    "IKU4 = pengaduan tuntas (selesai atau bukan wewenang) paling lambat akhir periode / "
+    "pengaduan diterima dalam periode, tanpa duplikat dan ditolak.",
+    "IKU2 menurut PermenPANRB 14/2017; unsur tanpa jawaban tidak ikut dirata-rata. "
+    "IKU5 dan IKU6 nilai tahunan. Capaian dihitung dari nilai yang ditampilkan.",
+]
 IKU_COLUMNS = [
     "Kode",
     "Indikator",
@@ -65,6 +78,22 @@ IKU_COLUMNS = [
 ]
 
 
+ANNUAL = (IkuCode.IKU5, IkuCode.IKU6)  # one value a year: a bar for the year
+SCALES = {IkuCode.IKU2: (25.0, 100.0), IkuCode.IKU1: (0.0, None)}  # (base, ceiling)
+
+
+def _iku_chart(
+    value: IkuValue, labels: list[str], points: list[Decimal | None], period: Period
+) -> Chart:
+    title = f"{value.code.value} {value.name}"
+    if value.code in ANNUAL:
+        return year_chart(title, period.end.year, value.value, value.target, value.unit)
+    base, ceiling = SCALES.get(value.code, (0.0, 100.0))
+    return line_chart(
+        title, labels, points, target=value.target, base=base, unit=value.unit, ceiling=ceiling
+    )
+
+
 def _month_ends(period: Period) -> list[date]:
     ends, day = [], period.start
     while day <= period.end:
@@ -74,26 +103,23 @@ def _month_ends(period: Period) -> list[date]:
     return ends
 
 
-def _new(kind: str, title: str, settings: Settings, period: Period) -> Report:
-    return Report(
-        kind=kind,
-        title=title,
-        office=f"{settings.office_name}, {settings.kabupaten}",
-        period=period,
-        generated_at=utcnow().astimezone(settings.tz),
-        summary=[],
-        tables=[],
-    )
-
-
 def build_iku(session: Session, settings: Settings, period: Period) -> Report:
     """The six IKU with the counts beneath them and, per indicator, its course through
     the months (cumulative from the period's start, as the annual target reads)."""
-    report = _new("iku", "Laporan Capaian Indikator Kinerja Utama", settings, period)
+    report = new_report("iku", "Laporan Capaian Indikator Kinerja Utama", settings, period)
     iku = iku_for_period(session, settings, period)
-    report.tables.append(
-        Table("iku", "Capaian IKU", IKU_COLUMNS, [_iku_row(v, settings) for v in iku.indicators])
-    )
+    rows = [_iku_row(v, settings) for v in iku.indicators]
+    columns = IKU_COLUMNS
+    quarter = period.quarter_number
+    if quarter is not None and any(v.quarter_target is not None for v in iku.indicators):
+        columns = [
+            *IKU_COLUMNS,
+            f"Target s.d. TW {quarter}",
+            f"Capaian thd target TW {quarter} (%)",
+        ]
+        rows = [row + _quarter_cells(v) for row, v in zip(rows, iku.indicators, strict=True)]
+    report.tables.append(Table("iku", "Capaian IKU", columns, rows))
+    report.notes += IKU_RULES
     ends = _month_ends(period)
     course = [iku_for_period(session, settings, Period(period.start, end)) for end in ends]
     labels = [f"{MONTHS[end.month - 1]} {end.year % 100:02d}" for end in ends]
@@ -110,174 +136,12 @@ def build_iku(session: Session, settings: Settings, period: Period) -> Report:
     )
     for value in iku.indicators:
         points = [month.get(value.code).value for month in course]
-        report.charts.append(line_chart(f"{value.code.value} {value.name}", labels, points))
+        report.charts.append(_iku_chart(value, labels, points, period))
     achieved = [v for v in iku.indicators if v.capaian is not None and v.capaian >= 100]
     report.summary = [
-        ("Periode", str(period)),
         ("IKU dengan data", sum(1 for v in iku.indicators if v.value is not None)),
         ("IKU mencapai target", len(achieved)),
     ]
-    return report
-
-
-def _nrr(value: object) -> Decimal | None:
-    return None if value is None else round_half_up(value, 3)  # type: ignore[arg-type]
-
-
-def build_skm(
-    session: Session, settings: Settings, period: Period, service_users: int | None = None
-) -> Report:
-    """In the layout units publish under PermenPANRB 14/2017."""
-    report = _new("skm", "Laporan Survei Kepuasan Masyarakat", settings, period)
-    summary = skm_summary(session, period)
-    result = summary.result
-    answered = [u for u in Unsur if result.nrr.get(u) is not None]
-    unsur_rows: list[list[Cell]] = []
-    for unsur in Unsur:
-        nrr = result.nrr.get(unsur)
-        unsur_rows.append(
-            [
-                unsur.name,
-                unsur.title,
-                _nrr(nrr),
-                _nrr(nrr / len(answered)) if nrr is not None else None,
-                round_half_up(nrr * 25) if nrr is not None else None,
-                unsur_category(nrr).value if nrr is not None else "-",
-            ]
-        )
-    report.tables.append(
-        Table(
-            "unsur",
-            "Nilai per unsur",
-            ["Unsur", "Nama", "NRR", "NRR tertimbang", "Nilai (25-100)", "Mutu"],
-            unsur_rows,
-        )
-    )
-    report.tables.append(
-        Table(
-            "layanan",
-            "IKM per jenis layanan",
-            ["Layanan", "Responden", "IKM (25-100)", "Mutu", "Kinerja"],
-            [
-                [code, r.respondents, r.nilai, r.mutu.value if r.mutu else "-", r.kinerja or "-"]
-                for code, r in summary.per_service.items()
-            ],
-        )
-    )
-    report.tables.append(
-        Table(
-            "profil",
-            "Profil responden",
-            ["Dimensi", "Nilai", "Responden"],
-            [
-                [dimension, value, count]
-                for dimension, values in summary.profile.items()
-                for value, count in sorted(values.items())
-            ],
-        )
-    )
-    saran = saran_in_period(session, period)
-    report.tables.append(
-        Table(
-            "saran",
-            "Saran dan masukan",
-            ["Tanggal", "Layanan", "Saran"],
-            [[s.tanggal, s.service, s.text] for s in saran],
-        )
-    )
-    weakest = result.weakest
-    report.summary = [
-        ("Periode", str(period)),
-        ("Responden", result.respondents),
-        ("IKM (25-100)", result.nilai),
-        ("Mutu", result.mutu.value if result.mutu else "-"),
-        ("Kinerja unit", result.kinerja or "-"),
-        ("Unsur terlemah", f"{weakest.name} {weakest.title}" if weakest else "-"),
-    ]
-    if service_users is not None:
-        minimum = krejcie_morgan_sample(service_users)
-        report.summary += [
-            ("Pengguna layanan", service_users),
-            ("Sampel minimum (Krejcie-Morgan)", minimum),
-            ("Sampel memadai", "ya" if result.respondents >= minimum else "tidak"),
-        ]
-    if weakest is not None:
-        report.notes.append(
-            f"Rencana tindak lanjut diarahkan pada unsur terlemah: {weakest.name} "
-            f"{weakest.title} (NRR {_nrr(result.nrr[weakest])})."
-        )
-    if answered:
-        report.charts.append(
-            bar_chart(
-                "NRR per unsur",
-                [u.name for u in answered],
-                [float(result.nrr[u] or 0) for u in answered],
-            )
-        )
-    return report
-
-
-def _overdue_rows(lines: list[ComplaintLine]) -> list[list[Cell]]:
-    """One comprehension, no helper call per line: a year's list has ~50,000 lines."""
-    return [
-        [ln.code, ln.category, ln.desa or "-", ln.state, ln.received, ln.due_date, ln.days_overdue]
-        for ln in lines
-    ]
-
-
-OVERDUE_COLUMNS = ["Tiket", "Kategori", "Desa", "Status", "Diterima", "Batas", "Hari terlambat"]
-
-
-def build_complaints(
-    session: Session,
-    settings: Settings,
-    period: Period,
-    today: date,
-    list_limit: int | None = None,
-) -> Report:
-    """Reporter identities never appear; rahasia complaints only in the counts. With
-    ``list_limit``, the overdue list holds only its oldest entries (and its full count):
-    what a printed page shows, without loading tens of thousands of rows."""
-    report = _new("complaints", "Rekap Pengaduan Trantib", settings, period)
-    recap = complaint_recap(session, settings, period, today, list_limit)
-    for key, title, counts in (
-        ("kategori", "Menurut kategori", recap.by_category),
-        ("kanal", "Menurut kanal", recap.by_channel),
-        ("desa", "Menurut desa", recap.by_desa),
-        ("status", "Menurut status", recap.by_state),
-    ):
-        rows: list[list[Cell]] = [[name, count] for name, count in counts.items()]
-        report.tables.append(Table(key, title, [title.split()[-1].title(), "Jumlah"], rows))
-    report.tables.append(
-        Table(
-            "terlambat",
-            "Pengaduan melewati batas waktu",
-            OVERDUE_COLUMNS,
-            _overdue_rows(recap.overdue),
-            total=recap.overdue_listable,
-        )
-    )
-    report.summary = [
-        ("Periode", str(period)),
-        ("Diterima", recap.received),
-        ("Selesai", recap.resolved),
-        ("Selesai dalam batas layanan (%)", recap.within_level_share),
-        ("Median jam sampai ditanggapi", recap.median_hours_to_acknowledge),
-        ("Median jam sampai selesai", recap.median_hours_to_resolve),
-        ("Terlambat (terbuka)", recap.overdue_listable + recap.overdue_secret),
-    ]
-    if recap.overdue_secret:
-        report.notes.append(
-            f"{recap.overdue_secret} pengaduan rahasia yang terlambat dihitung, tidak dirinci."
-        )
-    if recap.by_category:
-        report.charts.append(
-            bar_chart(
-                "Pengaduan menurut kategori",
-                list(recap.by_category),
-                [float(v) for v in recap.by_category.values()],
-            )
-        )
     return report
 
 
@@ -288,7 +152,7 @@ def _change_row(change: IkuChange) -> list[Cell]:
 
 def build_weekly(session: Session, settings: Settings, today: date) -> Report:
     digest = weekly_digest(session, settings, today)
-    report = _new("weekly", "Ringkasan Mingguan IKU", settings, digest.week)
+    report = new_report("weekly", "Ringkasan Mingguan IKU", settings, digest.week)
     report.extra["digest"] = digest
     report.tables.append(
         Table(
@@ -303,7 +167,7 @@ def build_weekly(session: Session, settings: Settings, today: date) -> Report:
             "terlambat",
             "Pengaduan terlambat terlama",
             OVERDUE_COLUMNS,
-            _overdue_rows(digest.oldest_overdue),
+            overdue_rows(digest.oldest_overdue),
         )
     )
     weakest = digest.skm.weakest

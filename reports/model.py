@@ -13,7 +13,9 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from core.config import Settings
 from core.domain.periods import Period
+from core.timeutil import utcnow
 
 Cell = str | int | Decimal | date | None
 
@@ -35,9 +37,12 @@ class Chart:
     """Drawn on first use: only HTML and PDF show charts, and drawing one costs tenths
     of a second that the text, XLSX and JSON renderings need not pay."""
 
-    def __init__(self, title: str, draw: Callable[[], bytes]) -> None:
+    def __init__(
+        self, title: str, draw: Callable[[], bytes], spec: dict[str, Any] | None = None
+    ) -> None:
         self.title = title
         self._draw = draw
+        self.spec = spec or {}  # what is drawn (kind, base, target): for readers and tests
 
     @cached_property
     def png(self) -> bytes:
@@ -56,6 +61,18 @@ class Report:
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # what one template alone needs
+
+
+def new_report(kind: str, title: str, settings: Settings, period: Period) -> Report:
+    return Report(
+        kind=kind,
+        title=title,
+        office=f"{settings.office_name}, {settings.kabupaten}",
+        period=period,
+        generated_at=utcnow().astimezone(settings.tz),
+        summary=[],
+        tables=[],
+    )
 
 
 def json_value(cell: Cell) -> Any:

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from reports.bulk import gc_paused
 from reports.model import Cell, Report, as_json
+from reports.numbers import movement, number, signed
 
 FORMATS = ("text", "html", "pdf", "xlsx", "json")
 # How many rows of one table a reader gets in chat text and in HTML/PDF; XLSX and JSON
@@ -36,29 +37,6 @@ def rows_shown(fmt: str) -> int | None:
 SUFFIX = {"text": "txt", "html": "html", "pdf": "pdf", "xlsx": "xlsx", "json": "json"}
 
 
-def number(value: Cell | float, places: int = 2) -> str:
-    """Indonesian notation: 1.234,56; no value is '-', never 0."""
-    if value is None:
-        return "-"
-    if isinstance(value, date):
-        return value.strftime("%d-%m-%Y")
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    quantised = Decimal(value).quantize(Decimal(1).scaleb(-places))
-    if isinstance(value, Decimal) and int(value.as_tuple().exponent) >= 0:  # a count
-        return f"{int(value):,}".replace(",", ".")
-    text = f"{quantised:,.{places}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def signed(value: Decimal | None) -> str:
-    if value is None:
-        return "-"
-    return ("+" if value > 0 else "") + number(value)
-
-
 @lru_cache(maxsize=2)
 def environment(autoescape: bool) -> Environment:
     env = Environment(
@@ -71,6 +49,7 @@ def environment(autoescape: bool) -> Environment:
     )
     env.filters["num"] = number
     env.filters["signed"] = signed
+    env.filters["movement"] = movement
     env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
     return env
 

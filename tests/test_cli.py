@@ -302,7 +302,7 @@ def test_skm_summary_and_iku_as_plain_text(sigap: Invoke, tmp_path: Path) -> Non
     iku = sigap("iku", "--year", "2025").output.splitlines()
     assert iku[0] == "IKU Kecamatan Mumbulsari, 2025-01-01 s.d. 2025-12-31"
     assert "  IKU2 Indeks Kepuasan Masyarakat (IKM): 88.89 nilai IKM (25-100)" in iku
-    assert "  IKU5 Nilai SAKIP OPD: 81.5 nilai SAKIP" in iku
+    assert "  IKU5 Nilai SAKIP OPD: 81.50 nilai SAKIP" in iku
     no_data = [line for line in iku if line.endswith("belum ada data")]
     assert [line.split()[0] for line in no_data] == ["IKU1", "IKU3", "IKU4", "IKU6"]
 

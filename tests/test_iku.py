@@ -143,3 +143,43 @@ def test_lower_is_better_target(session: Session, settings: Settings) -> None:
     records.set_target(session, 2025, IkuCode.IKU1, Decimal(4), Direction.LOWER_IS_BETTER)
     iku1 = iku_for_period(session, settings, Period.year(2025)).get(IkuCode.IKU1)
     assert iku1.capaian == Decimal("175.00")  # (2 - 1/4) x 100
+
+
+def test_a_triwulan_counts_documents_year_to_date_beside_its_own_target(
+    session: Session, settings: Settings
+) -> None:
+    """domain.md section 8: a triwulan review compares cumulative realisation with the
+    annual target; a triwulan target the office set is shown beside it."""
+    _fill(session, settings)  # documents: two in Q1, one on 1 April
+    records.add_document(session, DocumentKind.ANJAB, "Anjab dan ABK", date(2025, 12, 1))
+    target = records.set_target(session, 2025, IkuCode.IKU1, Decimal(4))
+    target.target_q2 = Decimal(3)
+    session.add(target)
+    q2 = iku_for_period(session, settings, Period.quarter(2025, 2)).get(IkuCode.IKU1)
+    assert (q2.value, q2.target, q2.capaian) == (Decimal(3), Decimal(4), Decimal("75.00"))
+    assert (q2.quarter_target, q2.quarter_capaian) == (Decimal(3), Decimal("100.00"))
+    assert q2.note == "kumulatif 01-01-2025 s.d. 30-06-2025"
+    q1 = iku_for_period(session, settings, Q1).get(IkuCode.IKU1)
+    assert q1.quarter_target is None and q1.quarter_capaian is None  # none set for Q1
+    year = iku_for_period(session, settings, Period.year(2025)).get(IkuCode.IKU1)
+    assert (year.value, year.note, year.quarter_target) == (Decimal(4), None, None)
+
+
+def test_an_activity_held_after_the_period_does_not_count_for_it(
+    session: Session, settings: Settings
+) -> None:
+    """Planned for March, held in May: not held as of Q1's end, held for the year."""
+    records.add_activity(
+        session,
+        Activity(
+            name="Posyandu lansia",
+            kind="kesehatan",
+            planned_date=date(2025, 3, 20),
+            held_date=date(2025, 5, 2),
+            status=ActivityStatus.TERLAKSANA,
+        ),
+    )
+    q1 = iku_for_period(session, settings, Q1).get(IkuCode.IKU3)
+    assert (q1.numerator, q1.denominator, q1.value) == (0, 1, Decimal("0.00"))
+    year = iku_for_period(session, settings, Period.year(2025)).get(IkuCode.IKU3)
+    assert (year.numerator, year.denominator, year.value) == (1, 1, Decimal("100.00"))

@@ -89,7 +89,7 @@ def test_digest_numbers_are_iku_for_period(session: Session, settings: Settings)
     assert digest.overdue_total == 2  # the March one and the rahasia one
     assert [line.code for line in digest.oldest_overdue] == [codes["overdue"]]  # not rahasia
     text = render_text(builders.build_weekly(session, settings, TODAY))
-    assert "IKU1: 2 dokumen · target 4 · capaian 50,00% · +1 seminggu" in text
+    assert "IKU1: 2 dokumen · target 4 · capaian 50,00% · naik +1 dalam seminggu" in text
     assert "IKU4 di bawah target" in text
 
 
@@ -171,7 +171,8 @@ def test_no_reporter_identity_and_rahasia_only_counted(
             assert codes["secret"] not in output and "Lengkong" not in output
     recap = builders.build_complaints(session, settings, Period.year(2026), TODAY)
     summary = dict(recap.summary)
-    assert summary["Diterima"] == 3 and summary["Terlambat (terbuka)"] == 2
+    late = f"Terlambat, masih terbuka (per {TODAY:%d-%m-%Y})"
+    assert summary["Diterima"] == 3 and summary[late] == 2
     assert any("rahasia" in note for note in recap.notes)
 
 
@@ -361,3 +362,14 @@ def test_a_report_leaves_the_garbage_collector_as_it_found_it(
         assert not gc.isenabled()  # the inner pause does not end the outer one
         raise RuntimeError("a failed report")
     assert gc.isenabled()
+
+
+def test_numbers_read_the_indonesian_way() -> None:
+    from reports.numbers import movement, number
+
+    assert number(Decimal("1234.5")) == "1.234,50"
+    assert number(Decimal("0.3470")) == "0,3470"  # a weighted NRR keeps its 4 decimals
+    assert number(Decimal("70.00")) == "70,00" and number(Decimal(4)) == "4"  # score, count
+    assert movement(Decimal("1.2")) == "naik +1,20"
+    assert movement(Decimal("-0.5")) == "turun −0,50"
+    assert movement(Decimal("0.00")) == "tetap" and movement(None) == "-"

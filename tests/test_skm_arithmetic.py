@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.domain.numbers import apportion, round_half_up
 from core.domain.skm import (
     KINERJA,
     Mutu,
@@ -165,3 +166,20 @@ def test_krejcie_morgan_never_exceeds_population_and_grows(population: int) -> N
     sample = krejcie_morgan_sample(population)
     assert 1 <= sample <= population
     assert krejcie_morgan_sample(population + 1) >= sample
+
+
+@given(
+    st.lists(st.fractions(min_value=0, max_value=4, max_denominator=10_000), max_size=9),
+    st.integers(min_value=0, max_value=5),
+)
+def test_apportioned_parts_add_up_to_the_rounded_whole(values: list[Fraction], places: int) -> None:
+    """The weighted NRR column of the SKM report sums to the IKM (1-4) printed under it."""
+    parts = apportion(values, places)
+    assert sum(parts, Decimal(0)) == round_half_up(sum(values, Fraction(0)), places)
+    unit = Fraction(1, 10**places)
+    assert all(abs(Fraction(p) - v) < unit for p, v in zip(parts, values, strict=True))
+
+
+def test_apportioning_fixes_what_rounding_each_row_breaks() -> None:
+    thirds = [Fraction(1, 3)] * 3  # each 0.33 on its own: the column would add to 0.99
+    assert apportion(thirds, 2) == [Decimal("0.34"), Decimal("0.33"), Decimal("0.33")]

@@ -65,7 +65,8 @@ def test_dashboard_details_and_reports_follow_the_period(
     card = re.search(r'id="IKU1" data-value="([^"]*)" data-capaian="([^"]*)"', page.text)
     assert card and card.groups() == ("1", "25.00")
     quarter = admin.get("/?tahun=2026&triwulan=2")
-    assert 'id="IKU1" data-value=""' in quarter.text  # nothing in Q2
+    # IKU1 for a triwulan is the year to date (domain.md section 8): February's counts
+    assert 'id="IKU1" data-value="1"' in quarter.text
     ranged = admin.get("/?dari=2026-02-01&sampai=2026-02-28")
     assert "2026-02-01 – 2026-02-28" in ranged.text
     backwards = admin.get("/?dari=2026-03-01&sampai=2026-02-01")

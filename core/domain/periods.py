@@ -50,6 +50,20 @@ class Period:
         return datetime.combine(self.end + timedelta(days=1), time.min)
 
     @property
+    def is_whole_year(self) -> bool:
+        return self == Period.year(self.start.year)
+
+    @property
+    def quarter_number(self) -> int | None:
+        """1..4 when the period is exactly a triwulan, else None."""
+        number = (self.start.month - 1) // 3 + 1
+        return number if self == Period.quarter(self.start.year, number) else None
+
+    def year_to_date(self) -> Period:
+        """1 January of the end's year to the end: what cumulative realisation counts."""
+        return Period(date(self.end.year, 1, 1), self.end)
+
+    @property
     def years(self) -> range:
         return range(self.start.year, self.end.year + 1)
 

@@ -132,6 +132,15 @@ class IkmResult:
         return None if mutu is None else KINERJA[mutu]
 
     @property
+    def strongest(self) -> Unsur | None:
+        """The unsur with the highest NRR: what the office keeps doing."""
+        answered = [(nrr, u) for u, nrr in self.nrr.items() if nrr is not None]
+        if not answered:
+            return None
+        highest = max(nrr for nrr, _ in answered)
+        return next(u for nrr, u in answered if nrr == highest)
+
+    @property
     def weakest(self) -> Unsur | None:
         """The unsur with the lowest NRR: where the rencana tindak lanjut should aim."""
         answered = [(nrr, u) for u, nrr in self.nrr.items() if nrr is not None]

@@ -18,8 +18,10 @@ from sqlmodel import Session, col, func, select
 
 from core.config import Settings
 from core.domain.complaints import (
+    IKU4_EXCLUDED_STATES,
     IKU4_SETTLED_STATES,
     OPEN_STATES,
+    ComplaintState,
     Privacy,
 )
 from core.domain.numbers import percentage, round_half_up
@@ -61,6 +63,17 @@ class ComplaintRecap:
     overdue: list[ComplaintLine] = field(default_factory=list)  # possibly only the oldest
     overdue_listable: int = 0  # how many ``overdue`` would hold without a limit
     overdue_secret: int = 0
+    settled_by_state: dict[str, int] = field(default_factory=dict)  # by the period's end
+
+    @property
+    def excluded(self) -> dict[str, int]:
+        """Received but outside IKU4: duplikat (counted on the original), ditolak."""
+        return {s.value: self.by_state.get(s.value, 0) for s in sorted(IKU4_EXCLUDED_STATES)}
+
+    @property
+    def counted(self) -> int:
+        """IKU4's denominator: received minus the excluded."""
+        return self.received - sum(self.excluded.values())
 
     @property
     def within_level_share(self) -> Decimal | None:
@@ -148,6 +161,8 @@ def listed_lines(
 
 
 BREAKDOWNS = ("category", "channel", "desa", "state")
+SETTLED_ORDER = sorted(IKU4_SETTLED_STATES, key=lambda s: s is not ComplaintState.SELESAI)
+NO_DESA = "tanpa desa"  # a complaint given by location only, or with no place at all
 
 
 def _received_in(period: Period, settings: Settings) -> list[sa.ColumnElement[bool]]:
@@ -177,7 +192,7 @@ def _breakdowns(
         counts["state"][state.value] += n
         if not is_secret:  # a rahasia complaint's category or desa could point at its reporter
             counts["category"][names.get(category, category)] += n
-            counts["desa"][desa or "-"] += n
+            counts["desa"][desa or NO_DESA] += n
     return total, counts
 
 
@@ -242,6 +257,14 @@ def complaint_recap(
     )
     resolved, to_resolve_median = _median_hours(session, to_resolve, _settled(period, settings))
     overdue = overdue_list(session, settings, today, limit=overdue_limit)
+    state_text = sa.type_coerce(col(Complaint.state), sa.String)
+    settled_by_state = dict(
+        session.execute(
+            sa.select(state_text, func.count())
+            .where(*_settled(period, settings))
+            .group_by(state_text)
+        ).all()
+    )
     return ComplaintRecap(
         period=period,
         received=total,
@@ -256,6 +279,7 @@ def complaint_recap(
         overdue=overdue.lines,
         overdue_listable=overdue.total - overdue.secret,
         overdue_secret=overdue.secret,
+        settled_by_state={s.value: settled_by_state.get(s.value, 0) for s in SETTLED_ORDER},
     )
 
 

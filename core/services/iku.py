@@ -46,6 +46,8 @@ class IkuValue:
     direction: Direction = Direction.HIGHER_IS_BETTER
     capaian: Decimal | None = None
     status: IkuStatus = IkuStatus.NO_DATA
+    quarter_target: Decimal | None = None  # a triwulan report: the office's own, if set
+    quarter_capaian: Decimal | None = None
 
     @property
     def name(self) -> str:
@@ -74,15 +76,24 @@ def _ratio(code: IkuCode, numerator: int, denominator: int, note: str | None = N
 
 
 def documents_value(session: Session, period: Period) -> IkuValue:
+    """For a year, the documents dated in it; for a shorter period the year-to-date
+    count, since the annual target is met by the documents of the whole year so far
+    (domain.md section 8)."""
+    counted = period if period.is_whole_year else period.year_to_date()
     count = session.exec(
         select(func.count())
         .select_from(Document)
         .where(
-            col(Document.doc_date).between(period.start, period.end),
+            col(Document.doc_date).between(counted.start, counted.end),
             col(Document.deleted_at).is_(None),
         )
     ).one()
-    return IkuValue(IkuCode.IKU1, Decimal(count) if count else None, "dokumen", numerator=count)
+    note = None
+    if counted != period:
+        note = f"kumulatif {counted.start:%d-%m-%Y} s.d. {counted.end:%d-%m-%Y}"
+    return IkuValue(
+        IkuCode.IKU1, Decimal(count) if count else None, "dokumen", numerator=count, note=note
+    )
 
 
 def ikm_value(session: Session, period: Period) -> IkuValue:
@@ -100,7 +111,9 @@ def ikm_value(session: Session, period: Period) -> IkuValue:
 
 
 def activities_value(session: Session, period: Period) -> IkuValue:
-    """Held / planned among activities planned for the period (or held in it, if unplanned)."""
+    """Held / planned among activities planned for the period (or held in it, if
+    unplanned). Held means held by the period's end: an activity of the period held
+    later counts for no earlier report (as a settlement does for IKU4)."""
     in_period = or_(
         col(Activity.planned_date).between(period.start, period.end),
         and_(
@@ -108,7 +121,11 @@ def activities_value(session: Session, period: Period) -> IkuValue:
             col(Activity.held_date).between(period.start, period.end),
         ),
     )
-    held = func.sum(case((col(Activity.status) == ActivityStatus.TERLAKSANA, 1), else_=0))
+    held_by_end = and_(
+        col(Activity.status) == ActivityStatus.TERLAKSANA,
+        col(Activity.held_date) <= period.end,
+    )
+    held = func.sum(case((held_by_end, 1), else_=0))
     planned, done = session.execute(
         select(func.count(), held).where(in_period, col(Activity.deleted_at).is_(None))
     ).one()
@@ -147,7 +164,7 @@ def sakip_value(session: Session, period: Period) -> IkuValue:
     predikat = predikat_for_score(evaluation.score)
     return IkuValue(
         IkuCode.IKU5,
-        evaluation.score,
+        evaluation.score.quantize(Decimal("0.01")),  # a score reads "70,00", not "70"
         "nilai SAKIP",
         note=f"predikat {predikat.code} ({predikat.interpretation})",
     )
@@ -172,7 +189,11 @@ def indicators_value(session: Session, period: Period) -> IkuValue:
     return _ratio(IkuCode.IKU6, achieved, len(indicators), note)
 
 
-def _with_target(value: IkuValue, target: IkuTarget | None) -> IkuValue:
+def _achieved(value: Decimal, target: Decimal, direction: Direction) -> Decimal:
+    return round_half_up(capaian(Fraction(value), target, direction))
+
+
+def _with_target(value: IkuValue, target: IkuTarget | None, quarter: int | None) -> IkuValue:
     if value.value is None:
         status = IkuStatus.NO_DATA
     elif target is None:
@@ -180,13 +201,15 @@ def _with_target(value: IkuValue, target: IkuTarget | None) -> IkuValue:
     else:
         status = IkuStatus.OK
     achieved: Decimal | None = None
+    quarter_target = target.quarter_target(quarter) if target and quarter else None
+    quarter_achieved: Decimal | None = None
     if value.value is not None and target is not None:
         try:
-            achieved = round_half_up(
-                capaian(Fraction(value.value), target.target, target.direction)
-            )
+            achieved = _achieved(value.value, target.target, target.direction)
         except UndefinedCapaian:
             status = IkuStatus.TARGET_ZERO
+        if quarter_target:  # 0 or none: nothing to compare with
+            quarter_achieved = _achieved(value.value, quarter_target, target.direction)
     return IkuValue(
         code=value.code,
         value=value.value,
@@ -198,6 +221,8 @@ def _with_target(value: IkuValue, target: IkuTarget | None) -> IkuValue:
         direction=target.direction if target else Direction.HIGHER_IS_BETTER,
         capaian=achieved,
         status=status,
+        quarter_target=quarter_target,
+        quarter_capaian=quarter_achieved,
     )
 
 
@@ -219,4 +244,5 @@ def iku_for_period(session: Session, settings: Settings, period: Period) -> IkuR
         sakip_value(session, period),
         indicators_value(session, period),
     ]
-    return IkuReport(period, [_with_target(v, targets.get(v.code)) for v in values])
+    quarter = period.quarter_number
+    return IkuReport(period, [_with_target(v, targets.get(v.code), quarter) for v in values])

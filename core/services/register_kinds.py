@@ -21,6 +21,8 @@ from core.models import (
     IkuTarget,
     ProgramIndicator,
     SakipEvaluation,
+    Service,
+    SkmFollowUp,
 )
 from core.services.fields import FieldKind, FieldSpec
 from core.services.registers import Register
@@ -193,6 +195,10 @@ TARGETS = Register(
         FieldSpec("iku", "iku", "IKU", K.CHOICE, True, choices=tuple(c.value for c in IkuCode)),
         FieldSpec("target", "target", "Target", K.DECIMAL, True, minimum=0),
         _DIRECTION,
+        *(
+            FieldSpec(f"target_q{q}", f"target_tw{q}", f"Target s.d. TW {q}", K.DECIMAL, minimum=0)
+            for q in range(1, 5)
+        ),
     ),
     key_of=lambda row: f"{row.year}-{row.iku.value}",
     find=_find_target,
@@ -218,6 +224,38 @@ HOLIDAYS = Register(
     natural_key=lambda values: values["day"].isoformat(),
 )
 
+
+def _check_follow_up(session: Session, row: SkmFollowUp) -> None:
+    if (
+        row.service_code
+        and session.exec(select(Service.id).where(Service.code == row.service_code)).first() is None
+    ):
+        raise InvalidInput(f"Layanan '{row.service_code}' tidak dikenal; kosongkan untuk unit.")
+
+
+FOLLOW_UPS = Register(
+    name="rtl",
+    title="Rencana tindak lanjut SKM (IKU2)",
+    model=SkmFollowUp,
+    permission=Permission.MANAGE_SERVICES,
+    fields=(
+        _YEAR,
+        FieldSpec("quarter", "triwulan", "Triwulan (kosong: setahun)", K.INT, minimum=1, maximum=4),
+        FieldSpec("service_code", "layanan", "Kode layanan (kosong: unit)", max_length=32),
+        FieldSpec(
+            "unsur", "unsur", "Unsur", K.CHOICE, choices=tuple(f"U{i}" for i in range(1, 10))
+        ),
+        FieldSpec("action", "rencana", "Rencana tindak lanjut", required=True, max_length=500),
+        FieldSpec("responsible", "penanggung_jawab", "Penanggung jawab", max_length=120),
+        FieldSpec("due_date", "target_waktu", "Target waktu", K.DATE),
+    ),
+    key_of=lambda row: str(row.id),
+    find=_by_id(SkmFollowUp),
+    year_column=SkmFollowUp.year,
+    order=(col(SkmFollowUp.year), col(SkmFollowUp.id)),
+    check=_check_follow_up,
+)
+
 REGISTERS: dict[str, Register] = {
-    r.name: r for r in (ACTIVITIES, DOCUMENTS, SAKIP, INDICATORS, TARGETS, HOLIDAYS)
+    r.name: r for r in (ACTIVITIES, DOCUMENTS, SAKIP, INDICATORS, TARGETS, HOLIDAYS, FOLLOW_UPS)
 }

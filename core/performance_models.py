@@ -1,0 +1,58 @@
+"""Tables of the Perjanjian Kinerja and its follow-up: each IKU's target for a year, with
+optional cumulative triwulan targets, and the SKM's rencana tindak lanjut. Imported
+through ``core.models`` (its naming convention)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Field, SQLModel
+
+from core.domain.capaian import Direction
+from core.domain.performance import IkuCode
+from core.timeutil import utcnow
+from core.types import EnumText, ExactDecimal
+
+
+def _quarter_target() -> Decimal | None:
+    return Field(default=None, sa_type=ExactDecimal(), nullable=True)  # type: ignore[no-any-return]
+
+
+class IkuTarget(SQLModel, table=True):
+    """The Perjanjian Kinerja target of one IKU for one year.
+
+    ``target_q1``..``target_q4`` are what the office means to have reached by the end of
+    each triwulan (cumulative, like the realisation a triwulan review compares), where it
+    set them; a triwulan report shows them beside the annual target."""
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
+    target: Decimal = Field(sa_type=ExactDecimal())
+    direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
+    target_q1: Decimal | None = _quarter_target()
+    target_q2: Decimal | None = _quarter_target()
+    target_q3: Decimal | None = _quarter_target()
+    target_q4: Decimal | None = _quarter_target()
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
+
+    def quarter_target(self, quarter: int) -> Decimal | None:
+        value: Decimal | None = getattr(self, f"target_q{quarter}")
+        return value
+
+
+class SkmFollowUp(SQLModel, table=True):
+    """One step of the rencana tindak lanjut the office commits to after an SKM: for the
+    whole unit (no service) or one service, usually aimed at a weak unsur; for a year, or
+    for one triwulan of it. The SKM report prints them in its follow-up chapter."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    quarter: int | None = None  # 1..4; none: the whole year
+    service_code: str | None = Field(default=None, max_length=32)  # none: the whole unit
+    unsur: str | None = Field(default=None, max_length=2)  # U1..U9
+    action: str = Field(max_length=500)
+    responsible: str | None = Field(default=None, max_length=120)
+    due_date: date | None = None
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
+    created_at: datetime = Field(default_factory=utcnow)
