@@ -60,9 +60,17 @@ def report(
     config = settings()
     today = local_date(utcnow(), config.tz)
     period = resolve_period(config, year, quarter, start, end)
+    chosen = any(option is not None for option in (year, quarter, start, end))
     with database.session_scope(engine(config)) as session:
         built = builders.build_report(
-            kind, session, config, period, today, users, list_limit=rendering.rows_shown(fmt)
+            kind,
+            session,
+            config,
+            period,
+            today,
+            users,
+            list_limit=rendering.rows_shown(fmt),
+            week=period if chosen else None,  # weekly: the period asked for, else last week
         )
     content = rendering.render(built, fmt)
     if output is None:
@@ -74,11 +82,26 @@ def report(
 
 
 @digest_app.command("send-now")
-def digest_send_now() -> None:
-    """Kirim ringkasan mingguan sekarang / Send the weekly digest now."""
+def digest_send_now(
+    force: Annotated[
+        bool, typer.Option("--force", help="Kirim lagi walau sudah terkirim / Send again")
+    ] = False,
+) -> None:
+    """Kirim ringkasan mingguan sekarang / Send the weekly digest now.
+
+    Recorded under the same run key as the scheduled send, so Monday's schedule does not
+    send the same week again."""
     config = settings()
     db = engine(config)
-    queued = deliver.send_digest(db, config, local_date(utcnow(), config.tz), key=None)
+    today = local_date(utcnow(), config.tz)
+    key = deliver.digest_key(today)
+    queued = deliver.send_digest(db, config, today, key=key, force=force)
+    if queued.already_sent:
+        typer.echo(
+            f"Ringkasan minggu ini sudah dikirim ({key}); pakai --force untuk mengirim lagi "
+            f"/ already sent, use --force to send again."
+        )
+        return
     if not queued.recipients:
         fail("Belum ada camat/sekcam yang terhubung ke chat / no camat or sekcam has joined")
     from app.channels import enabled_kinds

@@ -150,8 +150,10 @@ def _change_row(change: IkuChange) -> list[Cell]:
     return [value.code.value, value.name, value.value, value.target, value.capaian, change.change]
 
 
-def build_weekly(session: Session, settings: Settings, today: date) -> Report:
-    digest = weekly_digest(session, settings, today)
+def build_weekly(
+    session: Session, settings: Settings, today: date, week: Period | None = None
+) -> Report:
+    digest = weekly_digest(session, settings, today, week)
     report = new_report("weekly", "Ringkasan Mingguan IKU", settings, digest.week)
     report.extra["digest"] = digest
     report.tables.append(
@@ -197,10 +199,13 @@ def build_report(
     today: date,
     service_users: int | None = None,
     list_limit: int | None = None,
+    week: Period | None = None,
 ) -> Report:
-    """Any report by name; the weekly one covers the week before ``today``, whatever
-    ``period`` says. ``list_limit``: see `build_complaints`."""
+    """Any report by name; the weekly one covers ``week``, by default the week before
+    ``today``. ``list_limit``: see `build_complaints`."""
     with gc_paused():
+        if kind == "weekly":
+            return build_weekly(session, settings, today, week)
         return _build_report(kind, session, settings, period, today, service_users, list_limit)
 
 
@@ -219,6 +224,4 @@ def _build_report(
         return build_skm(session, settings, period, service_users)
     if kind == "complaints":
         return build_complaints(session, settings, period, today, list_limit)
-    if kind == "weekly":
-        return build_weekly(session, settings, today)
     raise ValueError(f"report kind must be one of {', '.join(KINDS)}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -63,6 +63,13 @@ def save_file(settings: Settings, name: str, content: bytes) -> Path:
 class Queued:
     recipients: int
     files: list[Path]
+    already_sent: bool = False  # the run key was there: nothing queued
+
+
+def digest_key(today: date) -> str:
+    """The run key of the digest sent on ``today``: the ISO week it reports on."""
+    year, week, _ = (today - timedelta(days=7)).isocalendar()
+    return f"digest:{year}-W{week:02d}"
 
 
 def _queue(
@@ -89,23 +96,26 @@ def _queue(
             )
 
 
-def send_digest(engine: Engine, settings: Settings, today: date, key: str | None) -> Queued:
+def send_digest(
+    engine: Engine, settings: Settings, today: date, key: str | None, force: bool = False
+) -> Queued:
     """The weekly digest as chat text, with the full report as a PDF, to every camat and
-    sekcam. ``key`` (e.g. ``digest:2026-W48``) makes it once-only; None sends regardless."""
+    sekcam. ``key`` (e.g. ``digest:2026-W48``) makes it once-only, so a manual send and
+    the scheduled one never both go out; ``force`` sends again and still records it."""
     with session_scope(engine) as session:
-        if key and already_ran(session, key):
-            return Queued(0, [])
+        if key and not force and already_ran(session, key):
+            return Queued(0, [], already_sent=True)
         report = builders.build_weekly(session, settings, today)
     text = render_text(report)
     pdf = save_file(
         settings, f"ringkasan-mingguan-{report.period.start}.pdf", render(report, "pdf")
     )
     with session_scope(engine) as session:
-        if key and not claim_run(session, key):
-            return Queued(0, [])
+        if key and not claim_run(session, key) and not force:
+            return Queued(0, [], already_sent=True)
         recipients = leadership_recipients(session)
         files = [(pdf, "Laporan lengkap ringkasan mingguan")]
-        _queue(session, recipients, text, files, key, topic=DIGEST_TOPIC)
+        _queue(session, recipients, text, files, None if force else key, topic=DIGEST_TOPIC)
     return Queued(len(recipients), [pdf])
 
 

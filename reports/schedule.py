@@ -48,9 +48,7 @@ class Duties:
 
     def weekly_digest(self) -> None:
         today = self._today()
-        year, week, _ = (today - timedelta(days=7)).isocalendar()
-        key = f"digest:{year}-W{week:02d}"
-        queued = deliver.send_digest(self.engine, self.settings, today, key)
+        queued = deliver.send_digest(self.engine, self.settings, today, deliver.digest_key(today))
         log.info("weekly digest queued for %s recipients", queued.recipients)
 
     def deadline_reminders(self) -> None:

@@ -21,6 +21,7 @@ from core.models import OutboxMessage
 from core.services import records
 from core.services.digest import week_before
 from core.timeutil import local_date, utcnow
+from reports.schedule import Duties
 from tests import factories as f
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -75,6 +76,16 @@ def test_send_now_delivers_digest_and_report_to_the_camat(
     with session_scope(engine) as session:
         statuses = set(session.exec(select(OutboxMessage.status)).all())
     assert statuses == {"sent"}
+
+    # The week is recorded: a second send-now, and Monday's scheduled run, send nothing
+    again = CliRunner().invoke(app, ["digest", "send-now"], env=env)
+    assert again.exit_code == 0 and "sudah dikirim" in again.output and "--force" in again.output
+    settings = load_settings(_env_file=None, **env)
+    Duties(settings, engine).weekly_digest()
+    assert len(fake.messages_to(CAMAT)) == 2
+    forced = CliRunner().invoke(app, ["digest", "send-now", "--force"], env=env)
+    assert forced.exit_code == 0 and "terkirim ke 2 penerima" in forced.output
+    assert len(fake.messages_to(CAMAT)) == 4  # asked for, so sent again
 
 
 def test_send_now_without_leadership_says_so(database_url: str, fake: FakeTelegram) -> None:

@@ -208,3 +208,17 @@ def test_weekly_change_says_up_down_or_unchanged(session: Session, settings: Set
     text = render_text(builders.build_weekly(session, settings, today))
     assert "IKU1: 1 dokumen · target 4 · capaian 25,00% · tetap dalam seminggu" in text
     assert "seminggu" in text and "· 0,00 seminggu" not in text
+
+
+def test_report_weekly_honours_the_period_asked_for(database_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    env = {"DATABASE_URL": database_url}
+    asked = ["report", "weekly", "--from", "2026-11-09", "--to", "2026-11-15"]
+    result = CliRunner().invoke(app, asked, env=env)
+    assert result.exit_code == 0, result.output
+    assert "Minggu 09-11-2026 s.d. 15-11-2026" in result.output
+    default = CliRunner().invoke(app, ["report", "weekly"], env=env)
+    assert default.exit_code == 0 and "Minggu 09-11-2026" not in default.output

@@ -70,8 +70,15 @@ def week_before(today: date) -> Period:
     return Period(last_sunday - timedelta(days=6), last_sunday)
 
 
-def weekly_digest(session: Session, settings: Settings, today: date) -> WeeklyDigest:
-    week = week_before(today)
+def weekly_digest(
+    session: Session, settings: Settings, today: date, week: Period | None = None
+) -> WeeklyDigest:
+    """The digest of ``week`` (by default the full week before ``today``); for a past
+    week the overdue list is as it stood the day after that week."""
+    if week is None:
+        week = week_before(today)
+    else:
+        today = min(today, week.end + timedelta(days=1))
     ytd = Period(date(week.end.year, 1, 1), week.end)
     current = iku_for_period(session, settings, ytd)
     before = week.end - timedelta(days=7)
