@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Jakarta", alias="SIGAP_TIMEZONE")
     office_name: str = Field("Kecamatan Mumbulsari", alias="SIGAP_OFFICE_NAME")
     kabupaten: str = Field("Kabupaten Jember", alias="SIGAP_KABUPATEN")
+    # The kop surat and signature block of the reports an office files
+    office_address: str = Field("", alias="SIGAP_OFFICE_ADDRESS", max_length=200)
+    office_logo: Path | None = Field(None, alias="SIGAP_OFFICE_LOGO")  # PNG or JPEG
+    camat_name: str = Field("", alias="SIGAP_CAMAT_NAME", max_length=120)
+    camat_nip: str = Field("", alias="SIGAP_CAMAT_NIP", pattern=r"^[0-9 ]{0,24}$")
+    signature_place: str = Field("", alias="SIGAP_SIGNATURE_PLACE", max_length=60)
     ticket_prefix: str = Field("MBS", alias="SIGAP_TICKET_PREFIX", pattern=r"^[A-Z]{2,5}$")
     reopen_days: int = Field(10, alias="SIGAP_REOPEN_DAYS", ge=0, le=365)
     # How many complaints one resident may send in chat within an hour (0: no limit).
@@ -56,6 +62,10 @@ class Settings(BaseSettings):
     telegram_concurrent_updates: int = Field(16, alias="TELEGRAM_CONCURRENT_UPDATES", ge=1, le=256)
     telegram_per_chat_interval: float = Field(1.0, alias="TELEGRAM_PER_CHAT_INTERVAL", ge=0)
     whatsapp_phone_number_id: str | None = Field(None, alias="WHATSAPP_PHONE_NUMBER_ID")
+    # The number residents write to, as wa.me wants it (country code, digits only)
+    whatsapp_display_phone: str | None = Field(
+        None, alias="WHATSAPP_DISPLAY_PHONE", pattern=r"^[1-9][0-9]{7,14}$"
+    )
     whatsapp_access_token: SecretStr | None = Field(None, alias="WHATSAPP_ACCESS_TOKEN")
     whatsapp_app_secret: SecretStr | None = Field(None, alias="WHATSAPP_APP_SECRET")
     whatsapp_verify_token: SecretStr | None = Field(None, alias="WHATSAPP_VERIFY_TOKEN")
@@ -97,6 +107,8 @@ class Settings(BaseSettings):
         "telegram_webhook_url",
         "telegram_webhook_secret",
         "categories_file",
+        "office_logo",
+        "whatsapp_display_phone",
         "whatsapp_phone_number_id",
         "whatsapp_access_token",
         "whatsapp_app_secret",

@@ -98,7 +98,7 @@ def year_chart(
 def _year_png(
     title: str, year: int, value: Decimal | None, target: Decimal | None, unit: str
 ) -> bytes:
-    figure = Figure(figsize=(6.0, 1.8))
+    figure = Figure(figsize=(6.0, 1.3))
     axes = figure.subplots()
     shown = float(value) if value is not None else 0.0
     axes.barh([0], [shown], color=COLOUR, height=0.5)

@@ -49,6 +49,52 @@ class Chart:
         return self._draw()
 
 
+MONTH_NAMES = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+
+
+def long_date(day: date) -> str:
+    """1 Desember 2026: how a signed letter dates itself."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The kop surat and the signature block of a report an office files (HTML, PDF)."""
+
+    government: str  # PEMERINTAH KABUPATEN JEMBER
+    office: str  # KECAMATAN MUMBULSARI
+    address: str
+    logo: bytes | None
+    logo_type: str
+    place: str
+    position: str  # Camat Mumbulsari
+    signatory: str
+    nip: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Letterhead:
+        logo, kind = None, "image/png"
+        path = settings.office_logo
+        if path is not None and path.is_file():
+            logo = path.read_bytes()
+            kind = "image/jpeg" if path.suffix.lower() in (".jpg", ".jpeg") else "image/png"
+        short = settings.office_name.removeprefix("Kecamatan ").strip()
+        return cls(
+            government=f"PEMERINTAH {settings.kabupaten.upper()}",
+            office=settings.office_name.upper(),
+            address=settings.office_address,
+            logo=logo,
+            logo_type=kind,
+            place=settings.signature_place or short,
+            position=f"Camat {short}",
+            signatory=settings.camat_name,
+            nip=settings.camat_nip,
+        )
+
+
 @dataclass
 class Report:
     kind: str  # weekly | iku | skm | complaints
@@ -61,6 +107,7 @@ class Report:
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # what one template alone needs
+    letterhead: Letterhead | None = None
 
 
 def new_report(kind: str, title: str, settings: Settings, period: Period) -> Report:
@@ -72,6 +119,7 @@ def new_report(kind: str, title: str, settings: Settings, period: Period) -> Rep
         generated_at=utcnow().astimezone(settings.tz),
         summary=[],
         tables=[],
+        letterhead=Letterhead.from_settings(settings),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from reports.bulk import gc_paused
-from reports.model import Cell, Report, as_json
+from reports.model import Cell, Report, as_json, long_date
 from reports.numbers import movement, number, signed
 
 FORMATS = ("text", "html", "pdf", "xlsx", "json")
@@ -50,6 +50,7 @@ def environment(autoescape: bool) -> Environment:
     env.filters["num"] = number
     env.filters["signed"] = signed
     env.filters["movement"] = movement
+    env.filters["long_date"] = long_date
     env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
     return env
 
