@@ -171,11 +171,11 @@ def iku_detail(ctx: Ctx) -> Response:
 def _detail_rows(ctx: Ctx, code: IkuCode, period: Period) -> dict[str, object]:
     db = ctx.db
     if code is IkuCode.IKU1:  # the documents IKU1 counted: the year to date, short of a year
-        counted = period if period.is_whole_year else period.year_to_date()
+        span = period if period.is_whole_year else period.year_to_date()
         docs = db.exec(
             select(Document)
             .where(
-                col(Document.doc_date).between(counted.start, counted.end),
+                col(Document.doc_date).between(span.start, span.end),
                 col(Document.deleted_at).is_(None),
             )
             .order_by(col(Document.doc_date))
