@@ -73,14 +73,13 @@ def build_complaints(
     report.tables.append(
         Table("rekonsiliasi", "Rekonsiliasi IKU4", ["Langkah", "Jumlah"], reconciliation(recap))
     )
-    for key, title, counts in (
-        ("kategori", f"Menurut kategori ({received})", recap.by_category),
-        ("kanal", f"Menurut kanal ({received})", recap.by_channel),
-        ("desa", f"Menurut desa ({received})", recap.by_desa),
-        ("status", f"Menurut status saat ini (per {_day(today)})", _state_labels(recap)),
+    for key, heading, title, counts in (
+        ("kategori", "Kategori", f"Menurut kategori ({received})", recap.by_category),
+        ("kanal", "Kanal", f"Menurut kanal ({received})", _channel_labels(recap)),
+        ("desa", "Desa", f"Menurut desa ({received})", recap.by_desa),
+        ("status", "Status", f"Menurut status saat ini (per {_day(today)})", _state_labels(recap)),
     ):
         rows: list[list[Cell]] = [[name, count] for name, count in counts.items()]
-        heading = title.split(" (")[0].split()[-1].title()
         report.tables.append(Table(key, title, [heading, "Jumlah"], rows))
     report.tables.append(
         Table(
@@ -94,6 +93,20 @@ def build_complaints(
     report.summary = _summary(recap, period, today)
     _notes_and_chart(report, recap)
     return report
+
+
+CHANNEL_LABELS = {
+    "telegram": "Telegram",
+    "whatsapp": "WhatsApp",
+    "lisan": "Lisan (datang langsung)",
+    "surat": "Surat",
+    "sp4n-lapor": "SP4N-LAPOR!",
+    "media-sosial": "Media sosial",
+}
+
+
+def _channel_labels(recap: ComplaintRecap) -> dict[str, int]:
+    return {CHANNEL_LABELS.get(name, name): n for name, n in recap.by_channel.items()}
 
 
 def _state_labels(recap: ComplaintRecap) -> dict[str, int]:
