@@ -127,9 +127,6 @@ def poster(
     config = settings()
     try:
         with database.session_scope(engine(config)) as session:
-            skm.get_service(session, code)  # an unknown service is the first thing to say
-            if not config.telegram_bot_username:
-                fail("Isi TELEGRAM_BOT_USERNAME di .env untuk membuat tautan / set it in .env")
             content = render_poster(session, config, code)
     except errors.SigapError as exc:
         fail(str(exc))

@@ -1,36 +1,59 @@
-"""A printable A4 poster per service: the QR code that opens the SKM for it in the chat."""
+"""A printable A4 poster per service: a QR code per chat channel, each labelled, that
+opens the SKM for that service (Telegram's deep link; WhatsApp's wa.me link with the
+``skm_<code>`` text prefilled)."""
 
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 import segno
 from sqlmodel import Session
 
 from core.config import Settings
+from core.errors import InvalidInput
 from core.services.skm import get_service
 from reports.render import environment
 
+NO_CHANNEL = (
+    "Isi TELEGRAM_BOT_USERNAME dan/atau WHATSAPP_DISPLAY_PHONE di .env untuk membuat "
+    "tautan / set one or both in .env"
+)
 
-def survey_link(settings: Settings, service_code: str) -> str:
-    return f"https://t.me/{settings.telegram_bot_username}?start=skm_{service_code}"
+
+def survey_links(settings: Settings, service_code: str) -> list[tuple[str, str]]:
+    """(channel label, link) for each channel the office has set up."""
+    links = []
+    if settings.telegram_bot_username:
+        links.append(
+            ("Telegram", f"https://t.me/{settings.telegram_bot_username}?start=skm_{service_code}")
+        )
+    if settings.whatsapp_display_phone:
+        text = quote(f"skm_{service_code}")
+        links.append(("WhatsApp", f"https://wa.me/{settings.whatsapp_display_phone}?text={text}"))
+    return links
+
+
+def _qr_svg(link: str) -> str:
+    svg = io.BytesIO()
+    segno.make(link, error="m").save(svg, kind="svg", scale=10, border=2)
+    return svg.getvalue().decode("utf-8")
 
 
 def render_poster(session: Session, settings: Settings, service_code: str) -> bytes:
     from weasyprint import HTML
 
-    service = get_service(session, service_code)
-    link = survey_link(settings, service.code)
-    svg = io.BytesIO()
-    segno.make(link, error="m").save(svg, kind="svg", scale=10, border=2)
+    service = get_service(session, service_code)  # an unknown service is said first
+    links = survey_links(settings, service.code)
+    if not links:
+        raise InvalidInput(NO_CHANNEL)
     html = (
         environment(True)
         .get_template("poster.html.j2")
         .render(
             office=f"{settings.office_name}, {settings.kabupaten}",
             service=service.name,
-            link=link,
-            qr_svg=svg.getvalue().decode("utf-8"),
+            codes=[(label, link, _qr_svg(link)) for label, link in links],
         )
     )
     pdf: bytes = HTML(string=html).write_pdf()

@@ -98,6 +98,13 @@ def test_qr_poster_names_the_service_and_links_the_survey(
         app, ["service", "poster", "ktp", "-o", "p.pdf"], env={"DATABASE_URL": database_url}
     )
     assert no_bot.exit_code == 1 and "TELEGRAM_BOT_USERNAME" in no_bot.output
+    both = {**env, "WHATSAPP_DISPLAY_PHONE": "6281234567890"}
+    made = runner.invoke(app, ["service", "poster", "ktp", "-o", "both.pdf"], env=both)
+    assert made.exit_code == 0, made.output
+    text = _pdf_text(str(tmp_path / "both.pdf")).replace("\n", "")
+    assert "Telegram" in text and "WhatsApp" in text  # one labelled QR per channel
+    assert "https://wa.me/6281234567890?text=skm_ktp" in text
+    assert "https://t.me/sigap_mumbulsari_bot?start=skm_ktp" in text
     unknown_no_bot = runner.invoke(  # the missing service is said first, not the setting
         app, ["service", "poster", "paspor", "-o", "p.pdf"], env={"DATABASE_URL": database_url}
     )

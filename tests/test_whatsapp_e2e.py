@@ -150,7 +150,7 @@ async def test_full_skm_on_whatsapp(sigap: str, graph: FakeGraph, engine: Engine
         add_service(session, "ktp", "KTP elektronik")
         session.commit()
     ani = person(graph, sigap, "6281200000004")
-    intro = await ani.says("/start skm_ktp", expect=2)
+    intro = await ani.says("skm_ktp", expect=2)  # the text a poster's wa.me link prefills
     assert "KTP elektronik" in wa.body_text(intro[0]) and "(1/9)" in wa.body_text(intro[1])
     assert [t for t, _ in wa.choices(intro[1])][:4] == [
         "Tidak sesuai",

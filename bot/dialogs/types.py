@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.domain.complaints import Channel
+
+# A survey deep link typed or prefilled as plain text (WhatsApp has no /start payload)
+DEEP_LINK = re.compile(r"skm_[A-Za-z0-9_-]{1,32}")
 
 InboundKind = Literal["text", "command", "choice", "location", "photo", "unsupported"]
 
@@ -36,6 +40,8 @@ class Inbound:
     def from_text(cls, text: str) -> Inbound:
         """Plain text, or a /command with its argument (as typed or from a deep link)."""
         stripped = text.strip()
+        if DEEP_LINK.fullmatch(stripped):  # wa.me's prefilled text, e.g. "skm_ktp"
+            return cls("command", text=stripped, command="start", argument=stripped)
         if stripped.startswith("/"):
             head, _, rest = stripped[1:].partition(" ")
             return cls(
