@@ -387,5 +387,6 @@ from core.office_models import LoginLink as LoginLink  # noqa: E402
 from core.office_models import RegisterAudit as RegisterAudit  # noqa: E402
 from core.office_models import SenderLease as SenderLease  # noqa: E402
 from core.office_models import WebSession as WebSession  # noqa: E402
+from core.performance_models import ActivityPhoto as ActivityPhoto  # noqa: E402
 from core.performance_models import IkuTarget as IkuTarget  # noqa: E402
 from core.performance_models import SkmFollowUp as SkmFollowUp  # noqa: E402

@@ -56,3 +56,15 @@ class SkmFollowUp(SQLModel, table=True):
     due_date: date | None = None
     deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ActivityPhoto(SQLModel, table=True):
+    """A photo staff sent from the field as evidence that an activity was held (IKU3):
+    a Telegram file id or ``wa:<media id>``, as complaint photos are kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    file_ref: str = Field(max_length=255)
+    caption: str | None = Field(default=None, max_length=1000)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow)

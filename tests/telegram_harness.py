@@ -143,3 +143,6 @@ class Person:
 
     async def sends_photo(self, file_id: str, caption: str | None = None) -> list[Sent]:
         return await self._push(api.photo(self.user_id, file_id, caption), 1)
+
+    async def sends_document(self, file_id: str, file_name: str) -> list[Sent]:
+        return await self._push(api.document(self.user_id, file_id, file_name), 1)

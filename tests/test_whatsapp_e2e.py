@@ -18,7 +18,15 @@ from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
 from core.domain.skm import Unsur
-from core.models import ComplaintPhoto, OutboxMessage, ProcessedUpdate, SkmResponse
+from core.models import (
+    Activity,
+    ActivityPhoto,
+    ComplaintPhoto,
+    Document,
+    OutboxMessage,
+    ProcessedUpdate,
+    SkmResponse,
+)
 from core.services import complaints as svc
 from core.services.invites import create_invite
 from core.services.skm import add_service
@@ -374,3 +382,42 @@ async def test_a_bad_message_in_a_batch_does_not_cost_the_good_ones(
     payload["entry"][0]["changes"][0]["value"]["messages"].insert(0, broken_location)
     replies = await siti.send(payload)
     assert wa.choices(replies[-1])  # the menu: the good message was handled
+
+
+async def test_field_registers_on_whatsapp(
+    sigap: str, graph: FakeGraph, engine: Engine, wa_config: Settings
+) -> None:
+    """/kegiatan and /dokumen run the same dialogs on WhatsApp: an unplanned activity
+    held today with its photo, and a document sent as a file (downloaded at once)."""
+    with Session(engine) as session:
+        code = create_invite(session, StaffRole.SEKCAM).code
+        session.commit()
+    sekcam = person(graph, sigap, "6281100000021")
+    await sekcam.says(f"/start staff_{code}")
+    await sekcam.says("/kegiatan")
+    await sekcam.taps("Baru, sudah terlaksana")
+    await sekcam.says("Posyandu lansia Dusun Krajan")
+    await sekcam.says("posyandu")
+    await sekcam.taps("Suco")
+    await sekcam.taps("Hari ini")
+    await sekcam.says("4")
+    await sekcam.says("21")
+    await sekcam.send(wa.image(sekcam.phone, "MEDIA-ACT-1", caption="penimbangan"))
+    held = await sekcam.taps("Selesai")
+    assert "L 4, P 21, 1 foto" in wa.body_text(held[0])
+
+    await sekcam.says("/dokumen")
+    await sekcam.taps("Laporan SKM")  # eleven kinds: a numbered list, answered by number
+    await sekcam.says("Laporan SKM Triwulan III 2026")
+    await sekcam.says("2026-10-05")
+    saved = await sekcam.send(wa.document(sekcam.phone, "MEDIA-DOC-1", "skm-tw3.pdf"))
+    assert "tercatat untuk IKU1" in wa.body_text(saved[0])
+    await until(lambda: any(wa_config.media_dir.glob("wa-MEDIA-DOC-1.*")))  # fetched at once
+    with Session(engine) as session:
+        activity = session.exec(select(Activity)).one()
+        photo = session.exec(select(ActivityPhoto)).one()
+        document = session.exec(select(Document)).one()
+    assert (activity.desa, activity.participants_female) == ("Suco", 21)
+    assert activity.planned_date is None and activity.status.value == "terlaksana"
+    assert (photo.file_ref, photo.caption) == ("wa:MEDIA-ACT-1", "penimbangan")
+    assert document.file_ref == "wa:MEDIA-DOC-1" and document.kind.value == "laporan-skm"

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.dialogs import mine, staff
 from bot.dialogs.base import Dialog
+from bot.dialogs.fieldwork import DokumenDialog, KegiatanDialog
 from bot.dialogs.mine import ReopenDialog
 from bot.dialogs.position import load_position
 from bot.dialogs.report import ReportDialog
@@ -28,7 +29,15 @@ from core.services.outbox import QueuedMessage, enqueue
 MAX_INBOUND_TEXT = 4000
 DIALOGS: dict[str, Dialog] = {
     d.name: d
-    for d in (ReportDialog(), SurveyDialog(), ReopenDialog(), StaffNoteDialog(), CatatDialog())
+    for d in (
+        ReportDialog(),
+        SurveyDialog(),
+        ReopenDialog(),
+        StaffNoteDialog(),
+        CatatDialog(),
+        KegiatanDialog(),
+        DokumenDialog(),
+    )
 }
 
 
@@ -159,8 +168,8 @@ class Desk:
             mine.show_mine(turn)
         elif command == "antrian":
             staff.show_queue(turn)
-        elif command == "catat":
-            DIALOGS["catat"].start(turn)
+        elif command in ("catat", "kegiatan", "dokumen"):
+            DIALOGS[command].start(turn)
         elif command == "ringkasan":
             staff.show_summary(turn)
         elif command in ("masuk", "login"):

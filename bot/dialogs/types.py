@@ -11,7 +11,7 @@ from core.domain.complaints import Channel
 # A survey deep link typed or prefilled as plain text (WhatsApp has no /start payload)
 DEEP_LINK = re.compile(r"skm_[A-Za-z0-9_-]{1,32}")
 
-InboundKind = Literal["text", "command", "choice", "location", "photo", "unsupported"]
+InboundKind = Literal["text", "command", "choice", "location", "photo", "document", "unsupported"]
 
 
 @dataclass(frozen=True)

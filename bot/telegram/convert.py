@@ -37,6 +37,8 @@ def inbound(update: Update) -> Inbound | None:
     if message.photo:
         largest = max(message.photo, key=lambda size: size.width * size.height)
         return Inbound("photo", text=message.caption or "", photo_ref=largest.file_id)
+    if message.document is not None:  # a file sent as a file: a document for IKU1
+        return Inbound("document", text=message.caption or "", photo_ref=message.document.file_id)
     return Inbound("unsupported")
 
 

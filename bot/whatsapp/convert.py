@@ -130,13 +130,16 @@ def _inbound(message: dict[str, Any]) -> tuple[Inbound, str | None]:
         return Inbound(
             "location", latitude=float(place["latitude"]), longitude=float(place["longitude"])
         ), None
-    if kind == "image":
-        image = message["image"]
-        media_id = str(image["id"])
+    if kind in ("image", "document"):
+        media = message[kind]
+        media_id = str(media["id"])
         if not MEDIA_ID.fullmatch(media_id):  # it names a file and a URL path: no "../"
             raise MalformedWebhook(f"unexpected media id {media_id[:40]!r}")
-        caption = str(image.get("caption") or "")
-        return Inbound("photo", text=caption, photo_ref=MEDIA_PREFIX + media_id), media_id
+        caption = str(media.get("caption") or "")
+        ref = MEDIA_PREFIX + media_id
+        if kind == "image":
+            return Inbound("photo", text=caption, photo_ref=ref), media_id
+        return Inbound("document", text=caption, photo_ref=ref), media_id
     return Inbound("unsupported"), None
 
 

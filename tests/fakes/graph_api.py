@@ -214,6 +214,11 @@ def image(phone: str, media_id: str, caption: str | None = None) -> dict[str, An
     return inbound(phone, {"type": "image", "image": picture})
 
 
+def document(phone: str, media_id: str, filename: str) -> dict[str, Any]:
+    sent = {"id": media_id, "mime_type": "application/pdf", "sha256": "abc", "filename": filename}
+    return inbound(phone, {"type": "document", "document": sent})
+
+
 def status(wamid: str, state: str, recipient: str, error_code: int | None = None) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": wamid,

@@ -262,6 +262,14 @@ def photo(user_id: int, file_id: str, caption: str | None = None) -> dict[str, A
     return message(user_id, photo=sizes, **extra)
 
 
+def document(
+    user_id: int, file_id: str, file_name: str, caption: str | None = None
+) -> dict[str, Any]:
+    sent = {"file_id": file_id, "file_unique_id": f"{file_id}u", "file_name": file_name}
+    extra: dict[str, Any] = {"caption": caption} if caption else {}
+    return message(user_id, document={**sent, "mime_type": "application/pdf"}, **extra)
+
+
 def sticker(user_id: int) -> dict[str, Any]:
     return message(
         user_id,

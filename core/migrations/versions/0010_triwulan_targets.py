@@ -1,5 +1,5 @@
-"""Optional cumulative triwulan targets beside each IKU's annual target, and the SKM's
-rencana tindak lanjut register.
+"""Optional cumulative triwulan targets beside each IKU's annual target, the SKM's
+rencana tindak lanjut register, and the photos staff send from held activities.
 
 Revision ID: 0010
 Revises: 0009
@@ -43,9 +43,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("skmfollowup", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_skmfollowup_year"), ["year"], unique=False)
+    op.create_table(
+        "activityphoto",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("file_ref", text(length=255), nullable=False),
+        sa.Column("caption", text(length=1000), nullable=True),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"], ["activity.id"], name=op.f("fk_activityphoto_activity_id_activity")
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name=op.f("fk_activityphoto_staff_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_activityphoto")),
+    )
+    with op.batch_alter_table("activityphoto", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_activityphoto_activity_id"), ["activity_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    op.drop_table("activityphoto")
     op.drop_table("skmfollowup")
     with op.batch_alter_table("ikutarget", schema=None) as batch_op:
         for name in reversed(QUARTERS):
