@@ -20,9 +20,11 @@ from core.config import Settings
 from core.domain.complaints import ComplaintState, Privacy
 from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
+from core.domain.periods import Period
 from core.models import Document, Holiday, Staff, StaffInvite
 from core.services import records
 from core.services.skm import add_service
+from reports import builders
 from tests import factories
 from tests.web_harness import csrf_of, log_in, login_link
 from web.office import build_web
@@ -228,3 +230,36 @@ def test_services_and_the_english_pages(admin: TestClient, session: Session) -> 
     out = admin.post("/keluar", data={"csrf": csrf})
     assert out.headers["location"] == "/masuk"
     assert admin.get("/").headers["location"] == "/masuk"
+
+
+def test_the_skm_follow_up_plan_is_filled_on_the_web_or_from_a_file(
+    admin: TestClient, engine: Engine, settings_web: Settings
+) -> None:
+    """The SKM report's last chapter prints what the office wrote here."""
+    with Session(engine) as session:
+        add_service(session, "kk", "Kartu Keluarga")
+        session.commit()
+    csrf = csrf_of(admin, "/register/rtl")
+    typed = {"csrf": csrf, "tahun": "2026", "unsur": "U3", "rencana": "Buka loket pagi"}
+    assert admin.post("/register/rtl", data=typed).status_code == 303
+    unknown = admin.post("/register/rtl", data={**typed, "layanan": "paspor"})
+    assert unknown.status_code == 400 and "paspor" in unknown.text
+    sheet = (
+        "tahun,triwulan,layanan,unsur,rencana,penanggung_jawab,target_waktu\n"
+        "2026,,kk,U9,Tambah kursi ruang tunggu,Kasi Pelayanan,2026-06-30\n"
+    )
+    files = {"berkas": ("rtl.csv", sheet.encode(), "text/csv")}
+    assert admin.post("/register/rtl/impor", data={"csrf": csrf}, files=files).status_code == 303
+    with Session(engine) as session:
+        report = builders.build_skm(session, settings_web, Period.year(2026))
+    plans = next(t for t in report.tables if t.key == "rtl").rows
+    assert plans == [
+        ["Seluruh unit", "U3 Waktu Penyelesaian", "Buka loket pagi", "-", None],
+        [
+            "Kartu Keluarga",
+            "U9 Sarana dan Prasarana",
+            "Tambah kursi ruang tunggu",
+            "Kasi Pelayanan",
+            date(2026, 6, 30),
+        ],
+    ]
