@@ -3,11 +3,13 @@ sent-marks written right after the platform's answer, claiming due messages with
 pacing, an overall pace, and recording failures and retries. A channel supplies only how
 one message is sent.
 
-A message is marked sent only after the platform accepted it, in a commit made ten
-milliseconds later (deliveries finishing meanwhile share it). A crash in the
-milliseconds between the platform's yes and that commit means the message is sent again
-after the restart: at least once, never lost. A restarted sender takes back the dead
-process's claims at once (see core.services.sender_leases).
+A message is marked sent only after the platform accepted it, in a commit on the event
+loop's next turn (deliveries finishing together share it). That commit does not wait for
+the disk: a sent-mark lost to a power cut only means the message is sent once more, and
+it costs no fsync. A crash in the millisecond between the platform's yes and that commit
+means the message is sent again after the restart: at least once, never lost. A
+restarted sender takes back the dead process's claims at once (see
+core.services.sender_leases).
 """
 
 from __future__ import annotations
@@ -28,16 +30,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.config import Settings
-from core.db import session_scope
+from core.db import repeatable_write, session_scope
 from core.services import outbox, sender_leases
 from core.services.sender_leases import Holder
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 DEAD_CLAIM_CHECK_SECONDS = 5.0
-# Sent-marks wait this long for company: under load one commit marks the deliveries of
-# many turns, and a crash can still only re-send what went out in these milliseconds.
-MARK_DELAY_SECONDS = 0.01
 
 
 def pid_alive(pid: int) -> bool:
@@ -111,20 +110,22 @@ class OutboxSender:
 
     def record_sent(self) -> None:
         taken = self.take_sent()
+        if not taken:
+            return
         try:
-            with session_scope(self.engine) as session:
+            with repeatable_write(self.engine) as session:  # no fsync: see the module doc
                 self.mark(session, taken)
         except Exception:
             self.give_back(taken)
             raise
 
     def _mark_soon(self) -> None:
-        """Write the sent-marks ten milliseconds after the platform's yes, one commit for
-        every delivery that finished meanwhile."""
+        """Write the sent-marks on the loop's next turn: a millisecond after the platform's
+        yes, one commit for every delivery that finished in the same turn."""
         if self._mark_scheduled:
             return
         self._mark_scheduled = True
-        asyncio.get_running_loop().call_later(MARK_DELAY_SECONDS, self._mark_now)
+        asyncio.get_running_loop().call_soon(self._mark_now)
 
     def _mark_now(self) -> None:
         self._mark_scheduled = False

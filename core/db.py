@@ -66,6 +66,34 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def repeatable_write(engine: Engine) -> Iterator[Session]:
+    """A unit of work whose loss in a power cut costs only a repeat, never data: an
+    outbox sent-mark (lost, the message is sent once more). It commits without waiting
+    for the disk (SQLite ``synchronous=NORMAL`` under WAL, PostgreSQL
+    ``synchronous_commit=off``), so marking a delivery at once costs no fsync; it still
+    survives the process being killed, as the write has reached the operating system."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            connection.commit()
+        try:
+            with Session(bind=connection, expire_on_commit=False) as session:
+                if not sqlite:
+                    session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA synchronous=FULL")
+                connection.commit()
+
+
 def alembic_config(engine: Engine) -> Config:
     from alembic.config import Config  # only when migrating: a query needs none of it
 

@@ -196,3 +196,20 @@ def _attempts(engine: Engine, message_id: int) -> int:
         row = session.get(OutboxMessage, message_id)
         assert row is not None
         return row.attempts
+
+
+def test_a_sent_mark_skips_the_disk_flush_and_leaves_the_connection_as_it_was(
+    engine: Engine,
+) -> None:
+    """Only the marks are written without waiting for the disk (a mark lost to a power
+    cut costs one repeat); every other commit on the same pooled connection still does."""
+    from core.db import repeatable_write
+
+    sqlite = engine.dialect.name == "sqlite"
+    ask = "PRAGMA synchronous" if sqlite else "SHOW synchronous_commit"
+    relaxed, strict = (1, 2) if sqlite else ("off", "on")  # NORMAL / FULL
+    for _ in range(3):  # whichever pooled connection each one gets
+        with repeatable_write(engine) as session:
+            assert session.connection().exec_driver_sql(ask).scalar() == relaxed
+        with session_scope(engine) as session:
+            assert session.connection().exec_driver_sql(ask).scalar() == strict
