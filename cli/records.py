@@ -299,12 +299,26 @@ def target_set(
     value: Annotated[str, typer.Argument(help="Target")],
     year: Annotated[int, typer.Option(help="Tahun / Year")],
     lower: LowerOpt = False,
+    quarter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tw",
+            help="Target kumulatif s.d. triwulan, mis. --tw 2=2 / cumulative triwulan target",
+        ),
+    ] = None,
 ) -> None:
     """Tetapkan target IKU setahun / Set a year's IKU target."""
     target = parse_decimal(value, "target")
+    quarters = {}
+    for given in quarter or []:
+        number, _, amount = given.partition("=")
+        if number.strip() not in ("1", "2", "3", "4") or not amount:
+            fail(f"--tw: TRIWULAN=TARGET, mis. 2=2 (bukan '{given}')")
+        quarters[int(number)] = parse_decimal(amount, f"target triwulan {number.strip()}")
     with unit_of_work(settings()) as session:
-        records.set_target(session, year, iku, target, _direction(lower))
-    typer.echo(f"Target {iku.value} {year}: {target}")
+        records.set_target(session, year, iku, target, _direction(lower), quarters=quarters)
+    shown = "".join(f", s.d. TW{q}: {v}" for q, v in sorted(quarters.items()))
+    typer.echo(f"Target {iku.value} {year}: {target}{shown}")
 
 
 @holiday_app.command("import")

@@ -222,3 +222,26 @@ def test_report_weekly_honours_the_period_asked_for(database_url: str) -> None:
     assert "Minggu 09-11-2026 s.d. 15-11-2026" in result.output
     default = CliRunner().invoke(app, ["report", "weekly"], env=env)
     assert default.exit_code == 0 and "Minggu 09-11-2026" not in default.output
+
+
+def test_triwulan_targets_are_set_from_the_command_line(
+    database_url: str, session: Session, settings: Settings
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    env = {"DATABASE_URL": database_url}
+    command = ["target", "set", "IKU1", "4", "--year", "2026", "--tw", "2=2", "--tw", "4=4"]
+    result = CliRunner().invoke(app, command, env=env)
+    assert result.exit_code == 0 and "s.d. TW2: 2" in result.output, result.output
+    wrong = CliRunner().invoke(app, [*command[:6], "--tw", "5=1"], env=env)
+    assert wrong.exit_code == 1 and "TRIWULAN=TARGET" in wrong.output
+    records.add_document(session, records.DocumentKind.LAKIP, "LAKIP", date(2026, 2, 10))
+    session.commit()
+    q2 = iku_for_period(session, settings, Period.quarter(2026, 2)).get(IkuCode.IKU1)
+    assert (q2.target, q2.quarter_target, q2.quarter_capaian) == (
+        Decimal(4),
+        Decimal(2),
+        Decimal("50.00"),
+    )

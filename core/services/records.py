@@ -171,8 +171,12 @@ def set_target(
     target: Decimal,
     direction: Direction = Direction.HIGHER_IS_BETTER,
     actor: Actor = OPERATOR,
+    quarters: dict[int, Decimal] | None = None,
 ) -> IkuTarget:
-    values = {"year": year, "iku": iku, "target": target, "direction": direction}
+    """The year's target; ``quarters`` the cumulative triwulan targets (1..4) where set."""
+    values: dict[str, object] = {"year": year, "iku": iku, "target": target}
+    values["direction"] = direction
+    values.update({f"target_q{q}": value for q, value in (quarters or {}).items()})
     row: IkuTarget = save_record(session, TARGETS, values, actor)
     return row
 
