@@ -263,3 +263,29 @@ def test_the_skm_follow_up_plan_is_filled_on_the_web_or_from_a_file(
             date(2026, 6, 30),
         ],
     ]
+
+
+def test_the_photos_sent_from_the_field_show_on_the_activity_page(
+    admin: TestClient, engine: Engine, settings_web: Settings, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from core.models import Activity, ActivityPhoto
+
+    jpeg = b"\xff\xd8\xff\xe0 a field photo"
+    Path(str(tmp_path), "wa-MEDIA-77.jpg").write_bytes(jpeg)
+    with Session(engine) as session:
+        held = Activity(name="Posyandu", kind="posyandu", held_date=date(2026, 3, 2))
+        other = Activity(name="Pelatihan", kind="pelatihan", planned_date=date(2026, 4, 2))
+        session.add_all([held, other])
+        session.flush()
+        shown = ActivityPhoto(activity_id=held.id, file_ref="wa:MEDIA-77", caption="penimbangan")
+        session.add_all([shown, ActivityPhoto(activity_id=held.id, file_ref="AgACtelegram")])
+        session.commit()
+        keys, photo_id = (held.id, other.id), shown.id
+    page = admin.get(f"/register/kegiatan/{keys[0]}")
+    assert f"/register/kegiatan/{keys[0]}/foto/{photo_id}" in page.text
+    assert "penimbangan" in page.text and "tersimpan di Telegram" in page.text
+    served = admin.get(f"/register/kegiatan/{keys[0]}/foto/{photo_id}")
+    assert served.status_code == 200 and served.content == jpeg
+    assert admin.get(f"/register/kegiatan/{keys[1]}/foto/{photo_id}").status_code == 404

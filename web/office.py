@@ -34,6 +34,7 @@ PAGES: list[Route] = [
     Route("/register/{name}/{key}/hapus", registers.delete, methods=POST),
     Route("/register/{name}/{key}/berkas", registers.upload_file, methods=POST),
     Route("/register/{name}/{key}/berkas", registers.download_file, methods=GET),
+    Route("/register/kegiatan/{key}/foto/{photo_id:int}", registers.activity_photo, methods=GET),
     Route("/layanan", services.services, methods=GET),
     Route("/layanan", services.add, methods=POST),
     Route("/layanan/{code}/poster.pdf", services.poster, methods=GET),

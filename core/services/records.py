@@ -16,6 +16,7 @@ from core.domain.performance import DocumentKind, IkuCode
 from core.errors import InvalidInput, NotFound
 from core.models import (
     Activity,
+    ActivityPhoto,
     Document,
     IkuTarget,
     ProgramIndicator,
@@ -204,3 +205,12 @@ def names_of_staff(session: Session, ids: Iterable[int | None]) -> dict[int, str
         return {}
     rows = session.exec(select(Staff).where(col(Staff.id).in_(wanted))).all()
     return {s.id: s.name for s in rows if s.id is not None}
+
+
+def activity_photos(session: Session, activity_id: int) -> Sequence[ActivityPhoto]:
+    """The evidence staff sent from the field for one activity, oldest first."""
+    return session.exec(
+        select(ActivityPhoto)
+        .where(ActivityPhoto.activity_id == activity_id)
+        .order_by(col(ActivityPhoto.id))
+    ).all()

@@ -15,9 +15,10 @@ from starlette.responses import Response
 
 from core.domain.access import Permission
 from core.errors import InvalidInput, NotFound
+from core.models import ActivityPhoto
 from core.services import registers as reg
-from core.services.records import names_of_staff
-from core.services.register_kinds import REGISTERS
+from core.services.records import activity_photos, names_of_staff
+from core.services.register_kinds import ACTIVITIES, REGISTERS
 from core.services.registers import Register
 from core.services.tabular import read_rows
 from core.timeutil import local_date, utcnow
@@ -80,6 +81,19 @@ def _list(
 
 
 @page(Permission.VIEW_REGISTERS)
+def activity_photo(ctx: Ctx) -> Response:
+    """One field photo of one activity, to those who may see the registers."""
+    key = ctx.request.path_params["key"]
+    photo = ctx.db.get(ActivityPhoto, ctx.request.path_params["photo_id"])
+    belongs = photo is not None and key.isdigit() and photo.activity_id == int(key)
+    found = stored_path(ctx.office.settings, photo.file_ref) if photo and belongs else None
+    if found is None:
+        raise NotFound(ctx.t("not_found"))
+    path, media_type = found
+    return private_file(path, media_type)
+
+
+@page(Permission.VIEW_REGISTERS)
 def listing(ctx: Ctx) -> Response:
     return _list(ctx, _register(ctx))
 
@@ -116,6 +130,12 @@ def _show(
     row = reg.get_record(ctx.db, register, key)
     audit = reg.history(ctx.db, register, key)
     file_ref = getattr(row, register.file_field) if register.file_field else None
+    photos = []
+    if register.name == ACTIVITIES.name:  # evidence sent from the field (/kegiatan)
+        photos = [
+            (p, stored_path(ctx.office.settings, p.file_ref) is not None)
+            for p in activity_photos(ctx.db, row.id)
+        ]
     return ctx.render_with_notice(
         "register_row.html",
         error,
@@ -129,6 +149,7 @@ def _show(
         can_manage=ctx.may(register.permission) and row.deleted_at is None,
         has_file=stored_path(ctx.office.settings, file_ref) is not None,
         desa=ctx.office.settings.desa_list,
+        photos=photos,
     )
 
 
