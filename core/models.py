@@ -13,6 +13,7 @@ from sqlalchemy import (
     SmallInteger,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -147,6 +148,12 @@ def _score_column() -> Any:
     return Field(default=None, sa_column=Column(SmallInteger, nullable=True))
 
 
+_SARAN_ONLY: dict[str, Any] = {
+    f"{dialect}_where": text("saran IS NOT NULL AND saran <> ''")
+    for dialect in ("sqlite", "postgresql")
+}
+
+
 class SkmResponse(SQLModel, table=True):
     """One respondent's answers, keyed by unsur (u1..u9), never by question position."""
 
@@ -154,6 +161,8 @@ class SkmResponse(SQLModel, table=True):
         # One response per person per service per day (NULL residents are not limited).
         UniqueConstraint("resident_id", "service_id", "tanggal"),
         Index("ix_skmresponse_tanggal_service", "tanggal", "service_id"),
+        # The few answers with a suggestion, newest first, for the SKM report's chapter V
+        Index("ix_skmresponse_saran", "tanggal", "id", **_SARAN_ONLY),
     )
 
     id: int | None = Field(default=None, primary_key=True)

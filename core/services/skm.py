@@ -14,7 +14,7 @@ from datetime import date, time
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, func, insert
+from sqlalchemy import Table, func, insert, literal_column
 from sqlmodel import Session, col, select
 
 from core.domain.periods import Period
@@ -357,7 +357,7 @@ def saran_in_period(session: Session, period: Period, limit: int = 200) -> list[
         .where(
             col(SkmResponse.tanggal).between(period.start, period.end),
             col(SkmResponse.saran).is_not(None),
-            col(SkmResponse.saran) != "",
+            col(SkmResponse.saran) != literal_column("''"),  # as ix_skmresponse_saran says
         )
         .order_by(col(SkmResponse.tanggal).desc(), col(SkmResponse.id).desc())
         .limit(limit)
