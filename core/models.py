@@ -382,18 +382,10 @@ class StaffInvite(SQLModel, table=True):
     used_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
-class ScheduledRun(SQLModel, table=True):
-    """One row per scheduled duty done (e.g. ``digest:2026-W48``): inserted in the same
-    transaction as the messages it queues, so a duty runs once however many processes
-    share the database and however often the scheduler retries after a restart."""
-
-    key: str = Field(primary_key=True, max_length=80)
-    ran_at: datetime = Field(default_factory=utcnow)
-
-
 # The back office's tables live beside these; re-exported so every model is one import.
 from core.office_models import LoginLink as LoginLink  # noqa: E402
 from core.office_models import RegisterAudit as RegisterAudit  # noqa: E402
+from core.office_models import ScheduledRun as ScheduledRun  # noqa: E402
 from core.office_models import SenderLease as SenderLease  # noqa: E402
 from core.office_models import WebSession as WebSession  # noqa: E402
 from core.performance_models import ActivityPhoto as ActivityPhoto  # noqa: E402

@@ -1,5 +1,5 @@
 """Tables beside the office's records: web logins and sessions, the registers' audit
-trail, and the outbox senders' leases."""
+trail, the outbox senders' leases and the scheduler's run keys."""
 
 from __future__ import annotations
 
@@ -65,3 +65,12 @@ class SenderLease(SQLModel, table=True):
     pid: int
     started_at: datetime = Field(default_factory=utcnow)
     renewed_at: datetime = Field(default_factory=utcnow)
+
+
+class ScheduledRun(SQLModel, table=True):
+    """One row per scheduled duty done (e.g. ``digest:2026-W48``): inserted in the same
+    transaction as the messages it queues, so a duty runs once however many processes
+    share the database and however often the scheduler retries after a restart."""
+
+    key: str = Field(primary_key=True, max_length=80)
+    ran_at: datetime = Field(default_factory=utcnow)
