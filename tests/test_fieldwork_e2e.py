@@ -107,3 +107,26 @@ async def test_the_field_registers_are_refused_to_those_without_the_right(
     with Session(engine) as session:
         assert session.exec(select(Activity)).all() == []
         assert session.exec(select(Document)).all() == []
+
+
+async def test_an_officer_deactivated_mid_dialog_saves_nothing(
+    bot: Settings, fake: FakeTelegram, engine: Engine
+) -> None:
+    """The role is checked again on saving, not only when the dialog opened."""
+    from core.db import session_scope
+    from core.models import Staff
+    from core.services.records import deactivate_staff
+
+    pmks = await join_as_staff(fake, engine, 7205, StaffRole.PMKS)
+    await pmks.says("/kegiatan")
+    await pmks.taps("➕ Rencana kegiatan baru")
+    await pmks.says("Musyawarah desa")
+    await pmks.says("musyawarah")
+    await pmks.taps("Suco")
+    with session_scope(engine) as session:
+        officer = session.exec(select(Staff).where(Staff.role == StaffRole.PMKS)).one()
+        deactivate_staff(session, officer.id)  # type: ignore[arg-type]
+    refused = await pmks.says("2026-12-20")
+    assert "berwenang" in refused[0].text or "khusus petugas" in refused[0].text
+    with Session(engine) as session:
+        assert session.exec(select(Activity)).all() == []

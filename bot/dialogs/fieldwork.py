@@ -183,6 +183,9 @@ def _save_plan(turn: Turn) -> None:
 
 def _write(turn: Turn, action: Any) -> Any:
     """Through the register service, which checks the role once more."""
+    if turn.staff is None:  # the account was unlinked while the dialog was open
+        turn.say("staff.refused")
+        return None
     try:
         return action(turn.staff)
     except SigapError as exc:
