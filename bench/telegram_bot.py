@@ -116,6 +116,7 @@ def _child(kind: str, base_url: str, token: str, total: int, db: str, out: Any) 
                 SIGAP_SCHEDULER=False,
                 TELEGRAM_PER_CHAT_INTERVAL=0,
                 SIGAP_OUTBOX_POLL_SECONDS=0.2,
+                SIGAP_MEDIA_DIR=str(Path(db).parent / "telegram-media"),  # photos kept
                 # like the echo bot: one update at a time (see the module docstring)
                 TELEGRAM_CONCURRENT_UPDATES=CONCURRENCY,
             )

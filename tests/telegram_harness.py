@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -39,6 +40,8 @@ def bot_settings(database_url: str, fake: FakeTelegram, **extra: Any) -> Setting
             "TELEGRAM_PER_CHAT_INTERVAL": 0,
             "SIGAP_OUTBOX_RETRY_BASE_SECONDS": 0.05,
             "SIGAP_SCHEDULER": False,
+            # photos and documents are kept as they arrive: never in the checkout
+            "SIGAP_MEDIA_DIR": tempfile.mkdtemp(prefix="sigap-media-"),
             **extra,
         },
     )

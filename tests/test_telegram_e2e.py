@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from core.domain.skm import Unsur
 from core.models import Complaint, ComplaintPhoto, OutboxMessage, SkmResponse
 from core.services import complaints as svc
 from core.services.invites import create_invite
+from core.services.media_names import telegram_file_stem
 from core.services.skm import add_service
 from tests import factories
 from tests.fakes import telegram_api as api
@@ -28,8 +30,8 @@ TICKET = re.compile(r"MBS-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 
 @pytest.fixture
-def bot_config(database_url: str, fake: FakeTelegram) -> Settings:
-    return bot_settings(database_url, fake)
+def bot_config(database_url: str, fake: FakeTelegram, tmp_path: Path) -> Settings:
+    return bot_settings(database_url, fake, SIGAP_MEDIA_DIR=str(tmp_path / "media"))
 
 
 @pytest.fixture
@@ -88,6 +90,10 @@ async def test_full_report_reaches_staff_and_back(
             select(ComplaintPhoto).where(ComplaintPhoto.complaint_id == stored.id)
         ).all()
         assert [p.file_ref for p in photos] == ["PHOTO-1"]
+    # kept as it arrived, so the back office can show it (tests/test_web_pages.py)
+    kept = bot.channel.settings.media_dir / f"{telegram_file_stem('PHOTO-1')}.jpg"
+    await until(kept.exists)
+    assert kept.read_bytes() == api.file_bytes("PHOTO-1")
 
     await officer.taps("Klaim", message=card)
     await officer.taps("Verifikasi", message=card)

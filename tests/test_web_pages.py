@@ -289,3 +289,24 @@ def test_the_photos_sent_from_the_field_show_on_the_activity_page(
     served = admin.get(f"/register/kegiatan/{keys[0]}/foto/{photo_id}")
     assert served.status_code == 200 and served.content == jpeg
     assert admin.get(f"/register/kegiatan/{keys[1]}/foto/{photo_id}").status_code == 404
+
+
+def test_a_telegram_photo_kept_on_arrival_shows_on_the_complaint_page(
+    admin: TestClient, engine: Engine, settings: Settings, settings_web: Settings
+) -> None:
+    from pathlib import Path
+
+    from core.models import ComplaintPhoto
+    from core.services.media_names import telegram_file_stem
+
+    jpeg = b"\xff\xd8\xff\xe0 from telegram"
+    Path(settings_web.media_dir, f"{telegram_file_stem('AgACAgUAAxkBAAI')}.jpg").write_bytes(jpeg)
+    with Session(engine, expire_on_commit=False) as session:
+        complaint = factories.complaint(session, settings)
+        photo = ComplaintPhoto(complaint_id=complaint.id, file_ref="AgACAgUAAxkBAAI")
+        session.add(photo)
+        session.commit()
+    page = admin.get(f"/pengaduan/{complaint.code}")
+    assert f"/pengaduan/{complaint.code}/foto/{photo.id}" in page.text
+    served = admin.get(f"/pengaduan/{complaint.code}/foto/{photo.id}")
+    assert served.status_code == 200 and served.content == jpeg

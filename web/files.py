@@ -13,6 +13,7 @@ from starlette.responses import FileResponse
 
 from core.config import Settings
 from core.errors import InvalidInput
+from core.services.media_names import TELEGRAM_FILE_ID, telegram_file_stem
 
 IMAGES = {".jpg": "image/jpeg", ".png": "image/png"}
 DOCUMENTS = {**IMAGES, ".pdf": "application/pdf"}
@@ -80,8 +81,8 @@ def store(settings: Settings, kind: str, content: bytes) -> str:
 
 
 def stored_path(settings: Settings, ref: str | None) -> tuple[Path, str] | None:
-    """The file behind a reference and its media type, or None (e.g. a Telegram file id,
-    which stays on Telegram's servers)."""
+    """The file behind a reference and its media type, or None (not downloaded yet, or
+    of a kind the office does not serve)."""
     if not ref:
         return None
     found = _WEB_REF.match(ref)
@@ -90,9 +91,16 @@ def stored_path(settings: Settings, ref: str | None) -> tuple[Path, str] | None:
         return (path, MEDIA_TYPES["." + found.group(2)]) if path.is_file() else None
     wa = _WA_REF.match(ref)
     if wa:
-        for path in settings.media_dir.glob(f"wa-{wa.group(1)}.*"):
-            if path.suffix in IMAGES:
-                return path, IMAGES[path.suffix]
+        return _downloaded(settings, f"wa-{wa.group(1)}")
+    if TELEGRAM_FILE_ID.fullmatch(ref):  # a Telegram file id, fetched when it arrived
+        return _downloaded(settings, telegram_file_stem(ref))
+    return None
+
+
+def _downloaded(settings: Settings, stem: str) -> tuple[Path, str] | None:
+    for path in settings.media_dir.glob(f"{stem}.*"):
+        if path.suffix in DOCUMENTS:
+            return path, DOCUMENTS[path.suffix]
     return None
 
 

@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -32,6 +33,7 @@ from bot.telegram.sender import TelegramSender
 from bot.webhook_auth import telegram_secret_valid
 from core.config import Settings
 from core.db import session_scope
+from core.services.media_names import TELEGRAM_FILE_ID, telegram_file_stem
 from core.services.outbox import QueuedMessage
 from core.services.upsert import first_delivery
 
@@ -73,6 +75,7 @@ class TelegramChannel:
         self.sender = TelegramSender(self.application.bot, engine, settings)
         self.webhook = settings.telegram_mode == "webhook"
         self._sender_task: asyncio.Task[None] | None = None
+        self._downloads: set[asyncio.Task[None]] = set()
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)
 
@@ -109,6 +112,8 @@ class TelegramChannel:
         if application.updater.running:
             await application.updater.stop()
         await application.stop()
+        if self._downloads:
+            await asyncio.gather(*self._downloads, return_exceptions=True)
         await application.shutdown()
         self.sender.finish()  # after the last update's replies went out
 
@@ -162,10 +167,37 @@ class TelegramChannel:
             sender.give_back(delivered)
             log.exception("update %s failed", update.update_id)
             replies = self._apologise(user, update.update_id)
+        if message.kind in ("photo", "document") and message.photo_ref:
+            self._download(message.photo_ref)
         if update.callback_query is None:
             await sender.deliver(replies)
         else:  # the button's spinner stops while the answer is on its way
             await asyncio.gather(sender.deliver(replies), _answer(update))
+
+    # -- files ---------------------------------------------------------------------------
+    def _download(self, file_id: str) -> None:
+        """Keep a copy of a photo or document as it arrives, so the back office can show
+        it (a Telegram file id means nothing to a browser); the chat does not wait."""
+        task = asyncio.create_task(self._fetch_file(file_id))
+        self._downloads.add(task)
+        task.add_done_callback(self._downloads.discard)
+
+    async def _fetch_file(self, file_id: str) -> None:
+        if not TELEGRAM_FILE_ID.fullmatch(file_id):
+            return
+        folder = self.settings.media_dir
+        stem = telegram_file_stem(file_id)
+        if any(folder.glob(f"{stem}.*")):
+            return
+        try:
+            remote = await self.application.bot.get_file(file_id)
+            suffix = Path(remote.file_path or "").suffix.lower()[:5] or ".bin"
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = folder / f"{stem}{suffix}.part"
+            await remote.download_to_drive(partial)
+            partial.replace(folder / f"{stem}{suffix}")  # never half a file under the name
+        except (TelegramError, OSError) as exc:  # too big (> 20 MB), gone, disk full
+            log.warning("telegram file not kept: %s", type(exc).__name__)
 
     def _apologise(self, user: ChatUser, update_id: int) -> list[QueuedMessage]:
         """Nothing of the failed update was kept; say so, and never handle it twice."""

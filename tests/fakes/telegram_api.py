@@ -97,6 +97,13 @@ class FakeTelegram:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_GET(self) -> None:  # a file getFile pointed at
+                data = fake.file_content(self.path)
+                self.send_response(200 if data is not None else 404)
+                self.send_header("Content-Length", str(len(data or b"")))
+                self.end_headers()
+                self.wfile.write(data or b"")
+
         self._server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -138,6 +145,23 @@ class FakeTelegram:
         handler = getattr(self, f"_{method}", None)
         result = handler(params) if handler else self._record(method, params)
         return 200, {"ok": True, "result": result}
+
+    def _getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        """Every file id the tests send exists; documents ("DOC...") are PDFs."""
+        file_id = str(params["file_id"])
+        suffix = ".pdf" if file_id.startswith("DOC") else ".jpg"
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"{file_id}u",
+            "file_size": len(file_bytes(file_id)),
+            "file_path": f"files/{file_id}{suffix}",
+        }
+
+    def file_content(self, path: str) -> bytes | None:
+        prefix = f"/file/bot{self.token}/files/"
+        if not path.startswith(prefix):
+            return None
+        return file_bytes(path[len(prefix) :].rsplit(".", 1)[0])
 
     def _getMe(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return BOT_USER
@@ -200,6 +224,11 @@ class FakeTelegram:
     def messages_to(self, chat_id: int | str) -> list[Sent]:
         with self._cond:
             return [s for s in self.sent if s.chat_id == str(chat_id)]
+
+
+def file_bytes(file_id: str) -> bytes:
+    """What the fake server holds for a file id (the same each time it is asked)."""
+    return b"\xff\xd8 telegram file " + file_id.encode()
 
 
 def user(user_id: int, name: str = "Warga") -> dict[str, Any]:
