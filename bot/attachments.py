@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from core.config import Settings
+from core.services.media_names import kept_file, whatsapp_file_stem
 
 TELEGRAM_PHOTO = "tg-photo:"
 STORED_PHOTO = "photo:"
@@ -26,7 +27,7 @@ class PhotoNotYetStored(Exception):
 def media_path(settings: Settings, media_id: str, mime: str = "image/jpeg") -> Path:
     """Where a WhatsApp photo is kept once downloaded."""
     extension = mimetypes.guess_extension(mime) or ".bin"
-    return settings.media_dir / f"wa-{media_id}{extension}"
+    return settings.media_dir / f"{whatsapp_file_stem(media_id)}{extension}"
 
 
 def photo_attachment(photo_ref: str, channel: str) -> str | None:
@@ -43,7 +44,7 @@ def stored_photo(settings: Settings, attachment: str) -> Path:
     """The file behind a ``photo:`` attachment."""
     media_id = attachment.removeprefix(STORED_PHOTO).removeprefix(WHATSAPP_MEDIA)
     if re.fullmatch(r"[A-Za-z0-9_-]{1,128}", media_id):  # never a path out of the folder
-        for path in sorted(settings.media_dir.glob(f"wa-{media_id}.*")):
-            if path.suffix != ".part":
-                return path
+        kept = kept_file(settings.media_dir, whatsapp_file_stem(media_id))
+        if kept is not None:
+            return kept
     raise PhotoNotYetStored(attachment)

@@ -24,13 +24,11 @@ from core.timeutil import local_date, utcnow
 if TYPE_CHECKING:
     from core import db as database
     from core import errors
-    from core.services import skm
     from reports import builders, deliver
     from reports import render as rendering
 else:
     database = lazy("core.db")
     errors = lazy("core.errors")
-    skm = lazy("core.services.skm")
     builders = lazy("reports.builders")
     deliver = lazy("reports.deliver")
     rendering = lazy("reports.render")

@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -55,9 +55,9 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
+def session_scope(engine: Engine | Connection) -> Iterator[Session]:
     """A unit of work: committed when the block ends, rolled back if it raises."""
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(bind=engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -79,15 +79,10 @@ def repeatable_write(engine: Engine) -> Iterator[Session]:
             connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
             connection.commit()
         try:
-            with Session(bind=connection, expire_on_commit=False) as session:
+            with session_scope(connection) as session:
                 if not sqlite:
                     session.connection().exec_driver_sql("SET LOCAL synchronous_commit = off")
-                try:
-                    yield session
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
+                yield session
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA synchronous=FULL")

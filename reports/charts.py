@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import partial
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reports.model import Chart
@@ -32,9 +33,9 @@ def _number(value: float) -> str:
     return text.removesuffix(",00")
 
 
-def _scale(axes: object, base: float, top: float, unit: str) -> None:
-    axes.set_ylim(base, top)  # type: ignore[attr-defined]
-    axes.set_ylabel(f"{unit} (sumbu mulai {_number(base)})", fontsize=7)  # type: ignore[attr-defined]
+def _scale(axes: Axes, base: float, top: float, unit: str) -> None:
+    axes.set_ylim(base, top)
+    axes.set_ylabel(f"{unit} (sumbu mulai {_number(base)})", fontsize=7)
 
 
 def _top(values: Sequence[float], target: float | None, ceiling: float | None) -> float:

@@ -184,7 +184,7 @@ def test_terminal_photo_keeps_the_choices_at_hand_and_english_names_categories( 
 
 def test_the_terminal_prints_news_while_it_waits_for_input(engine: Engine) -> None:
     """Staff at the terminal hear of a new report without pressing a key."""
-    import time
+    import threading
 
     from app.chat import chat
     from core.config import load_settings
@@ -192,17 +192,19 @@ def test_the_terminal_prints_news_while_it_waits_for_input(engine: Engine) -> No
     from core.services import outbox
 
     printed: list[str] = []
-    lines = iter(["keluar"])
+    news_shown = threading.Event()
+
+    def write(line: str) -> None:
+        printed.append(line)
+        if "MBS-TEST-0001" in line:
+            news_shown.set()
 
     def read(prompt: str) -> str:
         with session_scope(engine) as session:  # as another process would, meanwhile
             outbox.enqueue(session, "terminal", "warga", text="Laporan baru MBS-TEST-0001")
-        deadline = time.monotonic() + 10
-        while not any("MBS-TEST-0001" in line for line in printed):
-            assert time.monotonic() < deadline, printed
-            time.sleep(0.02)
-        return next(lines)
+        assert news_shown.wait(timeout=10), printed  # printed while this read waits
+        return "keluar"
 
     settings = load_settings(_env_file=None, DATABASE_URL=str(engine.url))
-    chat(settings, engine, None, "Warga", read, printed.append, watch=True)
+    chat(settings, engine, None, "Warga", read, write, watch=True)
     assert "Laporan baru MBS-TEST-0001" in printed

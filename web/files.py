@@ -13,7 +13,12 @@ from starlette.responses import FileResponse
 
 from core.config import Settings
 from core.errors import InvalidInput
-from core.services.media_names import TELEGRAM_FILE_ID, telegram_file_stem
+from core.services.media_names import (
+    TELEGRAM_FILE_ID,
+    kept_file,
+    telegram_file_stem,
+    whatsapp_file_stem,
+)
 
 IMAGES = {".jpg": "image/jpeg", ".png": "image/png"}
 DOCUMENTS = {**IMAGES, ".pdf": "application/pdf"}
@@ -91,17 +96,17 @@ def stored_path(settings: Settings, ref: str | None) -> tuple[Path, str] | None:
         return (path, MEDIA_TYPES["." + found.group(2)]) if path.is_file() else None
     wa = _WA_REF.match(ref)
     if wa:
-        return _downloaded(settings, f"wa-{wa.group(1)}")
+        return _downloaded(settings, whatsapp_file_stem(wa.group(1)))
     if TELEGRAM_FILE_ID.fullmatch(ref):  # a Telegram file id, fetched when it arrived
         return _downloaded(settings, telegram_file_stem(ref))
     return None
 
 
 def _downloaded(settings: Settings, stem: str) -> tuple[Path, str] | None:
-    for path in settings.media_dir.glob(f"{stem}.*"):
-        if path.suffix in DOCUMENTS:
-            return path, DOCUMENTS[path.suffix]
-    return None
+    path = kept_file(settings.media_dir, stem)
+    if path is None or path.suffix not in DOCUMENTS:
+        return None
+    return path, DOCUMENTS[path.suffix]
 
 
 def private_file(path: Path, media_type: str, filename: str | None = None) -> FileResponse:

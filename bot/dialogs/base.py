@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Inbound
+from core.domain.access import Permission, may
 
 NEXT: None = None
 STAY, END = "@stay", "@end"
@@ -105,3 +106,19 @@ class Dialog:
         names = [step.name for step in self.steps]
         position = names.index(name) + 1
         return names[position] if position < len(names) else None
+
+
+class StaffDialog(Dialog):
+    """A dialog only staff holding ``permission`` may open; saving re-checks it."""
+
+    permission: ClassVar[Permission]
+
+    def allowed(self, turn: Turn) -> bool:
+        staff = turn.staff
+        return staff is not None and may(staff.role, staff.active, self.permission)
+
+    def start(self, turn: Turn, argument: str = "") -> None:
+        if not self.allowed(turn):
+            turn.say("staff.not_staff")
+            return
+        super().start(turn, argument)

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.dialogs.base import END, NEXT, STAY, Ask, Dialog, Invalid, Step
+from bot.dialogs.base import END, NEXT, STAY, Ask, Invalid, StaffDialog, Step
 from bot.dialogs.steps import answer, desa_step
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Inbound
-from core.domain.access import Permission, may
+from core.domain.access import Permission
 from core.domain.performance import ActivityStatus, DocumentKind
 from core.errors import SigapError
 from core.models import Activity, ActivityPhoto
@@ -28,11 +28,6 @@ from core.timeutil import local_date, utcnow
 PLAN, HELD_NEW, TODAY, DONE = "@plan", "@held", "@today", "@done"
 MAX_PHOTOS = 5
 PICK_LIMIT = 8  # planned activities offered as buttons (a WhatsApp list holds 10)
-
-
-def _allowed(turn: Turn, permission: Permission) -> bool:
-    staff = turn.staff
-    return staff is not None and may(staff.role, staff.active, permission)
 
 
 def _field(turn: Turn, register: Register, name: str, raw: str) -> Any:
@@ -133,17 +128,6 @@ def _take_activity_date(turn: Turn, message: Inbound) -> str | None:
     return END
 
 
-def _participants(field: str, key: str) -> Step:
-    def ask(turn: Turn) -> Ask:
-        return Ask(turn.t(key))
-
-    def take(turn: Turn, message: Inbound) -> str | None:
-        turn.data[field] = _field(turn, ACTIVITIES, field, message.text.strip())
-        return NEXT
-
-    return Step(field, ask, take)
-
-
 def _ask_evidence(turn: Turn) -> Ask:
     count = len(turn.data.get("photos", []))
     key = "field.more_photos" if count else "field.photos"
@@ -193,26 +177,21 @@ def _write(turn: Turn, action: Any) -> Any:
         return None
 
 
-class KegiatanDialog(Dialog):
+class KegiatanDialog(StaffDialog):
     """/kegiatan: plan an activity, or mark a planned (or unplanned) one held."""
 
     name = "kegiatan"
+    permission = Permission.MANAGE_ACTIVITIES
     steps = (
         Step("pick", _ask_pick, _take_pick),
         _text_step("name", ACTIVITIES, "name", "field.name"),
         _text_step("kind", ACTIVITIES, "kind", "field.kind"),
         desa_step(optional=True),
         Step("date", _ask_activity_date, _take_activity_date),
-        _participants("participants_male", "field.male"),
-        _participants("participants_female", "field.female"),
+        _text_step("participants_male", ACTIVITIES, "participants_male", "field.male"),
+        _text_step("participants_female", ACTIVITIES, "participants_female", "field.female"),
         Step("photos", _ask_evidence, _take_evidence),
     )
-
-    def start(self, turn: Turn, argument: str = "") -> None:
-        if not _allowed(turn, Permission.MANAGE_ACTIVITIES):
-            turn.say("staff.not_staff")
-            return
-        super().start(turn, argument)
 
     def complete(self, turn: Turn) -> None:
         data = turn.data
@@ -280,22 +259,17 @@ def _take_file(turn: Turn, message: Inbound) -> str | None:
     return NEXT
 
 
-class DokumenDialog(Dialog):
+class DokumenDialog(StaffDialog):
     """/dokumen: an IKU1 document, registered by sending its file."""
 
     name = "dokumen"
+    permission = Permission.MANAGE_DOCUMENTS
     steps = (
         Step("kind", _ask_kind, _take_kind),
         _text_step("title", DOCUMENTS, "title", "field.document_title"),
         Step("date", _ask_date("field.document_date"), _take_date(DOCUMENTS, "doc_date", True)),
         Step("file", _ask_file, _take_file),
     )
-
-    def start(self, turn: Turn, argument: str = "") -> None:
-        if not _allowed(turn, Permission.MANAGE_DOCUMENTS):
-            turn.say("staff.not_staff")
-            return
-        super().start(turn, argument)
 
     def complete(self, turn: Turn) -> None:
         data = turn.data

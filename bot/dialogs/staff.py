@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.dialogs.base import END, NEXT, Ask, Dialog, Invalid, Step
+from bot.dialogs.base import END, NEXT, Ask, Dialog, Invalid, StaffDialog, Step
 from bot.dialogs.staff_alerts import action_buttons, complaint_card
 from bot.dialogs.steps import CATEGORY, DESCRIPTION, answer, desa_step
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Inbound, Reply
-from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP
+from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP, Permission
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.periods import Period
 from core.errors import SigapError
@@ -226,10 +226,11 @@ def _take_channel(turn: Turn, message: Inbound) -> str | None:
     return NEXT
 
 
-class CatatDialog(Dialog):
+class CatatDialog(StaffDialog):
     """/catat: a complaint that came by walk-in, letter, SP4N-LAPOR! or social media."""
 
     name = "catat"
+    permission = Permission.HANDLE_COMPLAINTS
     steps = (
         Step("channel", _ask_channel, _take_channel),
         CATEGORY,
@@ -237,16 +238,10 @@ class CatatDialog(Dialog):
         desa_step(optional=True),
     )
 
-    def start(self, turn: Turn, argument: str = "") -> None:
-        if not is_handler(turn):
-            turn.say("staff.not_staff")
-            return
-        super().start(turn, argument)
-
     def complete(self, turn: Turn) -> None:
         data = turn.data
         turn.finish()
-        if not is_handler(turn):
+        if not self.allowed(turn):
             turn.say("staff.refused")
             return
         complaint = svc.register_complaint(

@@ -33,7 +33,7 @@ from bot.telegram.sender import TelegramSender
 from bot.webhook_auth import telegram_secret_valid
 from core.config import Settings
 from core.db import session_scope
-from core.services.media_names import TELEGRAM_FILE_ID, telegram_file_stem
+from core.services.media_names import PARTIAL, TELEGRAM_FILE_ID, kept_file, telegram_file_stem
 from core.services.outbox import QueuedMessage
 from core.services.upsert import first_delivery
 
@@ -187,13 +187,13 @@ class TelegramChannel:
             return
         folder = self.settings.media_dir
         stem = telegram_file_stem(file_id)
-        if any(folder.glob(f"{stem}.*")):
+        if kept_file(folder, stem) is not None:
             return
         try:
             remote = await self.application.bot.get_file(file_id)
             suffix = Path(remote.file_path or "").suffix.lower()[:5] or ".bin"
             folder.mkdir(parents=True, exist_ok=True)
-            partial = folder / f"{stem}{suffix}.part"
+            partial = folder / f"{stem}{suffix}{PARTIAL}"
             await remote.download_to_drive(partial)
             partial.replace(folder / f"{stem}{suffix}")  # never half a file under the name
         except (TelegramError, OSError) as exc:  # too big (> 20 MB), gone, disk full
