@@ -22,6 +22,13 @@ from reports.model import Chart
 COLOUR, TARGET_COLOUR = "#1f5f99", "#c0392b"
 
 
+def _plain(text: str) -> str:
+    """Text drawn as written. Matplotlib reads what stands between two ``$`` as
+    mathtext, where an unknown command (a category named ``$\\x$`` in the office's
+    list) fails the whole report; with every ``$`` escaped, no text switches to math."""
+    return text.replace("$", r"\$")
+
+
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
@@ -35,7 +42,7 @@ def _number(value: float) -> str:
 
 def _scale(axes: Axes, base: float, top: float, unit: str) -> None:
     axes.set_ylim(base, top)
-    axes.set_ylabel(f"{unit} (sumbu mulai {_number(base)})", fontsize=7)
+    axes.set_ylabel(_plain(f"{unit} (sumbu mulai {_number(base)})"), fontsize=7)
 
 
 def _top(values: Sequence[float], target: float | None, ceiling: float | None) -> float:
@@ -80,9 +87,9 @@ def _line_png(
             [], [], color=TARGET_COLOUR, linestyle="--", label=f"Target {_number(float(target))}"
         )
         axes.legend(fontsize=7, loc="lower right")
-    axes.set_xticks(positions, labels)
+    axes.set_xticks(positions, [_plain(label) for label in labels])
     _scale(axes, base, _top(points, float(target) if target else None, ceiling), unit)
-    axes.set_title(title, fontsize=9)
+    axes.set_title(_plain(title), fontsize=9)
     axes.tick_params(labelsize=7)
     axes.grid(alpha=0.3)
     return _png(figure)
@@ -117,8 +124,8 @@ def _year_png(
         )
     top = max(100.0, shown * 1.15, float(target or 0) * 1.15)
     axes.set_xlim(0, top)
-    axes.set_xlabel(f"{unit} (sumbu mulai 0)", fontsize=7)
-    axes.set_title(title, fontsize=9)
+    axes.set_xlabel(_plain(f"{unit} (sumbu mulai 0)"), fontsize=7)
+    axes.set_title(_plain(title), fontsize=9)
     axes.tick_params(labelsize=7)
     return _png(figure)
 
@@ -132,8 +139,8 @@ def _bar_png(title: str, labels: list[str], values: list[float]) -> bytes:
     axes = figure.subplots()
     positions = list(range(len(labels)))
     axes.barh(positions[::-1], values, color=COLOUR)
-    axes.set_yticks(positions[::-1], labels)
+    axes.set_yticks(positions[::-1], [_plain(label) for label in labels])
     axes.set_xlim(0, max([*values, 1]) * 1.15)
-    axes.set_title(title, fontsize=9)
+    axes.set_title(_plain(title), fontsize=9)
     axes.tick_params(labelsize=7)
     return _png(figure)

@@ -28,7 +28,7 @@ from core.services.recipients import (
 from core.services.upsert import insert_if_absent
 from reports import builders
 from reports.model import Report
-from reports.render import environment, render, render_text, rows_shown
+from reports.render import render, render_text, rows_shown, text_environment
 
 PDF_ROWS = rows_shown("pdf")
 
@@ -131,7 +131,7 @@ def send_deadline_reminders(engine: Engine, settings: Settings, today: date) -> 
             return Queued(0, [])
         if not claim_run(session, key):
             return Queued(0, [])
-        template = environment(False).get_template("deadline.txt.j2")
+        template = text_environment().get_template("deadline.txt.j2")
         section = section_recipients(session, settings, "trantib")
         _queue(session, section, template.render(d=due, escalation=False), [], key)
         escalated = [r for r in sekcam_recipients(session) if r not in section]

@@ -6,6 +6,7 @@ XLSX cells and the JSON carry the same values the chat text and PDF show.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from core.domain.periods import Period
 from core.timeutil import utcnow
 
 Cell = str | int | Decimal | date | None
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,26 @@ def long_date(day: date) -> str:
     return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
+LOGO_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _logo(settings: Settings) -> tuple[bytes | None, str]:
+    """SIGAP_OFFICE_LOGO's bytes and type, told by their content, not the file's name:
+    a path set to anything but a PNG or JPEG of at most 2 MB (a typo, ``/proc/...``)
+    puts no logo and nothing of that file in a report."""
+    path = settings.office_logo
+    if path is None or not path.is_file():
+        return None, "image/png"
+    with path.open("rb") as handle:
+        data = handle.read(LOGO_MAX_BYTES + 1)
+    for signature, kind in LOGO_SIGNATURES:
+        if data.startswith(signature) and len(data) <= LOGO_MAX_BYTES:
+            return data, kind
+    log.warning("SIGAP_OFFICE_LOGO is not a PNG or JPEG of at most 2 MB: no logo")
+    return None, "image/png"
+
+
 @dataclass(frozen=True)
 class Letterhead:
     """The kop surat and the signature block of a report an office files (HTML, PDF)."""
@@ -76,11 +98,7 @@ class Letterhead:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Letterhead:
-        logo, kind = None, "image/png"
-        path = settings.office_logo
-        if path is not None and path.is_file():
-            logo = path.read_bytes()
-            kind = "image/jpeg" if path.suffix.lower() in (".jpg", ".jpeg") else "image/png"
+        logo, kind = _logo(settings)
         short = settings.office_name.removeprefix("Kecamatan ").strip()
         return cls(
             government=f"PEMERINTAH {settings.kabupaten.upper()}",

@@ -8,12 +8,14 @@ import io
 from urllib.parse import quote
 
 import segno
+from markupsafe import Markup
 from sqlmodel import Session
 
 from core.config import Settings
 from core.errors import InvalidInput
 from core.services.skm import get_service
-from reports.render import environment
+from reports.assets import Assets
+from reports.render import html_environment
 
 NO_CHANNEL = (
     "Isi TELEGRAM_BOT_USERNAME dan/atau WHATSAPP_DISPLAY_PHONE di .env untuk membuat "
@@ -34,21 +36,23 @@ def survey_links(settings: Settings, service_code: str) -> list[tuple[str, str]]
     return links
 
 
-def _qr_svg(link: str) -> str:
+def _qr_svg(link: str) -> Markup:
+    """The QR code as inline SVG, the one piece of a poster marked safe: segno draws it
+    from the link as a single path of coordinates, with no text, title or XML
+    declaration in it; the link itself is printed beside it as escaped text."""
     svg = io.BytesIO()
-    segno.make(link, error="m").save(svg, kind="svg", scale=10, border=2)
-    return svg.getvalue().decode("utf-8")
+    segno.make(link, error="m").save(svg, kind="svg", scale=10, border=2, xmldecl=False)
+    return Markup(svg.getvalue().decode("utf-8"))
 
 
-def render_poster(session: Session, settings: Settings, service_code: str) -> bytes:
-    from weasyprint import HTML
-
+def poster_html(session: Session, settings: Settings, service_code: str) -> str:
+    """The poster as HTML: the office and the service's name escaped like any text."""
     service = get_service(session, service_code)  # an unknown service is said first
     links = survey_links(settings, service.code)
     if not links:
         raise InvalidInput(NO_CHANNEL)
-    html = (
-        environment(True)
+    return (
+        html_environment()
         .get_template("poster.html.j2")
         .render(
             office=f"{settings.office_name}, {settings.kabupaten}",
@@ -56,5 +60,9 @@ def render_poster(session: Session, settings: Settings, service_code: str) -> by
             codes=[(label, link, _qr_svg(link)) for label, link in links],
         )
     )
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+
+
+def render_poster(session: Session, settings: Settings, service_code: str) -> bytes:
+    from reports.pdf import write_pdf  # imported when needed: WeasyPrint loads Pango
+
+    return write_pdf(poster_html(session, settings, service_code), Assets())

@@ -2,11 +2,16 @@
 
 HTML and chat text come from the Jinja2 templates beside this module; the PDF is that
 same HTML laid out by WeasyPrint, so the two never disagree.
+
+Escaping is by construction, not by file name: the HTML environment escapes every value
+(``autoescape=True``) and loads only ``*.html.j2``; the chat-text environment, which
+does not escape (chat text is plain text, sent without any parse mode), loads only
+``*.txt.j2``, so no HTML template can ever be rendered unescaped. Nothing in a template
+is marked safe except markup built by code (the poster's QR codes, reports/poster.py).
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 from datetime import date, datetime
@@ -14,8 +19,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
+from core.formulas import starts_like_formula
+from reports.assets import Assets
 from reports.bulk import gc_paused
 from reports.model import Cell, Report, as_json, long_date
 from reports.numbers import movement, number, signed
@@ -37,11 +44,30 @@ def rows_shown(fmt: str) -> int | None:
 SUFFIX = {"text": "txt", "html": "html", "pdf": "pdf", "xlsx": "xlsx", "json": "json"}
 
 
-@lru_cache(maxsize=2)
-def environment(autoescape: bool) -> Environment:
+HTML_TEMPLATES, TEXT_TEMPLATES = ".html.j2", ".txt.j2"
+
+
+class _TemplatesEndingIn(PackageLoader):
+    """The package's templates of one kind only: the escaping HTML environment never
+    loads a chat template, and the plain-text one never loads an HTML template."""
+
+    def __init__(self, suffix: str) -> None:
+        super().__init__("reports", "templates")
+        self.suffix = suffix
+
+    def get_source(self, environment: Environment, template: str) -> Any:
+        if not template.endswith(self.suffix):
+            raise TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+    def list_templates(self) -> list[str]:
+        return [name for name in super().list_templates() if name.endswith(self.suffix)]
+
+
+def _environment(suffix: str, autoescape: bool) -> Environment:
     env = Environment(
-        loader=PackageLoader("reports", "templates"),
-        autoescape=select_autoescape(["html"]) if autoescape else False,
+        loader=_TemplatesEndingIn(suffix),
+        autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -51,39 +77,58 @@ def environment(autoescape: bool) -> Environment:
     env.filters["signed"] = signed
     env.filters["movement"] = movement
     env.filters["long_date"] = long_date
-    env.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")
     return env
+
+
+@lru_cache(maxsize=1)
+def html_environment() -> Environment:
+    """Reports and posters as HTML (and so PDF): every value escaped, whatever the
+    template's name."""
+    return _environment(HTML_TEMPLATES, autoescape=True)
+
+
+@lru_cache(maxsize=1)
+def text_environment() -> Environment:
+    """Chat text: plain, unescaped, for messages sent without a parse mode; never HTML."""
+    return _environment(TEXT_TEMPLATES, autoescape=False)
 
 
 def render_text(report: Report) -> str:
     name = "weekly.txt.j2" if report.kind == "weekly" else "report.txt.j2"
-    template = environment(False).get_template(name)
+    template = text_environment().get_template(name)
     return template.render(report=report, row_limit=TEXT_TABLE_ROWS).strip() + "\n"
 
 
-def render_html(report: Report) -> str:
-    template = environment(True).get_template("report.html.j2")
-    return template.render(report=report, row_limit=DOCUMENT_TABLE_ROWS)
+def render_html(report: Report, assets: Assets | None = None) -> str:
+    """The report as HTML; its images (logo, charts) are data URIs made in ``assets``,
+    the registry the PDF renderer's fetcher serves from."""
+    template = html_environment().get_template("report.html.j2")
+    return template.render(report=report, row_limit=DOCUMENT_TABLE_ROWS, assets=assets or Assets())
 
 
 def render_pdf(report: Report) -> bytes:
-    from weasyprint import HTML  # imported when needed: it loads Pango
+    from reports.pdf import write_pdf  # imported when needed: WeasyPrint loads Pango
 
-    pdf: bytes = HTML(string=render_html(report)).write_pdf()
-    return pdf
+    assets = Assets()
+    return write_pdf(render_html(report, assets), assets)
 
 
 EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as it counts
 
 
-def _write_xlsx_row(sheet: Any, number: int, row: list[Cell], date_format: Any) -> None:
+def _write_xlsx_row(
+    sheet: Any, number: int, row: list[Cell], date_format: Any, text_format: Any
+) -> None:
     """Each cell by its own type, dates as Excel day numbers in a date format: XlsxWriter's
     generic ``write`` guesses the type and converts dates field by field, which for a
     year's overdue list (~330,000 cells) costs a third of the whole export.
-    Numbers stay numbers (Excel has no decimal type: floats of the exact shown value)."""
+    Numbers stay numbers (Excel has no decimal type: floats of the exact shown value).
+    Text is a string cell, never a formula; text that reads like one (a resident's
+    ``=HYPERLINK(...)``) also gets Excel's quote prefix, so editing it keeps it text."""
     for column, cell in enumerate(row):
         if isinstance(cell, str):
-            sheet.write_string(number, column, cell)
+            marked = text_format if starts_like_formula(cell) else None
+            sheet.write_string(number, column, cell, marked)
         elif isinstance(cell, int):
             sheet.write_number(number, column, cell)
         elif isinstance(cell, Decimal):
@@ -103,6 +148,7 @@ def render_xlsx(report: Report) -> bytes:
     with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
         bold = book.add_format({"bold": True})
         day = book.add_format({"num_format": "dd-mm-yyyy"})
+        text = book.add_format({"quote_prefix": True})
         sheet = book.add_worksheet("Ringkasan")
         lines: list[list[Cell]] = [
             [report.title],
@@ -111,12 +157,12 @@ def render_xlsx(report: Report) -> bytes:
             *([label, value] for label, value in report.summary),
         ]
         for number, line in enumerate(lines):
-            _write_xlsx_row(sheet, number, line, day)
+            _write_xlsx_row(sheet, number, line, day, text)
         for table in report.tables:
             sheet = book.add_worksheet(table.key[:31])
             sheet.write_row(0, 0, table.columns, bold)
             for number, row in enumerate(table.rows, start=1):
-                _write_xlsx_row(sheet, number, row, day)
+                _write_xlsx_row(sheet, number, row, day, text)
     return buffer.getvalue()
 
 

@@ -1,4 +1,8 @@
-"""CSV import and export: all or nothing, and every bad row named by its line number."""
+"""CSV import and export: all or nothing, and every bad row named by its line number.
+
+Exported text that a spreadsheet would run as a formula is marked as text with a leading
+apostrophe (core/formulas.py); the import takes that mark off again, so an export reads
+back as it was, and a file saved from Excel with ``'=...`` cells reads as their text."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sqlmodel import Session
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.errors import InvalidInput, SigapError
+from core.formulas import neutralise, restore
 from core.services.skm import RespondentProfile, SkmAnswers, get_service, responses_in_period
 
 SKM_REQUIRED = ["tanggal", "layanan", *[u.field for u in Unsur]]
@@ -58,7 +63,10 @@ def _rows(handle: TextIO, required: list[str]) -> Iterator[tuple[int, dict[str, 
                     f"{len(header)} (baris terpotong atau kolom berlebih)"
                 )
             cells += [""] * (len(header) - len(cells))  # optional columns left off the end
-            yield reader.line_num, {k: v.strip() for k, v in zip(header, cells, strict=True)}
+            yield (
+                reader.line_num,
+                {k: restore(v.strip()) for k, v in zip(header, cells, strict=True)},
+            )
     except csv.Error as exc:
         raise InvalidInput(f"Baris {reader.line_num}: CSV rusak ({exc})") from None
 
@@ -154,25 +162,32 @@ def iter_skm_csv(session: Session, handle: TextIO) -> Iterator[SkmAnswers]:
             raise InvalidInput(f"Baris {line}: {exc}") from None
 
 
+def _csv_cell(value: str | int | None) -> str | int:
+    """A number as a number; text neutralised, so no spreadsheet runs a resident's
+    ``=HYPERLINK(...)``, ``+1+1`` or ``@SUM(...)`` as a formula."""
+    if value is None:
+        return ""
+    return neutralise(value) if isinstance(value, str) else value
+
+
 def write_skm_csv(session: Session, period: Period, handle: TextIO) -> int:
     writer = csv.writer(handle)
     writer.writerow(SKM_REQUIRED + SKM_OPTIONAL)
     count = 0
     for response, code in responses_in_period(session, period):
         scores = [getattr(response, u.field) for u in Unsur]
-        writer.writerow(
-            [
-                response.tanggal.isoformat(),
-                code,
-                *["" if s is None else s for s in scores],
-                response.jam.strftime("%H:%M") if response.jam else "",
-                response.jenis_kelamin or "",
-                "" if response.usia is None else response.usia,
-                response.pendidikan or "",
-                response.pekerjaan or "",
-                response.saran or "",
-            ]
-        )
+        row: list[str | int | None] = [
+            response.tanggal.isoformat(),
+            code,
+            *scores,
+            response.jam.strftime("%H:%M") if response.jam else None,
+            response.jenis_kelamin,
+            response.usia,
+            response.pendidikan,
+            response.pekerjaan,
+            response.saran,
+        ]
+        writer.writerow([_csv_cell(value) for value in row])
         count += 1
     return count
 

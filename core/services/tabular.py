@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core.errors import InvalidInput
+from core.services.xlsx_guard import check_xlsx
 
 MAX_CELL = 10_000
 
@@ -56,7 +57,10 @@ def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, dict[str, st
 
 
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-    from openpyxl import load_workbook  # only when an XLSX arrives
+    """Measured first (core/services/xlsx_guard.py: size, rows, columns, strings),
+    parsed only when within the limits."""
+    check_xlsx(content)
+    from openpyxl import load_workbook  # only when an XLSX within the limits arrives
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)

@@ -1,0 +1,1 @@
+"""Hostile inputs against the running service (chat and web), on SQLite and PostgreSQL."""
