@@ -12,7 +12,12 @@ async def bounded_body(request: Request) -> bytes | None:
     checked first, and a chunked body (no length) is read only up to the limit, so an
     unsigned 100 MB upload costs nothing before it is refused."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+    if (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared) > MAX_BODY
+    ):
         return None
     chunks: list[bytes] = []
     size = 0

@@ -21,6 +21,7 @@ from bot.dialogs.types import ChatUser, Inbound
 from bot.notifications import rendered
 from core.config import Settings
 from core.db import session_scope
+from core.digits import ascii_int
 from core.models import OutboxMessage
 from core.services.outbox import PENDING, mark_all_sent
 
@@ -31,8 +32,9 @@ WATCH_SECONDS = 1.0  # how often news is looked for while the terminal waits
 
 def _parse(line: str, last_choices: list[str]) -> Inbound:
     text = line.strip()
-    if text.isdigit() and 1 <= int(text) <= len(last_choices):
-        return Inbound("choice", choice=last_choices[int(text) - 1])
+    number = ascii_int(text, max_digits=3)
+    if number is not None and 1 <= number <= len(last_choices):
+        return Inbound("choice", choice=last_choices[number - 1])
     head, _, rest = text.partition(" ")
     if head.lower() == "lokasi":
         try:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.digits import ascii_digits
 from core.domain.capaian import DEFAULT_BANDS, parse_bands
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/sigap.db"
@@ -88,6 +89,15 @@ class Settings(BaseSettings):
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png", alias="SIGAP_MAP_TILE_URL"
     )
     upload_max_mb: int = Field(10, alias="SIGAP_UPLOAD_MAX_MB", ge=1, le=200)
+    # Throttles: login links a staff member may ask for by chat per hour, and login
+    # button presses one address may make per minute.
+    login_links_per_hour: int = Field(5, alias="SIGAP_LOGIN_LINKS_PER_HOUR", ge=1, le=100)
+    login_attempts_per_minute: int = Field(
+        10, alias="SIGAP_LOGIN_ATTEMPTS_PER_MINUTE", ge=1, le=1000
+    )
+    # Signs the login form's token; unset: a random key per process (a login page opened
+    # before a restart, or served by another process, then asks for one more press).
+    secret_key: SecretStr | None = Field(None, alias="SIGAP_SECRET_KEY")
     outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
     outbox_retry_base_seconds: float = Field(2.0, alias="SIGAP_OUTBOX_RETRY_BASE_SECONDS", gt=0)
     reports_dir: Path = Field(Path("data/reports"), alias="SIGAP_REPORTS_DIR")
@@ -114,6 +124,7 @@ class Settings(BaseSettings):
         "whatsapp_app_secret",
         "whatsapp_verify_token",
         "web_base_url",
+        "secret_key",
         mode="before",
     )
     @classmethod
@@ -217,7 +228,8 @@ def _parse_staff_chats(value: str) -> dict[str, list[str]]:
     for part in filter(None, (p.strip() for p in value.split(";"))):
         section, sep, ids = part.partition("=")
         items = [i.strip() for i in ids.split(",") if i.strip()]
-        if not sep or not section.strip() or not all(i.lstrip("-").isdigit() for i in items):
+        numbers = all(ascii_digits(i.removeprefix("-")) for i in items)
+        if not sep or not section.strip() or not numbers:
             raise ValueError("expected section=chat_id,chat_id;section=chat_id")
         chats[section.strip()] = items
     return chats

@@ -85,6 +85,14 @@ def store(settings: Settings, kind: str, content: bytes) -> str:
     return f"media:{name}"
 
 
+def discard(settings: Settings, ref: str) -> None:
+    """Removes a file ``store`` saved for a request that then failed: the row that was
+    to name it was never written, so nothing else refers to it."""
+    found = _WEB_REF.match(ref)
+    if found:
+        (settings.media_dir / "web" / found.group(1)).unlink(missing_ok=True)
+
+
 def stored_path(settings: Settings, ref: str | None) -> tuple[Path, str] | None:
     """The file behind a reference and its media type, or None (not downloaded yet, or
     of a kind the office does not serve)."""

@@ -2,6 +2,10 @@
 staff member behind the session cookie (afresh from the database), checks the CSRF token
 of every POST, asks the role matrix, and runs the page in one database transaction that
 is committed only when the page succeeded (so a refusal changes nothing).
+
+A POST's body is read only after the session and the role were checked, and only up to
+the route's limit (web/limits.py): a stranger's upload costs one database lookup. Files
+a page stored are removed again when its transaction is rolled back.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from core.domain.access import Permission, may
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Staff, WebSession
 from core.services.web_access import active_session
+from web import files
 from web.context import Office
+from web.limits import FORM, BodyLimit, BodyRefused, read_form, upload_limit
 from web.security import csrf_valid
 
 SESSION_COOKIE = "sigap_sesi"
@@ -42,6 +48,7 @@ class Ctx:
     office: Office
     form: FormData | None = None
     t: Callable[..., str] = field(init=False)
+    stored: list[str] = field(default_factory=list)  # files saved by this request
 
     def __post_init__(self) -> None:
         self.t = self.office.translator(self.web_session.language)
@@ -57,6 +64,13 @@ class Ctx:
         value = self.form.get(name) if self.form is not None else None
         return value.strip() if isinstance(value, str) else ""
 
+    def store(self, kind: str, content: bytes) -> str:
+        """Save an uploaded file (already checked); it is removed again if this
+        request's transaction is rolled back, so a failed request leaves no file."""
+        ref = files.store(self.office.settings, kind, content)
+        self.stored.append(ref)
+        return ref
+
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
         html = self.office.templates.get_template(template).render(
             t=self.t,
@@ -66,18 +80,25 @@ class Ctx:
             P=Permission,
             path=self.request.url.path,
             language=self.web_session.language,
+            upload_max_mb=self.office.settings.upload_max_mb,
             **values,
         )
         return HTMLResponse(html, status_code=status)
 
     def render_with_notice(
-        self, template: str, error: str | None, saved: str | None, **values: Any
+        self,
+        template: str,
+        error: str | None,
+        saved: str | None,
+        error_status: int = 400,
+        **values: Any,
     ) -> HTMLResponse:
-        """A page after a form: the refusal (status 400, so nothing is committed) or the
-        note that the last change was saved (passed on by the redirect)."""
+        """A page after a form: the refusal (status 400, or 409 for a stale action; so
+        nothing is committed) or the note that the last change was saved (passed on by
+        the redirect)."""
         return self.render(
             template,
-            status=400 if error else 200,
+            status=error_status if error else 200,
             message=error or saved,
             is_error=error is not None,
             **values,
@@ -95,16 +116,35 @@ def _message_page(office: Office, language: str, status: int, message: str) -> H
     return HTMLResponse(html, status_code=status)
 
 
-async def read_form(request: Request, office: Office) -> FormData | None:
-    if request.method != "POST":
-        return None
-    limit = office.settings.upload_max_mb * 1024 * 1024
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise InvalidInput(
-            f"Berkas terlalu besar (paling besar {office.settings.upload_max_mb} MB)."
-        )
-    return await request.form(max_files=5, max_fields=200, max_part_size=limit)
+def _anonymous(office: Office, request: Request) -> Response:
+    if request.method == "GET":
+        return RedirectResponse(LOGIN_PATH, status_code=303)
+    return _message_page(office, "id", 403, office.translator("id")("forbidden"))
+
+
+def _needed(permission: PermissionFor, request: Request) -> Permission:
+    return permission(request) if callable(permission) else permission
+
+
+def _admit(office: Office, request: Request, permission: PermissionFor | None) -> Response | str:
+    """Before a byte of a POST's body is read: a live session whose role has the page's
+    right. The refusal, or the staff member's language. (_serve asks again, in the
+    transaction the page runs in.)"""
+    with Session(office.engine) as db:
+        found = active_session(db, request.cookies.get(SESSION_COOKIE, ""))
+    if found is None:
+        return _anonymous(office, request)
+    web_session, staff = found
+    if permission is not None and not may(staff.role, staff.active, _needed(permission, request)):
+        t = office.translator(web_session.language)
+        return _message_page(office, web_session.language, 403, t("forbidden"))
+    return web_session.language
+
+
+def _discard(office: Office, ctx: Ctx) -> None:
+    for ref in ctx.stored:
+        files.discard(office.settings, ref)
+    ctx.stored.clear()
 
 
 def _serve(
@@ -117,9 +157,7 @@ def _serve(
     with Session(office.engine, expire_on_commit=False) as db:
         found = active_session(db, request.cookies.get(SESSION_COOKIE, ""))
         if found is None:
-            if request.method == "GET":
-                return RedirectResponse(LOGIN_PATH, status_code=303)
-            return _message_page(office, "id", 403, office.translator("id")("forbidden"))
+            return _anonymous(office, request)
         web_session, staff = found
         t = office.translator(web_session.language)
         if form is not None:
@@ -128,41 +166,72 @@ def _serve(
                 return _message_page(office, web_session.language, 403, t("csrf_failed"))
         ctx = Ctx(request, db, staff, web_session, office, form)
         try:
-            if permission is not None:
-                ctx.require(permission(request) if callable(permission) else permission)
-            response = view(ctx)
-        except NotAllowed as exc:
-            db.rollback()
-            return _message_page(office, web_session.language, 403, str(exc))
-        except NotFound as exc:
-            db.rollback()
-            return _message_page(office, web_session.language, 404, str(exc))
-        except InvalidInput as exc:
-            db.rollback()
-            return _message_page(office, web_session.language, 400, str(exc))
-        if response.status_code < 400:
-            db.commit()
-        else:
-            db.rollback()
-        return response
+            return _run(ctx, view, permission)
+        except BaseException:
+            _discard(office, ctx)
+            raise
 
 
-def page(permission: PermissionFor | None) -> Callable[[View], Callable[[Request], Any]]:
+def _run(ctx: Ctx, view: View, permission: PermissionFor | None) -> Response:
+    """The page in its transaction: committed when it succeeded, else rolled back with
+    every file it stored."""
+    office, db, language = ctx.office, ctx.db, ctx.web_session.language
+    try:
+        if permission is not None:
+            ctx.require(_needed(permission, ctx.request))
+        response = view(ctx)
+    except NotAllowed as exc:
+        response = _message_page(office, language, 403, str(exc))
+    except NotFound as exc:
+        response = _message_page(office, language, 404, str(exc))
+    except InvalidInput as exc:
+        response = _message_page(office, language, 400, str(exc))
+    if response.status_code < 400:
+        db.commit()
+    else:
+        db.rollback()
+        _discard(office, ctx)
+    return response
+
+
+async def _posted_form(
+    office: Office, request: Request, limit: BodyLimit, language: str
+) -> FormData | Response:
+    try:
+        return await read_form(request, limit)
+    except BodyRefused as exc:
+        return _message_page(office, language, exc.status, exc.message(office.translator(language)))
+
+
+def page(
+    permission: PermissionFor | None, *, upload: bool = False
+) -> Callable[[View], Callable[[Request], Any]]:
     """Wraps a synchronous page function (it talks to the database) as an endpoint.
-    ``None``: any logged-in, active staff member (logging out, picking a language)."""
+    ``None``: any logged-in, active staff member (logging out, picking a language).
+    ``upload``: the page takes one file of up to SIGAP_UPLOAD_MAX_MB; every other POST
+    reads a small form (web/limits.py)."""
 
     def wrap(view: View) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             office: Office = request.app.state.office
+            if request.method != "POST":
+                return await run_in_threadpool(_serve, office, request, None, view, permission)
+            admitted = await run_in_threadpool(_admit, office, request, permission)
+            if isinstance(admitted, Response):
+                return admitted  # the body stays unread (and the connection is closed)
+            limit = upload_limit(office.settings) if upload else FORM
+            form = await _posted_form(office, request, limit, admitted)
+            if isinstance(form, Response):
+                return form
             try:
-                form = await read_form(request, office)
-            except InvalidInput as exc:
-                return _message_page(office, "id", 413, str(exc))
-            return await run_in_threadpool(_serve, office, request, form, view, permission)
+                return await run_in_threadpool(_serve, office, request, form, view, permission)
+            finally:
+                await form.close()  # its spooled files, at once
 
         endpoint.__name__ = view.__name__
         endpoint.__doc__ = view.__doc__
         endpoint.permission = permission  # type: ignore[attr-defined]
+        endpoint.upload = upload  # type: ignore[attr-defined]
         return endpoint
 
     return wrap

@@ -15,6 +15,7 @@ from bot.dialogs.base import END, NEXT, STAY, Ask, Invalid, StaffDialog, Step
 from bot.dialogs.steps import answer, desa_step
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Inbound
+from core.digits import ascii_int
 from core.domain.access import Permission
 from core.domain.performance import ActivityStatus, DocumentKind
 from core.errors import SigapError
@@ -105,8 +106,9 @@ def _take_pick(turn: Turn, message: Inbound) -> str | None:
     if value in (PLAN, HELD_NEW):
         turn.data["mode"] = "plan" if value == PLAN else "held"
         return "name"
-    if value.isdigit() and len(value) < 12:
-        activity = turn.session.get(Activity, int(value))
+    activity_id = ascii_int(value, max_digits=11)
+    if activity_id is not None:
+        activity = turn.session.get(Activity, activity_id)
         if activity is not None and activity.deleted_at is None:
             turn.data.update(mode="held", id=activity.id, name=activity.name)
             return "date"

@@ -14,6 +14,7 @@ from bot.dialogs.steps import answer
 from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Inbound
 from bot.i18n import labels
+from core.digits import ascii_int
 from core.domain.skm import Unsur
 from core.errors import NotFound
 from core.models import Service
@@ -108,7 +109,7 @@ PROFILE = (
     _profile(
         "age",
         lambda turn: Ask(turn.t("skm.age"), skip=True),
-        lambda v: v.isdigit() and 10 <= int(v) <= 120,
+        lambda v: 10 <= (ascii_int(v, max_digits=3) or 0) <= 120,
         "skm.age_invalid",
     ),
     _profile(

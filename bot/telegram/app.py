@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,8 +30,10 @@ from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.sender import TelegramSender
 from bot.webhook_auth import telegram_secret_valid
+from bot.webhook_json import json_object
 from core.config import Settings
 from core.db import session_scope
+from core.digits import ascii_digits
 from core.services.media_names import PARTIAL, TELEGRAM_FILE_ID, kept_file, telegram_file_stem
 from core.services.outbox import QueuedMessage
 from core.services.upsert import first_delivery
@@ -138,9 +139,12 @@ class TelegramChannel:
         body = await bounded_body(request)
         if body is None:
             return PlainTextResponse("too large", 413)
+        payload = json_object(body)  # an object, shallow: anything else is not Telegram's
+        if payload is None:
+            return PlainTextResponse("malformed body", 400)
         try:
-            update = Update.de_json(json.loads(body), self.application.bot)
-        except (ValueError, TypeError, KeyError):
+            update = Update.de_json(payload, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
             return PlainTextResponse("malformed body", 400)
         await self.application.update_queue.put(update)
         return PlainTextResponse("ok")
@@ -223,7 +227,7 @@ async def _answer(update: Update) -> None:
 
 
 def _is_user_id(value: str) -> bool:
-    return value.lstrip("-").isdigit() and len(value) <= 20
+    return ascii_digits(value.removeprefix("-")) and len(value) <= 20
 
 
 KIND = ChannelKind(

@@ -30,6 +30,7 @@ from bot.whatsapp.graph import GraphClient, GraphError
 from bot.whatsapp.sender import WhatsAppSender
 from core.config import Settings
 from core.db import session_scope
+from core.digits import ascii_digits
 from core.models import OutboxMessage
 from core.services.chat_window import note_inbound
 from core.services.outbox import QueuedMessage, record_delivery_status
@@ -209,7 +210,7 @@ LAST_MARKUP = (
 
 def _numbered_choice(session: Session, chat_id: str, inbound: Inbound) -> Inbound:
     """An answer "2" to a question that went out as a numbered list is choice 2."""
-    if inbound.kind != "text" or not inbound.text.strip().rstrip(".").isdigit():
+    if inbound.kind != "text" or not ascii_digits(inbound.text.strip().rstrip(".")):
         return inbound
     last = session.exec(LAST_MARKUP.where(OutboxMessage.recipient == chat_id)).first()
     if last is None or last[0] is None:

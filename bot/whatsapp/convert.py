@@ -17,6 +17,8 @@ from typing import Any
 
 from bot.dialogs.types import ChatUser, Inbound
 from bot.i18n import t
+from bot.webhook_json import json_object
+from core.digits import ascii_int
 
 CHANNEL = "whatsapp"
 MAX_BUTTONS, BUTTON_TITLE = 3, 20
@@ -54,8 +56,10 @@ Event = InboundMessage | StatusUpdate
 
 def parse_webhook(body: bytes) -> list[Event]:
     """Every message and status in one webhook POST (Meta batches several)."""
+    payload = json_object(body)
+    if payload is None:
+        raise MalformedWebhook("not a JSON object, or nested too deep")
     try:
-        payload = json.loads(body)
         events: list[Event] = []
         for entry in payload["entry"]:
             for change in entry.get("changes", []):
@@ -235,10 +239,9 @@ def numbered(text: str, options: list[Option], language: str) -> str:
 
 def choice_by_number(text: str, options: list[Option]) -> str | None:
     """The value of option N when the person answered a numbered list with "N"."""
-    stripped = text.strip().rstrip(".")
-    if not stripped.isdigit():
+    number = ascii_int(text.strip().rstrip("."), max_digits=3)
+    if number is None:
         return None
-    number = int(stripped)
     return options[number - 1].value if 1 <= number <= len(options) else None
 
 

@@ -36,7 +36,7 @@ class Period:
     @classmethod
     def parse_quarter(cls, text: str) -> Period:
         """'2025-Q1' (or '2025-q1', '2025Q1')."""
-        match = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
+        match = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip(), re.ASCII)
         if not match:
             raise InvalidPeriod(f"format triwulan: TAHUN-Qn, mis. 2025-Q1 (bukan {text!r})")
         return cls.quarter(int(match.group(1)), int(match.group(2)))

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from core.digits import ascii_int
 from core.domain.access import Permission
 from core.domain.capaian import Direction
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
@@ -65,20 +66,23 @@ def _check_sakip(session: Session, row: SakipEvaluation) -> None:
 
 def _by_id(model: type[Any]) -> Callable[[Session, str], Any | None]:
     def find(session: Session, key: str) -> Any | None:
-        return session.get(model, int(key)) if key.isdigit() and len(key) < 12 else None
+        found = ascii_int(key, max_digits=11)
+        return session.get(model, found) if found is not None else None
 
     return find
 
 
 def _find_target(session: Session, key: str) -> IkuTarget | None:
     year, _, code = key.partition("-")
-    if not year.isdigit() or len(year) != 4 or code not in IkuCode.__members__.values():
+    number = ascii_int(year) if len(year) == 4 else None
+    if number is None or code not in IkuCode.__members__.values():
         return None
-    return session.get(IkuTarget, (int(year), IkuCode(code)))
+    return session.get(IkuTarget, (number, IkuCode(code)))
 
 
 def _find_sakip(session: Session, key: str) -> SakipEvaluation | None:
-    return session.get(SakipEvaluation, int(key)) if key.isdigit() and len(key) == 4 else None
+    year = ascii_int(key) if len(key) == 4 else None
+    return session.get(SakipEvaluation, year) if year is not None else None
 
 
 def _find_holiday(session: Session, key: str) -> Holiday | None:

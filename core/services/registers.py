@@ -259,6 +259,8 @@ def attach_file(session: Session, register: Register, key: str, file_ref: str, a
     if register.file_field is None:
         raise InvalidInput(f"{register.title} tidak menyimpan berkas.")
     row = get_record(session, register, key)
+    if row.deleted_at is not None:
+        raise InvalidInput("Data ini sudah dihapus.")
     before = getattr(row, register.file_field) or ""
     setattr(row, register.file_field, file_ref)
     session.add(row)

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, Response
 
+from core.digits import ascii_int
 from core.domain.access import Permission, may_see_reporter
 from core.domain.complaints import (
     OPEN_STATES,
@@ -16,6 +17,7 @@ from core.domain.complaints import (
     TRANSITIONS,
     Channel,
     ComplaintState,
+    IllegalTransition,
     Privacy,
 )
 from core.errors import InvalidInput, NotFound
@@ -27,7 +29,7 @@ from core.services.categories import load_categories
 from core.services.iku_stamp import iku_inputs_stamp
 from core.services.records import names_of_staff
 from core.timeutil import local_date, utcnow
-from web.files import IMAGES, private_file, read_upload, store, stored_path, upload_given
+from web.files import IMAGES, private_file, read_upload, stored_path, upload_given
 from web.views import Ctx, page
 
 PAGE_SIZE = 25
@@ -96,9 +98,7 @@ def _filter(ctx: Ctx) -> queue_svc.QueueFilter:
 
 @page(Permission.VIEW_COMPLAINTS)
 def queue(ctx: Ctx) -> Response:
-    page_text = ctx.request.query_params.get("hal", "1")
-    number = int(page_text) if page_text.isdigit() and len(page_text) < 6 else 1
-    number = max(number, 1)
+    number = max(ascii_int(ctx.request.query_params.get("hal", "1"), max_digits=5) or 1, 1)
     query = {k: v for k, v in ctx.request.query_params.items() if k != "hal"}
     table = _queue_table(ctx, _filter(ctx), number, query)
     if ctx.request.headers.get("hx-request"):
@@ -164,7 +164,11 @@ def _reporter(ctx: Ctx, complaint: Complaint, revealed: bool) -> tuple[Resident 
 
 
 def _show(
-    ctx: Ctx, complaint: Complaint, error: str | None = None, revealed: bool = False
+    ctx: Ctx,
+    complaint: Complaint,
+    error: str | None = None,
+    revealed: bool = False,
+    error_status: int = 400,
 ) -> Response:
     reporter, may_reveal = _reporter(ctx, complaint, revealed)
     events = svc.events_of(ctx.db, complaint)  # after a reveal: the look is listed too
@@ -179,6 +183,7 @@ def _show(
         "complaint.html",
         error,
         ctx.t("saved") if ctx.request.query_params.get("ok") else None,
+        error_status,
         c=complaint,
         events=events,
         names=names,
@@ -201,7 +206,7 @@ def _available_actions(complaint: Complaint) -> list[str]:
     return shown
 
 
-@page(Permission.HANDLE_COMPLAINTS)
+@page(Permission.HANDLE_COMPLAINTS, upload=True)  # "selesai" may bring a photo
 def act(ctx: Ctx) -> Response:
     action = ctx.request.path_params["action"]
     if action == "identitas":  # an audited look at a hidden reporter: shown, not redirected
@@ -210,16 +215,37 @@ def act(ctx: Ctx) -> Response:
         raise NotFound(ctx.t("not_found"))
     complaint = _complaint(ctx)
     try:
-        _act(ctx, complaint, action)
+        note, photo = _form_of(ctx)  # the form's own faults first
+        if action not in _available_actions(complaint):
+            return _stale(ctx, complaint)
+        _act(ctx, complaint, action, note, photo)
+    except IllegalTransition:  # moved on between the check above and the change
+        ctx.db.rollback()
+        return _stale(ctx, svc.get_complaint(ctx.db, complaint.code))
     except InvalidInput as exc:
         return _show(ctx, complaint, str(exc))  # rolled back: status 400
     return ctx.redirect(f"/pengaduan/{complaint.code}", ok="1")
 
 
-def _act(ctx: Ctx, complaint: Complaint, action: str) -> None:
+def _stale(ctx: Ctx, complaint: Complaint) -> Response:
+    """A button from a page drawn before the complaint moved on (another officer, the
+    chat, a second tab): 409, its current state, and the actions it has now."""
+    message = ctx.t("stale_action", code=complaint.code, state=complaint.state.label)
+    return _show(ctx, complaint, message, error_status=409)
+
+
+def _form_of(ctx: Ctx) -> tuple[str, tuple[str, bytes] | None]:
+    """The note and the photo (checked by its content, not yet saved)."""
     note = ctx.field("catatan")
     if len(note) > svc.MAX_DESCRIPTION:
         raise InvalidInput(f"Catatan paling banyak {svc.MAX_DESCRIPTION} karakter.")
+    upload = upload_given(ctx.form.get("foto") if ctx.form else None)
+    return note, read_upload(upload, ctx.office.settings, IMAGES) if upload else None
+
+
+def _act(
+    ctx: Ctx, complaint: Complaint, action: str, note: str, photo: tuple[str, bytes] | None
+) -> None:
     if action == "klaim":
         svc.claim_complaint(ctx.db, complaint, ctx.staff)
     elif action == "catatan":
@@ -230,14 +256,11 @@ def _act(ctx: Ctx, complaint: Complaint, action: str) -> None:
             original = svc.get_complaint(ctx.db, ctx.field("asli") or "-")
         target = ACTIONS[action]
         assert target is not None
-        upload = upload_given(ctx.form.get("foto") if ctx.form else None)
-        checked = read_upload(upload, ctx.office.settings, IMAGES) if upload else None
         svc.transition_complaint(
             ctx.db, complaint, target, staff=ctx.staff, note=note or None, duplicate_of=original
         )
-        if checked is not None:
-            ref = store(ctx.office.settings, *checked)
-            svc.attach_photo(ctx.db, complaint, ref, note or None)
+        if photo is not None:  # saved last: every check above has passed
+            svc.attach_photo(ctx.db, complaint, ctx.store(*photo), note or None)
 
 
 @page(Permission.VIEW_COMPLAINTS)

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlmodel import col, select
 from starlette.responses import Response
 
+from core.digits import ascii_int
 from core.domain.access import Permission
 from core.domain.capaian import capaian_band
 from core.domain.complaints import IKU4_EXCLUDED_STATES
@@ -42,7 +43,7 @@ def chosen_period(ctx: Ctx) -> Period:
             raise InvalidInput("Periode terbalik: tanggal akhir sebelum tanggal awal.")
         return Period(start, end)
     year_text = query.get("tahun", "")
-    year = int(year_text) if year_text.isdigit() and len(year_text) == 4 else None
+    year = ascii_int(year_text) if len(year_text) == 4 else None
     year = year or local_date(utcnow(), ctx.office.settings.tz).year
     if not 2000 <= year <= 2100:
         raise InvalidInput("Tahun di luar 2000–2100.")

@@ -13,6 +13,7 @@ import xlsxwriter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.digits import ascii_int
 from core.domain.access import Permission
 from core.errors import InvalidInput, NotFound
 from core.models import ActivityPhoto
@@ -27,7 +28,6 @@ from web.files import (
     SPREADSHEETS,
     private_file,
     read_upload,
-    store,
     stored_path,
     upload_given,
 )
@@ -52,9 +52,8 @@ def _year(ctx: Ctx) -> int | None:
     text = ctx.request.query_params.get("tahun", "")
     if text == "semua":
         return None
-    if text.isdigit() and len(text) == 4:
-        return int(text)
-    return local_date(utcnow(), ctx.office.settings.tz).year
+    year = ascii_int(text) if len(text) == 4 else None
+    return year if year is not None else local_date(utcnow(), ctx.office.settings.tz).year
 
 
 @page(Permission.VIEW_REGISTERS)
@@ -85,7 +84,7 @@ def activity_photo(ctx: Ctx) -> Response:
     """One field photo of one activity, to those who may see the registers."""
     key = ctx.request.path_params["key"]
     photo = ctx.db.get(ActivityPhoto, ctx.request.path_params["photo_id"])
-    belongs = photo is not None and key.isdigit() and photo.activity_id == int(key)
+    belongs = photo is not None and photo.activity_id == ascii_int(key)
     found = stored_path(ctx.office.settings, photo.file_ref) if photo and belongs else None
     if found is None:
         raise NotFound(ctx.t("not_found"))
@@ -180,15 +179,18 @@ def delete(ctx: Ctx) -> Response:
     return ctx.redirect(f"/register/{register.name}", pesan=ctx.t("saved"))
 
 
-@page(_manage)
+@page(_manage, upload=True)
 def upload_file(ctx: Ctx) -> Response:
+    """The row is found and the file checked before the file is saved; were the request
+    to fail after, the file goes with the rolled-back transaction (web/views.py)."""
     register, key = _register(ctx), ctx.request.path_params["key"]
     upload = upload_given(ctx.form.get("berkas") if ctx.form else None)
+    reg.get_record(ctx.db, register, key)  # an unknown row: 404, nothing saved
     try:
         if upload is None:
             raise InvalidInput("Pilih berkas yang akan diunggah.")
         checked = read_upload(upload, ctx.office.settings, DOCUMENTS | SPREADSHEETS)
-        reg.attach_file(ctx.db, register, key, store(ctx.office.settings, *checked), ctx.staff)
+        reg.attach_file(ctx.db, register, key, ctx.store(*checked), ctx.staff)
     except InvalidInput as exc:
         return _show(ctx, register, key, str(exc))
     return ctx.redirect(f"/register/{register.name}/{key}", pesan=ctx.t("saved"))
@@ -243,7 +245,7 @@ def template(ctx: Ctx) -> Response:
     return _attachment(_xlsx(register, []), f"templat-{register.name}.xlsx")
 
 
-@page(_manage)
+@page(_manage, upload=True)
 def import_file(ctx: Ctx) -> Response:
     register = _register(ctx)
     upload = upload_given(ctx.form.get("berkas") if ctx.form else None)
@@ -266,9 +268,10 @@ def national_holidays(ctx: Ctx) -> Response:
 
     register = REGISTERS["libur"]
     year_text = ctx.field("tahun")
-    if not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+    year = ascii_int(year_text, max_digits=4)
+    if year is None or not 2000 <= year <= 2100:
         return _list(ctx, register, "Tahun di luar 2000–2100.")
-    calendar = holiday_library.country_holidays("ID", years=int(year_text), language="id")
+    calendar = holiday_library.country_holidays("ID", years=year, language="id")
     rows = [
         (i, {"tanggal": day.isoformat(), "keterangan": str(name)[:120]})
         for i, (day, name) in enumerate(sorted(calendar.items()), start=1)

@@ -1,0 +1,331 @@
+"""Bad input never gives a 500 (issue 22, item 6): digits that are not 0-9, a stale action
+on a complaint, webhook JSON that is not an object or nests absurdly deep, and uploads
+of a request that fails, which leave no file behind."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from bot.terminal import _parse
+from bot.whatsapp.convert import Option, choice_by_number
+from core.config import Settings
+from core.digits import ascii_digits, ascii_int
+from core.domain.complaints import ComplaintState
+from core.domain.people import StaffRole
+from core.models import Complaint, Staff
+from core.services import complaints as svc
+from core.services import records
+from core.services import registers as reg
+from core.services.register_kinds import DOCUMENTS
+from core.services.skm import add_service
+from tests import factories
+from tests.conftest import TELEGRAM_WEBHOOK_SECRET
+from tests.fakes import graph_api as wa
+from tests.fakes import telegram_api as api
+from tests.fakes.graph_api import FakeGraph
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram_harness import Person, RunningBot, bot_settings, until
+from tests.test_telegram_e2e import join_as_staff
+from tests.web_harness import csrf_of, log_in, login_link
+from tests.whatsapp_harness import WaPerson, running_sigap, wa_settings
+from web.context import Office
+from web.office import build_web
+
+NOT_ASCII = ["²", "①", "٤", "²²²²", "٢٠٢٥", "１２"]  # superscript, circled, Arabic-Indic, fullwidth
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+APOLOGY = "terjadi gangguan"  # bot/locales nav.error: what a crash in the chat looks like
+
+
+# -- (a) digits that are not 0-9 ----------------------------------------------------------
+def test_only_ascii_digits_are_read_as_numbers() -> None:
+    for text in NOT_ASCII:
+        assert text.isdigit() and not ascii_digits(text) and ascii_int(text) is None, text
+    assert ascii_int("2026") == 2026 and ascii_int("") is None and ascii_int("-1") is None
+    assert ascii_int("9" * 19) is None  # past a 64-bit key: not a number we look up
+    options = [Option("Satu", "1"), Option("Dua", "2")]
+    assert choice_by_number("²", options) is None and choice_by_number("2.", options) == "2"
+    assert _parse("²", ["a", "b"]).kind == "text"  # the terminal chat: text, not a crash
+
+
+@pytest.fixture
+def office(settings: Settings, engine: Engine, tmp_path: Path) -> Office:
+    return Office(settings.model_copy(update={"media_dir": tmp_path / "media"}), engine)
+
+
+@pytest.fixture
+def admin_staff(engine: Engine) -> Staff:
+    with Session(engine, expire_on_commit=False) as session:
+        member = records.add_staff(session, "Admin", StaffRole.ADMIN)
+        session.commit()
+    return member
+
+
+@pytest.fixture
+def admin(office: Office, engine: Engine, admin_staff: Staff) -> Iterator[TestClient]:
+    with TestClient(build_web(office), follow_redirects=False) as client:
+        log_in(client, login_link(engine, admin_staff))
+        yield client
+
+
+@pytest.mark.parametrize("digits", ["²", "²²²²", "①①①①"])
+def test_addresses_with_other_digits_are_answered_not_crashed(
+    admin: TestClient, digits: str
+) -> None:
+    for path in (
+        f"/register/kegiatan/{digits}",
+        f"/register/dokumen/{digits}",
+        f"/register/target/{digits}-IKU1",
+        f"/register/sakip/{digits}",
+    ):
+        assert admin.get(path).status_code == 404, path
+    for path in (
+        f"/?tahun={digits}",
+        f"/pengaduan?hal={digits}",
+        f"/register/kegiatan?tahun={digits}",
+        f"/register/kegiatan/ekspor.xlsx?tahun={digits}",
+    ):
+        assert admin.get(path).status_code == 200, path
+    csrf = csrf_of(admin, "/register/libur")
+    holidays = admin.post("/register/libur/nasional", data={"csrf": csrf, "tahun": digits})
+    assert holidays.status_code == 400 and "Tahun di luar 2000–2100" in holidays.text
+
+
+# -- (b) a stale action on a complaint ----------------------------------------------------
+def _complaint_in(
+    engine: Engine, settings: Settings, staff: Staff, state: ComplaintState
+) -> Complaint:
+    with Session(engine, expire_on_commit=False) as session:
+        complaint = factories.complaint(session, settings)
+        if state is ComplaintState.DITOLAK:
+            member = session.get(Staff, staff.id)
+            svc.transition_complaint(
+                session, complaint, state, staff=member, note="Di luar wilayah kecamatan"
+            )
+        session.commit()
+    return complaint
+
+
+def _state_of(engine: Engine, complaint: Complaint) -> ComplaintState:
+    with Session(engine) as session:
+        stored = session.get(Complaint, complaint.id)
+        assert stored is not None
+        return stored.state
+
+
+def _media(office: Office) -> list[Path]:
+    folder = office.settings.media_dir / "web"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_a_stale_action_gets_409_and_the_complaint_as_it_is_now(
+    admin: TestClient,
+    engine: Engine,
+    settings: Settings,
+    office: Office,
+    admin_staff: Staff,
+    htmx: bool,
+) -> None:
+    """Another officer rejected it while this page was open: its buttons are stale."""
+    complaint = _complaint_in(engine, settings, admin_staff, ComplaintState.DITOLAK)
+    csrf = csrf_of(admin)
+    headers = {"HX-Request": "true"} if htmx else {}
+    for action, extra in [
+        ("diverifikasi", {}),
+        ("klaim", {}),
+        ("catatan", {"catatan": "Sudah ditegur"}),
+        ("selesai", {"catatan": "Sudah ditertibkan"}),
+    ]:
+        answer = admin.post(
+            f"/pengaduan/{complaint.code}/{action}",
+            data={"csrf": csrf, **extra},
+            files={"foto": ("bukti.png", PNG, "image/png")} if action == "selesai" else None,
+            headers=headers,
+        )
+        assert answer.status_code == 409, (action, answer.text[:300])
+        assert f"Laporan {complaint.code} sudah berstatus Ditolak" in answer.text
+        assert 'id="status">Ditolak<' in answer.text and 'id="aksi-' not in answer.text
+    assert _state_of(engine, complaint) is ComplaintState.DITOLAK
+    assert _media(office) == []  # the stale photo was not kept
+
+
+def test_a_resolve_that_skips_the_process_step_is_stale_too(
+    admin: TestClient, engine: Engine, settings: Settings, admin_staff: Staff
+) -> None:
+    complaint = _complaint_in(engine, settings, admin_staff, ComplaintState.DITERIMA)
+    answer = admin.post(
+        f"/pengaduan/{complaint.code}/selesai",
+        data={"csrf": csrf_of(admin), "catatan": "Sudah ditertibkan"},
+    )
+    assert answer.status_code == 409 and 'id="aksi-diverifikasi"' in answer.text
+    assert _state_of(engine, complaint) is ComplaintState.DITERIMA
+
+
+# -- (d) uploads of a request that fails leave no file ------------------------------------
+def test_a_failed_upload_leaves_no_file(
+    admin: TestClient, engine: Engine, office: Office, admin_staff: Staff
+) -> None:
+    csrf = csrf_of(admin, "/register/dokumen")
+    unknown = admin.post(
+        "/register/dokumen/999999/berkas",
+        data={"csrf": csrf},
+        files={"berkas": ("lakip.pdf", PDF, "application/pdf")},
+    )
+    assert unknown.status_code == 404
+    with Session(engine, expire_on_commit=False) as session:
+        member = session.get(Staff, admin_staff.id)
+        assert member is not None
+        values = reg.parse_values(
+            DOCUMENTS, {"jenis": "lakip", "judul": "LAKIP 2025", "tanggal": "2026-02-10"}
+        )
+        row = reg.create_record(session, DOCUMENTS, values, member)
+        reg.delete_record(session, DOCUMENTS, str(row.id), member, "Salah input")
+        session.commit()
+    deleted = admin.post(
+        f"/register/dokumen/{row.id}/berkas",
+        data={"csrf": csrf},
+        files={"berkas": ("lakip.pdf", PDF, "application/pdf")},
+    )
+    assert deleted.status_code == 400 and "sudah dihapus" in deleted.text
+    complaint = _complaint_in(engine, office.settings, admin_staff, ComplaintState.DITERIMA)
+    admin.post(f"/pengaduan/{complaint.code}/diverifikasi", data={"csrf": csrf})
+    admin.post(f"/pengaduan/{complaint.code}/diproses", data={"csrf": csrf})
+    no_note = admin.post(  # resolving needs a note: refused, and the photo with it
+        f"/pengaduan/{complaint.code}/selesai",
+        data={"csrf": csrf, "catatan": ""},
+        files={"foto": ("bukti.png", PNG, "image/png")},
+    )
+    assert no_note.status_code == 400
+    assert _media(office) == []
+    resolved = admin.post(
+        f"/pengaduan/{complaint.code}/selesai",
+        data={"csrf": csrf, "catatan": "Sudah ditertibkan"},
+        files={"foto": ("bukti.png", PNG, "image/png")},
+    )
+    assert resolved.status_code == 303 and len(_media(office)) == 1  # a good one is kept
+
+
+# -- (c) webhook JSON that is not an object, or nested absurdly deep ----------------------
+HOSTILE_JSON = {
+    "list": b"[]",
+    "string": b'"x"',
+    "number": b"1",
+    "null": b"null",
+    "10000 nested arrays": b"[" * 10_000 + b"]" * 10_000,
+    "10000 nested objects": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
+    "40 levels inside a real shape": json.dumps(
+        {"entry": [{"changes": [{"value": {"x": json.loads("[" * 40 + "]" * 40)}}]}]}
+    ).encode(),
+    "not UTF-8": b'{"entry": "\xff"}',
+}
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraph]:
+    fake = FakeGraph().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+async def whatsapp(
+    database_url: str, graph: FakeGraph, engine: Engine, tmp_path: Path
+) -> AsyncIterator[str]:
+    async with running_sigap(wa_settings(database_url, graph, tmp_path / "media"), engine) as url:
+        yield url
+
+
+async def test_whatsapp_refuses_hostile_json_with_400(whatsapp: str, graph: FakeGraph) -> None:
+    url = f"{whatsapp}/whatsapp/webhook"
+    async with httpx.AsyncClient() as client:
+        for name, body in HOSTILE_JSON.items():
+            headers = {"Content-Type": "application/json", "X-Hub-Signature-256": wa.sign(body)}
+            answer = await client.post(url, content=body, headers=headers)
+            assert answer.status_code == 400, name
+    ani = WaPerson(graph, whatsapp, "6281200000071")
+    assert await ani.says("/start")  # still answering
+
+
+async def test_whatsapp_reads_superscript_digits_as_text_not_a_choice(
+    whatsapp: str, graph: FakeGraph
+) -> None:
+    ani = WaPerson(graph, whatsapp, "6281200000072")
+    await ani.says("/start")
+    answer = await ani.says("²")
+    assert APOLOGY not in wa.body_text(answer[0])
+
+
+async def test_telegram_refuses_hostile_json_with_400(
+    webhook: tuple[FakeTelegram, str],
+) -> None:
+    fake, url = webhook
+    headers = {
+        "Content-Type": "application/json",
+        "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_WEBHOOK_SECRET,
+    }
+    async with httpx.AsyncClient() as client:
+        for name, body in {**HOSTILE_JSON, "an object, not an update": b"{}"}.items():
+            answer = await client.post(url, content=body, headers=headers)
+            assert answer.status_code == 400, name
+        update = api.text(5391, "/start")
+        update["update_id"] = 77
+        good = await client.post(url, content=json.dumps(update), headers=headers)
+    assert good.status_code == 200
+    await until(lambda: bool(fake.messages_to(5391)))
+
+
+# -- the chat: other digits and a stale button ----------------------------------------------
+@pytest.fixture
+async def bot(database_url: str, fake: FakeTelegram, engine: Engine) -> AsyncIterator[Settings]:
+    settings = bot_settings(database_url, fake)
+    running = await RunningBot(settings, engine).start()
+    yield settings
+    await running.stop()
+
+
+async def test_a_superscript_age_is_asked_again_in_the_survey(
+    bot: Settings, fake: FakeTelegram, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        add_service(session, "kk", "Kartu Keluarga")
+        session.commit()
+    ani = Person(fake, 5393)
+    await ani.says("/start skm_kk")
+    for _ in range(9):
+        await ani.presses(ani.last.buttons[2][1])
+    await ani.taps("Lewati")  # gender
+    again = await ani.says("²", expect=2)
+    assert "10–120" in again[0].text and APOLOGY not in again[0].text
+
+
+async def test_a_superscript_pick_in_kegiatan_is_asked_again(
+    bot: Settings, fake: FakeTelegram, engine: Engine
+) -> None:
+    pmks = await join_as_staff(fake, engine, 7391, StaffRole.PMKS)
+    await pmks.says("/kegiatan")
+    answer = await pmks.says("①", expect=2)
+    assert APOLOGY not in answer[0].text and "kegiatan" in answer[-1].text.lower()
+
+
+async def test_a_stale_button_in_the_chat_gets_a_sentence(
+    bot: Settings, fake: FakeTelegram, engine: Engine
+) -> None:
+    """Already so before issue 22: pinned here beside the web's 409."""
+    officer = await join_as_staff(fake, engine, 7392)
+    with Session(engine, expire_on_commit=False) as session:
+        complaint = factories.complaint(session, bot)
+        session.commit()
+    await officer.presses(f"act:reject:{complaint.id}")
+    await officer.says("Di luar wilayah kecamatan")
+    stale = await officer.presses(f"act:verify:{complaint.id}")
+    assert "tidak bisa diubah" in stale[0].text and APOLOGY not in stale[0].text
+    assert _state_of(engine, complaint) is ComplaintState.DITOLAK
