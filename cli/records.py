@@ -121,7 +121,7 @@ def staff_invite(
     config = settings()
     with unit_of_work(config) as session:
         invite = invites.create_invite(session, role, name)
-    payload = f"staff_{invite.code}"
+    payload = f"staff_{invite.code}"  # shown this once: only its hash is stored
     typer.echo(f"Undangan {role.value} dibuat / invite created. Kirim ke petugas / send:")
     if config.telegram_bot_username:
         typer.echo(f"  https://t.me/{config.telegram_bot_username}?start={payload}")
@@ -151,6 +151,35 @@ def staff_remove(staff_id: Annotated[int, typer.Argument(help="ID petugas")]) ->
     with unit_of_work(settings()) as session:
         staff = records.deactivate_staff(session, staff_id)
     typer.echo(f"Petugas #{staff.id} {staff.name} dinonaktifkan.")
+
+
+@staff_app.command("invites")
+def staff_invites() -> None:
+    """Undangan yang masih berlaku / Pending invites (their codes are not kept)."""
+    config = settings()
+    with unit_of_work(config) as session:
+        for i in invites.pending_invites(session):
+            until = i.expires_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
+            typer.echo(f"#{i.id}\t{i.role.value}\t{i.name or '-'}\tberlaku s.d. / until {until}")
+
+
+@staff_app.command("revoke-invite")
+def staff_revoke_invite(invite_id: Annotated[int, typer.Argument(help="Nomor undangan")]) -> None:
+    """Cabut undangan / Revoke a pending invite."""
+    with unit_of_work(settings()) as session:
+        invites.revoke_invite(session, invite_id)
+    typer.echo(f"Undangan #{invite_id} dicabut / revoked.")
+
+
+@staff_app.command("role")
+def staff_role(
+    staff_id: Annotated[int, typer.Argument(help="Nomor petugas / staff id")],
+    role: Annotated[StaffRole, typer.Argument(help="Peran baru / New role")],
+) -> None:
+    """Ubah peran petugas / Change a staff member's role (written to the audit trail)."""
+    with unit_of_work(settings()) as session:
+        staff = records.change_role(session, staff_id, role)
+    typer.echo(f"Petugas #{staff.id} {staff.name}: {staff.role.value}.")
 
 
 @service_app.command("add")

@@ -371,15 +371,21 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class StaffInvite(SQLModel, table=True):
-    """A one-time invitation; the only way for a chat account to become staff."""
+    """A one-time invitation; the only way for a chat account to become staff.
 
-    code: str = Field(primary_key=True, max_length=40)
+    Only the code's hash is kept (like login links): the code itself is shown once to
+    whoever made the invite, so a copy of the database makes nobody staff."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
     role: StaffRole = Field(sa_type=EnumText(StaffRole))
     name: str | None = Field(default=None, max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
+    created_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")  # None: CLI
     expires_at: datetime
     used_at: datetime | None = None
     used_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    revoked_at: datetime | None = None
 
 
 # The back office's tables live beside these; re-exported so every model is one import.

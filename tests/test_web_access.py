@@ -145,6 +145,7 @@ def _path(template: str, params: dict[str, str]) -> str:
         "name": "kegiatan",
         "key": params.get("key", "1"),
         "staff_id": params.get("staff_id", "999"),
+        "invite_id": params.get("invite_id", "999"),
         "kind": "iku",
         "fmt": "html",
     }

@@ -9,6 +9,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from web.context import Office
+from web.limits import CloseUnreadBody
+from web.login_guard import AttemptLimiter, FormSigner
 from web.pages import complaints, dashboard, login, registers, reports, services, staff
 from web.security import SecurityHeaders
 
@@ -40,6 +42,7 @@ PAGES: list[Route] = [
     Route("/layanan/{code}/poster.pdf", services.poster, methods=GET),
     Route("/petugas", staff.staff_list, methods=GET),
     Route("/petugas/undang", staff.invite, methods=POST),
+    Route("/petugas/undangan/{invite_id:int}/cabut", staff.revoke, methods=POST),
     Route("/petugas/{staff_id:int}/nonaktif", staff.deactivate, methods=POST),
     Route("/petugas/{staff_id:int}/peran", staff.change_role, methods=POST),
     Route("/keluar", login.logout, methods=POST),
@@ -55,9 +58,15 @@ PUBLIC: list[BaseRoute] = [
 def build_web(office: Office) -> Starlette:
     app = Starlette(
         routes=[*PUBLIC, *PAGES],
-        middleware=[Middleware(SecurityHeaders, tile_url=office.settings.map_tile_url)],
+        middleware=[
+            Middleware(CloseUnreadBody),  # a refused upload is not read to its end
+            Middleware(SecurityHeaders, tile_url=office.settings.map_tile_url),
+        ],
     )
     app.state.office = office
+    secret = office.settings.secret_key
+    app.state.login_signer = FormSigner.from_secret(secret.get_secret_value() if secret else None)
+    app.state.login_limiter = AttemptLimiter(office.settings.login_attempts_per_minute)
     return app
 
 

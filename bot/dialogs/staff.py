@@ -21,7 +21,8 @@ from core.errors import SigapError
 from core.models import Complaint
 from core.services import complaints as svc
 from core.services.iku import iku_for_period
-from core.services.web_access import issue_login_link, login_url
+from core.services.outbox import SECRET_TOPIC
+from core.services.web_access import TooManyLinks, login_url, request_login_link
 from core.timeutil import local_date, utcnow
 
 S = ComplaintState
@@ -160,7 +161,8 @@ def _resolve(turn: Turn, complaint: Complaint, text: str, photo: str | None) -> 
 
 
 def send_login_link(turn: Turn) -> None:
-    """/masuk: a one-time link into the web back office, to the staff member's own chat."""
+    """/masuk: a one-time link into the web back office, to the staff member's own chat.
+    The message is queued as a secret: its text is erased from the outbox once sent."""
     member = turn.staff
     if member is None or not member.active:
         turn.say("staff.not_staff")
@@ -168,8 +170,14 @@ def send_login_link(turn: Turn) -> None:
     if turn.user.chat_id != turn.user.user_id:
         turn.say("staff.login_private_only")
         return
-    token = issue_login_link(turn.session, member)
-    turn.say("staff.login_link", url=login_url(turn.settings, token))
+    limit = turn.settings.login_links_per_hour
+    try:
+        token = request_login_link(turn.session, member, limit)
+    except TooManyLinks:
+        turn.say("staff.login_too_many", count=limit)
+        return
+    text = turn.t("staff.login_link", url=login_url(turn.settings, token))
+    turn.send(Reply(text, topic=SECRET_TOPIC))
 
 
 def show_queue(turn: Turn) -> None:

@@ -85,6 +85,7 @@ class Turn:
             text=reply.text,
             markup=reply.markup(),
             attachment=reply.attachment,
+            topic=reply.topic,
             language=language or self.lang,
             claimed_by=self.claim_owner if is_reply else None,
         )

@@ -64,6 +64,7 @@ class Reply:
     ask_location: bool = False
     recipient: str | None = None  # None: the person who wrote
     attachment: str | None = None  # a report file's path, or "tg-photo:<Telegram file id>"
+    topic: str | None = None  # e.g. outbox.SECRET_TOPIC: erased from the outbox once sent
 
     def markup(self) -> dict[str, Any] | None:
         if not self.choices and not self.ask_location:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, case, insert, update
 from sqlmodel import Session, col, func, select
 
 from core.models import OutboxMessage
@@ -18,6 +18,10 @@ from core.timeutil import utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 DIGEST_TOPIC = "digest"  # the weekly digest: WhatsApp has its own template for it
+# A message carrying a secret (a login link): its text is erased once it is sent or
+# given up, so the outbox does not keep a readable link.
+SECRET_TOPIC = "secret"
+ERASED = "[tautan rahasia dihapus setelah dikirim]"
 MAX_ATTEMPTS = 12
 
 
@@ -181,6 +185,10 @@ def due_ids(
     return [(int(i), r) for i, r in rows if i is not None]
 
 
+def _erased_if_secret() -> Any:
+    return case((TABLE.c.topic == SECRET_TOPIC, ERASED), else_=TABLE.c.text)
+
+
 def _mark_sent_statement() -> Any:
     return (
         update(TABLE)
@@ -190,6 +198,7 @@ def _mark_sent_statement() -> Any:
             sent_at=bindparam("delivered_at"),
             external_id=bindparam("platform_id"),
             last_error=None,
+            text=_erased_if_secret(),
         )
     )
 
@@ -216,6 +225,8 @@ def mark_retry(session: Session, message_id: int, error: str, delay: timedelta) 
     message.attempts += 1
     message.last_error = error[:500]
     message.status = FAILED if message.attempts >= MAX_ATTEMPTS else PENDING
+    if message.status == FAILED and message.topic == SECRET_TOPIC:
+        message.text = ERASED
     message.next_attempt_at = utcnow() + delay
     message.claimed_by = None
     session.add(message)
@@ -235,7 +246,7 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
     session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
-        .values(status=FAILED, last_error=error[:500])
+        .values(status=FAILED, last_error=error[:500], text=_erased_if_secret())
     )
 
 

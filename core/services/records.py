@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from core.domain.access import Permission
 from core.domain.capaian import Direction
 from core.domain.people import StaffRole
 from core.domain.performance import DocumentKind, IkuCode
@@ -24,7 +25,7 @@ from core.models import (
     Staff,
 )
 from core.services.accounts import link_staff_account
-from core.services.authz import OPERATOR, Actor
+from core.services.authz import OPERATOR, Actor, authorize
 from core.services.register_kinds import (
     ACTIVITIES,
     DOCUMENTS,
@@ -34,6 +35,7 @@ from core.services.register_kinds import (
     TARGETS,
 )
 from core.services.registers import Register, create_record, save_record, update_record
+from core.services.staff_audit import active_admins, record_staff_change
 from core.services.web_access import revoke_sessions_of
 
 
@@ -58,15 +60,29 @@ def list_staff(session: Session, include_inactive: bool = False) -> Sequence[Sta
     return session.exec(query).all()
 
 
-def deactivate_staff(session: Session, staff_id: int) -> Staff:
+def deactivate_staff(session: Session, staff_id: int, actor: Actor = OPERATOR) -> Staff:
     """Staff are deactivated, not deleted: the audit trail keeps pointing at them."""
+    authorize(actor, Permission.MANAGE_STAFF)
     staff = session.get(Staff, staff_id)
     if staff is None or not staff.active:
         raise NotFound(f"Petugas #{staff_id} tidak ditemukan.")
+    _keep_an_admin(session, staff, None)
     staff.active = False
     session.add(staff)
     revoke_sessions_of(session, staff_id)
+    record_staff_change(session, actor, staff_id, "nonaktif", {"aktif": [True, False]})
     return staff
+
+
+def _keep_an_admin(session: Session, staff: Staff, new_role: StaffRole | None) -> None:
+    """Nobody may leave the office without an active admin (who else would invite or
+    repair roles?): the last one cannot be deactivated or given another role."""
+    losing = staff.role is StaffRole.ADMIN and new_role is not StaffRole.ADMIN
+    if losing and active_admins(session) <= 1:
+        raise InvalidInput(
+            "Ini admin aktif terakhir: angkat admin lain dulu sebelum mengubah peran "
+            "atau menonaktifkan akun ini."
+        )
 
 
 def get_active_staff(session: Session, staff_id: int) -> Staff:
@@ -190,9 +206,16 @@ def upsert_holidays(
     return len(holidays)
 
 
-def change_role(session: Session, staff_id: int, role: StaffRole) -> Staff:
+def change_role(session: Session, staff_id: int, role: StaffRole, actor: Actor = OPERATOR) -> Staff:
     """Takes effect on the staff member's next click or chat message (rights are re-read)."""
+    authorize(actor, Permission.MANAGE_STAFF)
     staff = get_active_staff(session, staff_id)
+    if staff.role is role:
+        return staff
+    _keep_an_admin(session, staff, role)
+    record_staff_change(
+        session, actor, staff_id, "peran", {"peran": [staff.role.value, role.value]}
+    )
     staff.role = role
     session.add(staff)
     return staff

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from core.config import Settings
 from core.errors import InvalidInput, NotFound
@@ -33,17 +33,43 @@ def _hash(secret: str) -> str:
 
 
 def issue_login_link(session: Session, staff: Staff, now: datetime | None = None) -> str:
-    """A new one-time token for an active staff member; the caller builds the address."""
+    """A new one-time token for an active staff member; the caller builds the address.
+    The staff member's earlier unused links stop working: only the newest one opens."""
     if not staff.active or staff.id is None:
         raise NotFound("Petugas tidak ditemukan atau tidak aktif.")
     token = secrets.token_urlsafe(32)
     at = now or utcnow()
+    session.execute(
+        update(LoginLink)
+        .where(col(LoginLink.staff_id) == staff.id, col(LoginLink.used_at).is_(None))
+        .values(used_at=at)
+    )
     session.add(
         LoginLink(
             token_hash=_hash(token), staff_id=staff.id, created_at=at, expires_at=at + LINK_LIFETIME
         )
     )
     return token
+
+
+class TooManyLinks(InvalidInput):
+    """More login links asked for by chat within the hour than the office allows."""
+
+
+def request_login_link(
+    session: Session, staff: Staff, per_hour: int, now: datetime | None = None
+) -> str:
+    """/masuk in the chat: a link, unless this staff member already asked ``per_hour``
+    times in the last hour (a stolen phone or a script cannot mint links without end)."""
+    at = now or utcnow()
+    asked = session.exec(
+        select(func.count())
+        .select_from(LoginLink)
+        .where(LoginLink.staff_id == staff.id, col(LoginLink.created_at) > at - timedelta(hours=1))
+    ).one()
+    if asked >= per_hour:
+        raise TooManyLinks("too many login links")
+    return issue_login_link(session, staff, now=at)
 
 
 def login_url(settings: Settings, token: str) -> str:

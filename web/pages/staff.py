@@ -1,19 +1,53 @@
-"""Staff: who works in Sigap, invitations for Telegram and WhatsApp, roles, deactivation."""
+"""Staff: who works in Sigap, invitations for Telegram and WhatsApp, roles, deactivation.
+
+Every change goes through the core services with the acting staff member, so the role
+matrix is asked again there, the last admin is kept, and the change lands in the trail.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from starlette.responses import Response
 
 from core.domain.access import Permission
 from core.domain.people import StaffRole
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
+from core.models import RegisterAudit
 from core.services import records
 from core.services.accounts import addresses_of_staff
 from core.services.fields import clean_text
-from core.services.invites import create_invite
+from core.services.invites import create_invite, pending_invites, revoke_invite
+from core.services.staff_audit import staff_trail
 from web.views import Ctx, page
+
+
+def _trail(ctx: Ctx) -> list[dict[str, object]]:
+    rows = staff_trail(ctx.db)
+    names = records.names_of_staff(ctx.db, [r.staff_id for r in rows] + _subjects(rows))
+    return [
+        {
+            "at": r.at,
+            "who": names.get(r.staff_id, "") if r.staff_id else ctx.t("trail_operator"),
+            "whom": names.get(int(r.record_key), "") if r.record_key.isdigit() else "–",
+            "action": r.action,
+            "changes": _changes(r.changes),
+        }
+        for r in rows
+    ]
+
+
+def _subjects(rows: Sequence[RegisterAudit]) -> list[int | None]:
+    return [int(r.record_key) for r in rows if r.record_key.isdigit()]
+
+
+def _changes(stored: str) -> str:
+    return "; ".join(
+        f"{field}: {before if before is not None else '–'} → {after if after is not None else '–'}"
+        for field, (before, after) in json.loads(stored).items()
+    )
 
 
 def _render(ctx: Ctx, links: list[str] | None = None, error: str | None = None) -> Response:
@@ -31,6 +65,8 @@ def _render(ctx: Ctx, links: list[str] | None = None, error: str | None = None) 
         accounts=accounts,
         roles=list(StaffRole),
         links=links,
+        invites=pending_invites(ctx.db),
+        trail=_trail(ctx),
     )
 
 
@@ -49,7 +85,7 @@ def invite(ctx: Ctx) -> Response:
         name = clean_text(ctx.field("nama"), "Nama", 120) or None
     except InvalidInput as exc:
         return _render(ctx, error=str(exc))
-    code = create_invite(ctx.db, role, name).code
+    code = create_invite(ctx.db, role, name, actor=ctx.staff).code
     payload = f"staff_{code}"
     settings = ctx.office.settings
     links = [f"/start {payload}"]
@@ -62,11 +98,20 @@ def invite(ctx: Ctx) -> Response:
 
 
 @page(Permission.MANAGE_STAFF)
+def revoke(ctx: Ctx) -> Response:
+    revoke_invite(ctx.db, ctx.request.path_params["invite_id"], actor=ctx.staff)
+    return ctx.redirect("/petugas", pesan=ctx.t("revoked"))
+
+
+@page(Permission.MANAGE_STAFF)
 def deactivate(ctx: Ctx) -> Response:
     staff_id = ctx.request.path_params["staff_id"]
     if staff_id == ctx.staff.id:
         return _render(ctx, error="Anda tidak bisa menonaktifkan diri sendiri.")
-    records.deactivate_staff(ctx.db, staff_id)
+    try:
+        records.deactivate_staff(ctx.db, staff_id, actor=ctx.staff)
+    except InvalidInput as exc:
+        return _render(ctx, error=str(exc))
     return ctx.redirect("/petugas", pesan=ctx.t("saved"))
 
 
@@ -76,5 +121,8 @@ def change_role(ctx: Ctx) -> Response:
         role = StaffRole(ctx.field("peran"))
     except ValueError:
         return _render(ctx, error="Pilih peran.")
-    records.change_role(ctx.db, ctx.request.path_params["staff_id"], role)
+    try:
+        records.change_role(ctx.db, ctx.request.path_params["staff_id"], role, actor=ctx.staff)
+    except (InvalidInput, NotFound) as exc:
+        return _render(ctx, error=str(exc))
     return ctx.redirect("/petugas", pesan=ctx.t("saved"))
