@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from core import models
     from core.config import Settings
     from core.models import Complaint, ComplaintEvent
-    from core.services import accounts, records, reporter_identity
+    from core.services import accounts, complaint_queue, confidential, records, reporter_identity
     from core.services import complaints as svc
 else:
     models = lazy("core.models")
@@ -26,6 +26,8 @@ else:
     accounts = lazy("core.services.accounts")
     records = lazy("core.services.records")
     reporter_identity = lazy("core.services.reporter_identity")
+    complaint_queue = lazy("core.services.complaint_queue")
+    confidential = lazy("core.services.confidential")
 
 complaint_app = typer.Typer(help="Pengaduan trantib / Trantib complaints.", no_args_is_help=True)
 
@@ -72,17 +74,34 @@ def complaint_list(
     state: Annotated[ComplaintState | None, typer.Option(help="Status")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Antrian terbuka / Open queue")] = False,
     limit: Annotated[int, typer.Option(help="Jumlah / How many")] = 50,
+    staff_id: Annotated[
+        int | None,
+        typer.Option(
+            "--staff",
+            help="ID petugas; pengaduan rahasia hanya untuk petugas penanganan pengaduan / "
+            "rahasia complaints are listed to complaint handlers only",
+        ),
+    ] = None,
 ) -> None:
-    """Daftar pengaduan / List complaints (no reporter identities)."""
+    """Daftar pengaduan / List complaints (no reporter identities; rahasia ones only
+    counted unless --staff names a complaint handler)."""
     with unit_of_work(settings()) as session:
-        rows = (
-            svc.open_queue(session, limit)
+        staff = records.get_active_staff(session, staff_id) if staff_id is not None else None
+        may_list = confidential.may_list_rahasia(staff)
+        listing = (
+            complaint_queue.open_complaints(session, may_list, limit)
             if open_only
-            else svc.list_complaints(session, state, limit)
+            else complaint_queue.recent_complaints(session, may_list, state, limit)
         )
-        for c in rows:
+        for c in listing.shown:
             typer.echo(
                 f"{c.code}\t{c.state.value}\t{c.category}\t{c.desa or '-'}\tbatas {c.due_date}"
+            )
+        if listing.withheld:
+            typer.echo(
+                f"{listing.withheld} pengaduan rahasia tidak ditampilkan (hanya untuk petugas "
+                f"penanganan pengaduan: --staff ID) / {listing.withheld} rahasia complaints "
+                "not shown (complaint handlers only)"
             )
 
 

@@ -34,6 +34,7 @@ from cli.records import (
     target_app,
 )
 from cli.reports import digest_app, poster, report
+from cli.residents import resident_app
 from core.domain.skm import Unsur
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ for name, sub in [
     ("holiday", holiday_app),
     ("skm", skm_app),
     ("digest", digest_app),
+    ("resident", resident_app),
 ]:
     app.add_typer(sub, name=name)
 

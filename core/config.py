@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png", alias="SIGAP_MAP_TILE_URL"
     )
     upload_max_mb: int = Field(10, alias="SIGAP_UPLOAD_MAX_MB", ge=1, le=200)
+    # Files sent in the chat, kept only by a dialog step that asked for one: photos
+    # (reports, activities) and documents (IKU1 files) up to these sizes.
+    chat_photo_max_mb: int = Field(10, alias="SIGAP_CHAT_PHOTO_MAX_MB", ge=1, le=20)
+    chat_document_max_mb: int = Field(20, alias="SIGAP_CHAT_DOCUMENT_MAX_MB", ge=1, le=20)
+    # Messages one chat account may send per minute; the rest get one polite notice and
+    # no work (a flood from one phone must not slow the desk for everyone else).
+    chat_rate_per_minute: int = Field(30, alias="SIGAP_CHAT_RATE_PER_MINUTE", ge=1, le=10000)
     # Throttles: login links a staff member may ask for by chat per hour, and login
     # button presses one address may make per minute.
     login_links_per_hour: int = Field(5, alias="SIGAP_LOGIN_LINKS_PER_HOUR", ge=1, le=100)
@@ -109,6 +116,9 @@ class Settings(BaseSettings):
     quarterly_report_cron: str = Field("45 7 1 1,4,7,10 *", alias="SIGAP_QUARTERLY_REPORT_CRON")
     misfire_grace_hours: float = Field(12.0, alias="SIGAP_MISFIRE_GRACE_HOURS", ge=0)
     keep_days: int = Field(90, alias="SIGAP_KEEP_DAYS", ge=30, le=3650)
+    # Chat accounts of people who never reported, rated or served as staff, idle this
+    # many days, are deleted by the prune (core/services/housekeeping.py).
+    idle_account_days: int = Field(180, alias="SIGAP_IDLE_ACCOUNT_DAYS", ge=30, le=3650)
     prune_cron: str = Field("30 2 * * *", alias="SIGAP_PRUNE_CRON")
 
     @field_validator(

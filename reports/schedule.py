@@ -75,13 +75,16 @@ class Duties:
 
     def prune(self) -> None:
         with session_scope(self.engine) as session:
-            pruned = prune(session, self.clock(), self.settings.keep_days)
+            pruned = prune(
+                session, self.clock(), self.settings.keep_days, self.settings.idle_account_days
+            )
         log.info(
-            "pruned %s update ids, %s messages, %s logins older than %s days",
+            "pruned %s update ids, %s messages, %s logins older than %s days, %s idle residents",
             pruned.updates,
             pruned.messages,
             pruned.logins,
             self.settings.keep_days,
+            pruned.residents,
         )
 
     def schedule(self) -> dict[str, tuple[Callable[[], None], str]]:

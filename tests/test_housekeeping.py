@@ -9,11 +9,25 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from core.config import Settings, SettingsError, load_settings
-from core.models import OutboxMessage, ProcessedUpdate
+from core.domain.people import StaffRole
+from core.domain.skm import Unsur
+from core.models import (
+    ChatAccount,
+    ChatWindow,
+    DialogState,
+    OutboxMessage,
+    ProcessedUpdate,
+    Resident,
+)
+from core.services.accounts import link_staff_account
+from core.services.chat_window import note_inbound
 from core.services.outbox import PENDING, SENT, enqueue
+from core.services.records import add_staff
+from core.services.skm import SkmAnswers, add_service, record_response
 from core.services.upsert import first_delivery
 from core.timeutil import utcnow
 from reports.schedule import Duties
+from tests import factories
 
 
 def _age(session: Session, model: type, column: str, days: int) -> None:
@@ -52,3 +66,79 @@ def test_old_update_ids_and_delivered_messages_go_pending_ones_stay(
 def test_keeping_less_than_a_month_is_refused() -> None:
     with pytest.raises(SettingsError, match="SIGAP_KEEP_DAYS"):
         load_settings(_env_file=None, SIGAP_KEEP_DAYS="7")
+
+
+def _account(session: Session, channel: str, external_id: str, days_old: int) -> Resident:
+    """A resident who wrote from this account ``days_old`` days ago and never since."""
+    person = Resident(name=f"Orang {external_id}", phone="081200000000")
+    session.add(person)
+    session.flush()
+    at = utcnow() - timedelta(days=days_old)
+    person.created_at = at
+    session.add(ChatAccount(channel=channel, external_id=external_id, resident_id=person.id))
+    session.flush()
+    session.execute(
+        update(ChatAccount).where(col(ChatAccount.external_id) == external_id).values(created_at=at)
+    )
+    return person
+
+
+def _trace(session: Session, channel: str, external_id: str, days_old: int) -> None:
+    """What a conversation leaves: a dialog position and a reply in the outbox."""
+    at = utcnow() - timedelta(days=days_old)
+    session.add(DialogState(channel=channel, user_key=external_id, dialog="lapor", step="x"))
+    enqueue(session, channel, external_id, text="balasan", dedupe_key=f"reply-{external_id}")
+    session.flush()
+    session.execute(
+        update(DialogState).where(col(DialogState.user_key) == external_id).values(updated_at=at)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.recipient) == external_id)
+        .values(created_at=at, status=SENT)
+    )
+
+
+def test_idle_strangers_go_reporters_raters_staff_and_recent_people_stay(
+    session: Session, engine: Engine, settings: Settings
+) -> None:
+    idle = _account(session, "telegram", "2001", 200)
+    _trace(session, "telegram", "2001", 200)
+    idle_wa = _account(session, "whatsapp", "6281200002002", 200)
+    note_inbound(session, "whatsapp", "6281200002002", utcnow() - timedelta(days=200))
+    reporter = _account(session, "telegram", "2003", 400)
+    _trace(session, "telegram", "2003", 300)
+    factories.complaint(session, settings, reporter=reporter)
+    rater = _account(session, "telegram", "2004", 400)
+    service = add_service(session, "ktp", "KTP elektronik")
+    assert service.id is not None
+    answers = SkmAnswers(service.id, utcnow().date(), {Unsur.U1: 4})
+    record_response(session, answers, rater)
+    officer = _account(session, "telegram", "2005", 400)
+    link_staff_account(session, add_staff(session, "Budi", StaffRole.TRANTIB), "telegram", "2005")
+    answered = _account(session, "telegram", "2006", 400)  # was answered 10 days ago
+    _trace(session, "telegram", "2006", 10)
+    wrote = _account(session, "whatsapp", "6281200002007", 400)  # wrote 2 days ago
+    note_inbound(session, "whatsapp", "6281200002007", utcnow() - timedelta(days=2))
+    newcomer = _account(session, "telegram", "2008", 3)
+    session.commit()
+    stayed = {r.id for r in (reporter, rater, officer, answered, wrote, newcomer)}
+    gone = {idle.id, idle_wa.id}
+
+    update_ = {"keep_days": 365, "idle_account_days": 180}  # old outbox rows survive the rest
+    Duties(settings.model_copy(update=update_), engine).prune()
+
+    session.expire_all()
+    kept = {r.id for r in session.exec(select(Resident))}
+    assert kept == stayed and not kept & gone
+    accounts = {a.external_id for a in session.exec(select(ChatAccount))}
+    assert accounts == {"2003", "2004", "2005", "2006", "6281200002007", "2008"}
+    # their traces went with them; everyone else's stayed, however old
+    assert {d.user_key for d in session.exec(select(DialogState))} == {"2003", "2006"}
+    assert {m.recipient for m in session.exec(select(OutboxMessage))} == {"2003", "2006"}
+    assert {w.chat_id for w in session.exec(select(ChatWindow))} == {"6281200002007"}
+
+
+def test_an_idle_limit_under_a_month_is_refused() -> None:
+    with pytest.raises(SettingsError, match="SIGAP_IDLE_ACCOUNT_DAYS"):
+        load_settings(_env_file=None, SIGAP_IDLE_ACCOUNT_DAYS="7")

@@ -102,8 +102,12 @@ def test_chat_alerts_and_the_queue_never_name_the_reporter(
         link_staff_account(session, officer, "terminal", "budi")
     with session_scope(engine) as session:
         cards = [complaint_card(get_complaint(session, c), settings) for c in codes.values()]
-        queue = Desk(settings).handle(
-            session, ChatUser("terminal", "budi", "budi", "Budi"), Inbound.from_text("/antrian")
+        queue = (
+            Desk(settings)
+            .handle(
+                session, ChatUser("terminal", "budi", "budi", "Budi"), Inbound.from_text("/antrian")
+            )
+            .queued
         )
     texts = cards + [str(m.text) for m in queue]
     assert all(code in texts[-1] for code in codes.values())  # the queue lists both
@@ -179,12 +183,14 @@ def test_forged_staff_buttons_reach_nothing(engine: Engine, settings: Settings) 
     for person in (resident, staff):
         for complaint_id in forged:
             with session_scope(engine) as session:
-                replies = Desk(settings).handle(
-                    session, person, Inbound("choice", choice=f"act:claim:{complaint_id}")
+                replies = (
+                    Desk(settings)
+                    .handle(session, person, Inbound("choice", choice=f"act:claim:{complaint_id}"))
+                    .queued
                 )
             assert [m.text for m in replies] == [REFUSED]
     with session_scope(engine) as session:  # a resident pressing a real button: refused too
         real = get_complaint(session, codes[Privacy.OPEN])
         choice = Inbound("choice", choice=f"act:claim:{real.id}")
-        assert Desk(settings).handle(session, resident, choice)[0].text == (REFUSED)
+        assert Desk(settings).handle(session, resident, choice).queued[0].text == (REFUSED)
         assert real.assigned_staff_id is None

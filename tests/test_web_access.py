@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from app.web import report_maker
 from core.config import Settings
 from core.domain.access import ROLE_MATRIX, Permission, may
+from core.domain.complaints import Privacy
 from core.domain.people import StaffRole
 from core.models import Activity, Complaint, ComplaintEvent, RegisterAudit, Staff, WebSession
 from core.services import records
@@ -180,6 +181,7 @@ def test_every_page_answers_each_role_as_the_matrix_says(
     with Session(engine, expire_on_commit=False) as session:
         other = records.add_staff(session, "Lain", StaffRole.PELAYANAN)
         complaint: Complaint = factories.complaint(session, settings)
+        secret = factories.complaint(session, settings, privacy=Privacy.RAHASIA)
         activity = records.add_activity(
             session, Activity(name="Posyandu", kind="posyandu", planned_date=utcnow().date())
         )
@@ -207,6 +209,21 @@ def test_every_page_answers_each_role_as_the_matrix_says(
             if route.path == "/keluar" and allowed:
                 log_in(client, login_link(engine, member))
                 csrf = _csrf(engine, member)
+        _rahasia_listed_to_handlers_only(client, role, secret.code)
+
+
+# Every page that lists complaints (and the dashboard, which lists none): a rahasia
+# complaint's code only for complaint handlers.
+LISTINGS = {"/pengaduan": True, "/pengaduan?status=semua": True, "/iku/IKU4": True, "/": False}
+
+
+def _rahasia_listed_to_handlers_only(client: TestClient, role: StaffRole, code: str) -> None:
+    handler = may(role, True, Permission.HANDLE_COMPLAINTS)
+    for path, lists_complaints in LISTINGS.items():
+        answer = client.get(path)
+        assert answer.status_code == 200, f"{path} as {role.value}"
+        listed = code in answer.text
+        assert listed is (handler and lists_complaints), f"{path} as {role.value}"
 
 
 def _csrf(engine: Engine, member: Staff) -> str:

@@ -13,6 +13,7 @@ from starlette.responses import FileResponse
 
 from core.config import Settings
 from core.errors import InvalidInput
+from core.services.file_kinds import sniff
 from core.services.media_names import (
     TELEGRAM_FILE_ID,
     kept_file,
@@ -29,25 +30,6 @@ SPREADSHEETS = {
 MEDIA_TYPES = {**DOCUMENTS, **SPREADSHEETS}
 _WEB_REF = re.compile(r"^media:([A-Za-z0-9_-]{16,64}\.(jpg|png|pdf|xlsx|csv))$")
 _WA_REF = re.compile(r"^wa:([A-Za-z0-9_.-]{1,128})$")
-
-
-def sniff(head: bytes) -> str | None:
-    """The file's real kind from its first bytes, whatever its name or header claims."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return ".jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ".png"
-    if head.startswith(b"%PDF-"):
-        return ".pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return ".xlsx"
-    if head and b"\x00" not in head:
-        try:
-            head.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return None
-        return ".csv"
-    return None
 
 
 def upload_given(upload: object) -> UploadFile | None:

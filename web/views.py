@@ -203,6 +203,17 @@ async def _posted_form(
         return _message_page(office, language, exc.status, exc.message(office.translator(language)))
 
 
+# Every answer to a page behind the login (pages, files, exports, refusals alike) may
+# show a reporter's name or phone: no browser, proxy or back button may keep a copy
+# (UU 27/2022 on personal data). Public pages and static files are not affected.
+NO_STORE = "private, no-store"
+
+
+def not_stored(response: Response) -> Response:
+    response.headers["Cache-Control"] = NO_STORE
+    return response
+
+
 def page(
     permission: PermissionFor | None, *, upload: bool = False
 ) -> Callable[[View], Callable[[Request], Any]]:
@@ -213,6 +224,9 @@ def page(
 
     def wrap(view: View) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
+            return not_stored(await answer(request))
+
+        async def answer(request: Request) -> Response:
             office: Office = request.app.state.office
             if request.method != "POST":
                 return await run_in_threadpool(_serve, office, request, None, view, permission)

@@ -6,10 +6,13 @@ Channel-neutral: Telegram, WhatsApp and the terminal call ``Desk.handle`` with a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session
 
 from bot.dialogs import mine, staff
 from bot.dialogs.base import Dialog
+from bot.dialogs.erasure import ErasureDialog, help_choices
 from bot.dialogs.fieldwork import DokumenDialog, KegiatanDialog
 from bot.dialogs.mine import ReopenDialog
 from bot.dialogs.position import load_position
@@ -17,8 +20,9 @@ from bot.dialogs.report import ReportDialog
 from bot.dialogs.staff import CatatDialog, StaffNoteDialog
 from bot.dialogs.survey import SurveyDialog
 from bot.dialogs.turn import BACK, CANCEL, Turn
-from bot.dialogs.types import ChatUser, Choice, Inbound
+from bot.dialogs.types import ChatUser, Choice, Inbound, KeptFile
 from bot.i18n import LANGUAGES, t
+from bot.throttle import ChatThrottle, Verdict
 from core.config import Settings
 from core.errors import SigapError
 from core.models import Staff
@@ -33,6 +37,7 @@ DIALOGS: dict[str, Dialog] = {
         ReportDialog(),
         SurveyDialog(),
         ReopenDialog(),
+        ErasureDialog(),
         StaffNoteDialog(),
         CatatDialog(),
         KegiatanDialog(),
@@ -90,9 +95,29 @@ def queue_apology(session: Session, user: ChatUser, claim_owner: str) -> list[Qu
     return [] if message is None else [message]
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What handling one message produced: the answers queued for sending now, and the
+    files a dialog step took (the only ones the channel may download and keep)."""
+
+    queued: list[QueuedMessage]
+    files: tuple[KeptFile, ...] = ()
+
+
+def queue_slow_down(
+    session: Session, user: ChatUser, claim_owner: str | None
+) -> list[QueuedMessage]:
+    """The one notice a flooding account gets; Indonesian, as nothing of theirs is looked up."""
+    message = enqueue(
+        session, user.channel, user.chat_id, text=t("id", "nav.slow_down"), claimed_by=claim_owner
+    )
+    return [] if message is None else [message]
+
+
 class Desk:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.throttle = ChatThrottle(settings.chat_rate_per_minute)
 
     def handle(
         self,
@@ -101,13 +126,18 @@ class Desk:
         message: Inbound,
         *,
         claim_owner: str | None = None,
-    ) -> list[QueuedMessage]:
+    ) -> Handled:
         """Decide, store and queue the answer; returns what was queued, for sending now.
 
         With ``claim_owner`` (a sender's lease) the answers to this user are queued
         already claimed by it: the caller sends them itself right after its commit, and
-        no other sender may.
+        no other sender may. An account over its message rate gets no work done.
         """
+        verdict = self.throttle.admit(user.channel, user.user_id)
+        if verdict is Verdict.NOTICE:
+            return Handled(queue_slow_down(session, user, claim_owner))
+        if verdict is Verdict.DROP:
+            return Handled([])
         turn = Turn(
             session,
             self.settings,
@@ -136,7 +166,7 @@ class Desk:
             turn.say("nav.unknown")
             self._menu(turn)
         turn.save()
-        return turn.queued
+        return Handled(turn.queued, tuple(turn.kept_files))
 
     def _menu(self, turn: Turn) -> None:
         other = "en" if turn.lang == "id" else "id"
@@ -159,13 +189,15 @@ class Desk:
             turn.finish()
             turn.say("nav.cancelled")
         elif command in ("bantuan", "help"):
-            turn.say("menu.help_text")
+            turn.say("menu.help_text", help_choices(turn))
         elif command == "lapor":
             DIALOGS["lapor"].start(turn)
         elif command in ("survei", "skm"):
             DIALOGS["skm"].start(turn, argument)
         elif command in ("laporan", "laporansaya"):
             mine.show_mine(turn)
+        elif command in ("hapus_data", "hapusdata"):
+            DIALOGS["hapus_data"].start(turn)
         elif command == "antrian":
             staff.show_queue(turn)
         elif command in ("catat", "kegiatan", "dokumen"):
@@ -234,7 +266,9 @@ class Desk:
             turn.finish()
             mine.show_mine(turn)
         elif key == "help":
-            turn.say("menu.help_text")
+            turn.say("menu.help_text", help_choices(turn))
+        elif key == "erase":
+            DIALOGS["hapus_data"].start(turn)
         elif key.startswith("lang-") and key[5:] in LANGUAGES:
             turn.resident.language = key[5:]
             turn.session.add(turn.resident)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.dialogs.base import END, NEXT, STAY, Ask, Invalid, StaffDialog, Step
-from bot.dialogs.steps import answer, desa_step
+from bot.dialogs.steps import answer, desa_step, take_file
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Inbound
 from core.digits import ascii_int
@@ -143,7 +143,7 @@ def _take_evidence(turn: Turn, message: Inbound) -> str | None:
         return NEXT
     if message.kind != "photo" or not message.photo_ref:
         raise Invalid("field.photo_needed")
-    photos.append([message.photo_ref, message.text.strip() or None])
+    photos.append([take_file(turn, message), message.text.strip() or None])
     if len(photos) >= MAX_PHOTOS:
         return NEXT
     again = _ask_evidence(turn)  # "Selesai" under the newest message
@@ -257,7 +257,7 @@ def _ask_file(turn: Turn) -> Ask:
 def _take_file(turn: Turn, message: Inbound) -> str | None:
     if message.kind not in ("document", "photo") or not message.photo_ref:
         raise Invalid("field.file_needed")
-    turn.data["file"] = message.photo_ref
+    turn.data["file"] = take_file(turn, message, document=True)
     return NEXT
 
 

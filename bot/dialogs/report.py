@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dialogs.base import NEXT, STAY, Ask, Dialog, Invalid, Step
 from bot.dialogs.staff_alerts import announce_new_complaint
-from bot.dialogs.steps import CATEGORY, DESCRIPTION, desa_step
+from bot.dialogs.steps import CATEGORY, DESCRIPTION, desa_step, take_file
 from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Inbound, channel_of
 from core.domain.complaints import Privacy
@@ -48,7 +48,7 @@ def _take_photo(turn: Turn, message: Inbound) -> str | None:
         raise Invalid()
     if len(photos) >= MAX_PHOTOS:
         raise Invalid("report.photo_limit", max=MAX_PHOTOS)
-    photos.append(message.photo_ref)
+    photos.append(take_file(turn, message))
     turn.data.setdefault("captions", []).append(message.text.strip() or None)
     if len(photos) == MAX_PHOTOS:
         return NEXT

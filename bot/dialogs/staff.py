@@ -11,7 +11,7 @@ from datetime import date
 
 from bot.dialogs.base import END, NEXT, Ask, Dialog, Invalid, StaffDialog, Step
 from bot.dialogs.staff_alerts import action_buttons, complaint_card
-from bot.dialogs.steps import CATEGORY, DESCRIPTION, answer, desa_step
+from bot.dialogs.steps import CATEGORY, DESCRIPTION, answer, desa_step, take_file
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Inbound, Reply
 from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP, Permission
@@ -20,6 +20,8 @@ from core.domain.periods import Period
 from core.errors import SigapError
 from core.models import Complaint
 from core.services import complaints as svc
+from core.services.complaint_queue import open_complaints
+from core.services.confidential import may_list_rahasia
 from core.services.iku import iku_for_period
 from core.services.outbox import SECRET_TOPIC
 from core.services.web_access import TooManyLinks, login_url, request_login_link
@@ -98,8 +100,9 @@ def _take_note(turn: Turn, message: Inbound) -> str | None:
         turn.finish()
         turn.say("staff.refused")
         return END
+    photo = take_file(turn, message) if message.photo_ref else None
     try:
-        _apply(turn, turn.data["verb"], complaint, text, message.photo_ref)
+        _apply(turn, turn.data["verb"], complaint, text, photo)
     except (SigapError, ValueError) as exc:  # core's sentence, e.g. "Perlu alasan ..."
         raise Invalid(text=str(exc)) from None
     return NEXT
@@ -181,12 +184,20 @@ def send_login_link(turn: Turn) -> None:
 
 
 def show_queue(turn: Turn) -> None:
+    """Handlers only. In a group, whose members need not all handle complaints, the
+    rahasia ones are counted, not listed: the officer sees them in a private chat."""
     if not is_handler(turn):
         turn.say("staff.not_staff")
         return
-    queue = svc.open_queue(turn.session, limit=20)
+    may_list = may_list_rahasia(turn.staff) and not turn.in_group
+    listing = open_complaints(turn.session, may_list, limit=20)
+    queue = listing.shown
+    withheld = turn.t("staff.queue_rahasia", count=listing.withheld) if listing.withheld else ""
     if not queue:
-        turn.say("staff.queue_empty")
+        if withheld:
+            turn.send_text(withheld)
+        else:
+            turn.say("staff.queue_empty")
         return
     today = local_date(utcnow(), turn.settings.tz)
     lines = [turn.t("staff.queue")]
@@ -203,6 +214,8 @@ def show_queue(turn: Turn) -> None:
                 due=c.due_date.strftime("%d-%m-%Y"),
             )
         )
+    if withheld:
+        lines.append(withheld)
     turn.send(Reply("\n".join(lines), choices, columns=2))
 
 

@@ -7,11 +7,12 @@ from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Reply
 from bot.i18n import t
 from core.config import Settings
+from core.domain.complaints import Privacy
 from core.models import Complaint
 from core.services.accounts import Address, addresses_of_staff
 from core.services.categories import find_category
 from core.services.complaint_queue import photos_of
-from core.services.recipients import section_recipients
+from core.services.recipients import handler_recipients, section_recipients
 
 ACTIONS = ("claim", "verify", "process", "reject", "refer", "duplicate", "note", "resolve")
 
@@ -71,7 +72,10 @@ def announce_reopened(turn: Turn, complaint: Complaint, reason: str) -> None:
 
 
 def _recipients(turn: Turn, complaint: Complaint) -> list[Address]:
-    recipients = section_recipients(turn.session, turn.settings, "trantib")
+    if complaint.privacy == Privacy.RAHASIA:  # not for a group's other members
+        recipients = handler_recipients(turn.session)
+    else:
+        recipients = section_recipients(turn.session, turn.settings, "trantib")
     if complaint.assigned_staff_id is not None:
         recipients += addresses_of_staff(turn.session, [complaint.assigned_staff_id])
     return recipients

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.dialogs.base import NEXT, Ask, Invalid, Step
 from bot.dialogs.turn import SKIP, Turn
-from bot.dialogs.types import Inbound
+from bot.dialogs.types import Inbound, KeptFile
 from core.services.categories import load_categories
 from core.services.complaints import MAX_DESCRIPTION, MIN_DESCRIPTION
 
@@ -44,6 +44,24 @@ def _take_description(turn: Turn, message: Inbound) -> str | None:
         raise Invalid("nav.too_long", max=MAX_DESCRIPTION)
     turn.data["description"] = text
     return NEXT
+
+
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
+DOCUMENT_TYPES = PHOTO_TYPES | {"application/pdf"}
+
+
+def take_file(turn: Turn, message: Inbound, *, document: bool = False) -> str:
+    """A file the step asked for, refused at once when its declared size or type would not
+    be kept; taken files are the only ones the channel downloads (and checks by content)."""
+    assert message.photo_ref
+    settings = turn.settings
+    limit_mb = settings.chat_document_max_mb if document else settings.chat_photo_max_mb
+    if message.file_size is not None and message.file_size > limit_mb * 1024 * 1024:
+        raise Invalid("nav.file_too_big", max=limit_mb)
+    if message.mime and message.mime not in (DOCUMENT_TYPES if document else PHOTO_TYPES):
+        raise Invalid("nav.file_wrong_kind")
+    turn.kept_files.append(KeptFile(message.photo_ref, document))
+    return message.photo_ref
 
 
 def _desa_options(turn: Turn) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.dialogs.position import Position, clear_position, save_position
-from bot.dialogs.types import ChatUser, Choice, Reply
+from bot.dialogs.types import ChatUser, Choice, KeptFile, Reply
 from bot.i18n import t
 from core.config import Settings
 from core.models import Resident, Staff
@@ -36,6 +36,8 @@ class Turn:
     # Replies go to the person's private chat instead of the group they wrote in.
     reply_privately: bool = False
     queued: list[QueuedMessage] = field(default_factory=list)
+    # Files a step took (platform references): the only ones the channel downloads.
+    kept_files: list[KeptFile] = field(default_factory=list)
     _resident: Resident | None = None
     _data: dict[str, Any] | None = None
     _staff: Staff | None = None

@@ -35,6 +35,10 @@ class Inbound:
     latitude: float | None = None
     longitude: float | None = None
     photo_ref: str | None = None
+    # A file's size and type as the platform declares them (unknown: None and ""): a
+    # step refuses at once what it would not keep; the content is checked on download.
+    file_size: int | None = None
+    mime: str = ""
 
     @classmethod
     def from_text(cls, text: str) -> Inbound:
@@ -48,6 +52,15 @@ class Inbound:
                 "command", text=stripped, command=head.split("@")[0].lower(), argument=rest.strip()
             )
         return cls("text", text=stripped)
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    """A file a dialog step took: the platform's reference, and whether a document (PDF
+    or photo, for IKU1) or a photo is expected of it."""
+
+    ref: str
+    document: bool = False
 
 
 @dataclass(frozen=True)

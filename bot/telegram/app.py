@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -22,8 +21,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channel import ChannelKind
+from bot.chat_files import FileRefused, checked_kind, keep, size_limit
 from bot.dialogs.desk import Desk, queue_apology
-from bot.dialogs.types import ChatUser
+from bot.dialogs.types import ChatUser, KeptFile
 from bot.http_body import bounded_body
 from bot.telegram.convert import CHANNEL, chat_user, inbound
 from bot.telegram.ordering import PerUserUpdateProcessor
@@ -34,7 +34,7 @@ from bot.webhook_json import json_object
 from core.config import Settings
 from core.db import session_scope
 from core.digits import ascii_digits
-from core.services.media_names import PARTIAL, TELEGRAM_FILE_ID, kept_file, telegram_file_stem
+from core.services.media_names import TELEGRAM_FILE_ID, kept_file, telegram_file_stem
 from core.services.outbox import QueuedMessage
 from core.services.upsert import first_delivery
 
@@ -156,12 +156,14 @@ class TelegramChannel:
             return
         sender = self.sender
         delivered = sender.take_sent()
+        files: tuple[KeptFile, ...] = ()
         try:
             with session_scope(self.engine) as session:
                 sender.mark(session, delivered)  # what earlier turns delivered, in this commit
                 if not first_delivery(session, CHANNEL, str(update.update_id)):
                     return  # handled before: nothing more (the marks above still commit)
-                queued = self.desk.handle(session, user, message, claim_owner=sender.lease_id)
+                handled = self.desk.handle(session, user, message, claim_owner=sender.lease_id)
+                queued, files = handled.queued, handled.files
                 replies = [
                     m for m in queued if m.channel == CHANNEL and m.recipient == user.chat_id
                 ]
@@ -171,37 +173,35 @@ class TelegramChannel:
             sender.give_back(delivered)
             log.exception("update %s failed", update.update_id)
             replies = self._apologise(user, update.update_id)
-        if message.kind in ("photo", "document") and message.photo_ref:
-            self._download(message.photo_ref)
+        for file in files:  # only what a dialog step asked for and took
+            self._download(file)
         if update.callback_query is None:
             await sender.deliver(replies)
         else:  # the button's spinner stops while the answer is on its way
             await asyncio.gather(sender.deliver(replies), _answer(update))
 
     # -- files ---------------------------------------------------------------------------
-    def _download(self, file_id: str) -> None:
+    def _download(self, file: KeptFile) -> None:
         """Keep a copy of a photo or document as it arrives, so the back office can show
         it (a Telegram file id means nothing to a browser); the chat does not wait."""
-        task = asyncio.create_task(self._fetch_file(file_id))
+        task = asyncio.create_task(self._fetch_file(file))
         self._downloads.add(task)
         task.add_done_callback(self._downloads.discard)
 
-    async def _fetch_file(self, file_id: str) -> None:
-        if not TELEGRAM_FILE_ID.fullmatch(file_id):
+    async def _fetch_file(self, file: KeptFile) -> None:
+        if not TELEGRAM_FILE_ID.fullmatch(file.ref):
             return
-        folder = self.settings.media_dir
-        stem = telegram_file_stem(file_id)
+        folder, stem = self.settings.media_dir, telegram_file_stem(file.ref)
         if kept_file(folder, stem) is not None:
             return
         try:
-            remote = await self.application.bot.get_file(file_id)
-            suffix = Path(remote.file_path or "").suffix.lower()[:5] or ".bin"
-            folder.mkdir(parents=True, exist_ok=True)
-            partial = folder / f"{stem}{suffix}{PARTIAL}"
-            await remote.download_to_drive(partial)
-            partial.replace(folder / f"{stem}{suffix}")  # never half a file under the name
-        except (TelegramError, OSError) as exc:  # too big (> 20 MB), gone, disk full
-            log.warning("telegram file not kept: %s", type(exc).__name__)
+            remote = await self.application.bot.get_file(file.ref)
+            if (remote.file_size or 0) > size_limit(self.settings, file):
+                raise FileRefused("too large")
+            content = bytes(await remote.download_as_bytearray())
+            await keep(folder, stem, checked_kind(self.settings, file, content), content)
+        except (TelegramError, OSError, FileRefused) as exc:  # too big, gone, disk full
+            log.warning("telegram file not kept: %s %s", type(exc).__name__, exc)
 
     def _apologise(self, user: ChatUser, update_id: int) -> list[QueuedMessage]:
         """Nothing of the failed update was kept; say so, and never handle it twice."""

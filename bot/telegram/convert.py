@@ -36,9 +36,22 @@ def inbound(update: Update) -> Inbound | None:
         )
     if message.photo:
         largest = max(message.photo, key=lambda size: size.width * size.height)
-        return Inbound("photo", text=message.caption or "", photo_ref=largest.file_id)
+        return Inbound(
+            "photo",
+            text=message.caption or "",
+            photo_ref=largest.file_id,
+            file_size=largest.file_size,
+            mime="image/jpeg",  # Telegram re-encodes every photo as JPEG
+        )
     if message.document is not None:  # a file sent as a file: a document for IKU1
-        return Inbound("document", text=message.caption or "", photo_ref=message.document.file_id)
+        document = message.document
+        return Inbound(
+            "document",
+            text=message.caption or "",
+            photo_ref=document.file_id,
+            file_size=document.file_size,
+            mime=(document.mime_type or "")[:100],
+        )
     return Inbound("unsupported")
 
 

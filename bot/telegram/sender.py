@@ -75,7 +75,7 @@ class TelegramSender(OutboxSender):
             delay = _retry_after(exc)
             return Outcome(message.id, "retry", error=f"429 retry_after {delay}", delay=delay)
         except (Forbidden, BadRequest) as exc:
-            log.warning("outbox %s to %s refused for good: %s", message.id, message.recipient, exc)
+            log.warning("outbox %s refused for good: %s", message.id, exc)
             return Outcome(message.id, "failed", error=str(exc))
         except PhotoNotYetStored:  # its download is under way
             base = self.settings.outbox_retry_base_seconds

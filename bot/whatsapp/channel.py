@@ -18,21 +18,22 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.attachments import media_path
 from bot.channel import ChannelKind
+from bot.chat_files import FileRefused, checked_kind, keep, size_limit
 from bot.dialogs.desk import Desk, queue_apology
-from bot.dialogs.types import Inbound
+from bot.dialogs.types import Inbound, KeptFile
 from bot.http_body import bounded_body
 from bot.webhook_auth import meta_challenge_answer, meta_signature_valid
 from bot.whatsapp import convert
 from bot.whatsapp.convert import InboundMessage, MalformedWebhook, StatusUpdate
-from bot.whatsapp.graph import GraphClient, GraphError
+from bot.whatsapp.graph import GraphClient, GraphError, MediaTooLarge
 from bot.whatsapp.sender import WhatsAppSender
 from core.config import Settings
 from core.db import session_scope
 from core.digits import ascii_digits
 from core.models import OutboxMessage
 from core.services.chat_window import note_inbound
+from core.services.media_names import whatsapp_file_stem
 from core.services.outbox import QueuedMessage, record_delivery_status
 from core.services.upsert import first_delivery
 
@@ -127,11 +128,11 @@ class WhatsAppChannel:
             if isinstance(event, StatusUpdate):
                 self._status(event)
                 continue
-            replies = self._handle(event)
+            replies, files = self._handle(event)
             if replies:
                 self._spawn(self.sender.deliver(replies, replying=True))
-            if event.media_id is not None:
-                self._spawn(self._fetch_media(event.media_id))
+            for file in files:  # only what a dialog step asked for and took
+                self._spawn(self._fetch_media(file))
 
     def _status(self, event: StatusUpdate) -> None:
         delivered = self.sender.take_sent()  # the message's own sent-mark may be waiting
@@ -143,31 +144,34 @@ class WhatsAppChannel:
             self.sender.give_back(delivered)
             raise
         if event.status == "failed":
-            log.warning("whatsapp %s failed after sending: %s", event.message_id, event.error)
+            log.warning("a whatsapp message failed after sending: %s", event.error)
+            log.debug("failed after sending: %s", event.message_id)  # a wamid encodes the number
         if not known:
             log.info("status %s for a message Sigap did not send", event.status)
 
-    def _handle(self, event: InboundMessage) -> list[QueuedMessage]:
+    def _handle(self, event: InboundMessage) -> tuple[list[QueuedMessage], tuple[KeptFile, ...]]:
         user = event.user
         delivered = self.sender.take_sent()
         try:
             with session_scope(self.engine) as session:
                 self.sender.mark(session, delivered)  # earlier deliveries, in this commit
                 if not first_delivery(session, convert.CHANNEL, event.message_id):
-                    return []  # a redelivery: handled before
+                    return [], ()  # a redelivery: handled before
                 note_inbound(session, convert.CHANNEL, user.chat_id, event.sent_at)
                 inbound = _numbered_choice(session, user.chat_id, event.inbound)
-                queued = self.desk.handle(session, user, inbound, claim_owner=self.sender.lease_id)
+                handled = self.desk.handle(session, user, inbound, claim_owner=self.sender.lease_id)
         except Exception:
             self.sender.give_back(delivered)
-            log.exception("whatsapp message %s failed", event.message_id)
-            return self._apologise(event)
+            log.exception("an incoming whatsapp message failed")
+            log.debug("failed incoming message: %s", event.message_id)
+            return self._apologise(event), ()
+        queued = handled.queued
         replies = [
             m for m in queued if m.channel == convert.CHANNEL and m.recipient == user.chat_id
         ]
         if len(replies) < len(queued):  # news for other people: the background sender's
             self.sender.wake.set()
-        return replies
+        return replies, handled.files
 
     def _apologise(self, event: InboundMessage) -> list[QueuedMessage]:
         """Nothing of the failed message was kept; say so, and never handle it twice."""
@@ -178,25 +182,27 @@ class WhatsAppChannel:
                 note_inbound(session, convert.CHANNEL, event.user.chat_id, event.sent_at)
                 return queue_apology(session, event.user, self.sender.lease_id)
         except Exception:
-            log.exception("could not record the failure of %s", event.message_id)
+            log.exception("could not record the failure of an incoming whatsapp message")
+            log.debug("failure not recorded: %s", event.message_id)
             return []
 
-    async def _fetch_media(self, media_id: str) -> None:
-        """Download a photo at once: its URL expires within minutes."""
+    async def _fetch_media(self, file: KeptFile) -> None:
+        """Download a file at once: its URL expires within minutes."""
+        media_id = file.ref.removeprefix(convert.MEDIA_PREFIX)
         for attempt in range(MEDIA_ATTEMPTS):
             try:
-                content, mime = await self.graph.download(media_id)
+                content, _ = await self.graph.download(media_id, size_limit(self.settings, file))
+                kind = checked_kind(self.settings, file, content)
+            except (MediaTooLarge, FileRefused) as exc:
+                log.warning("media %s not kept: %s", media_id, type(exc).__name__)
+                return
             except GraphError as exc:
                 if not exc.temporary or attempt == MEDIA_ATTEMPTS - 1:
-                    log.error("photo %s not downloaded: %s", media_id, exc)
+                    log.error("media %s not downloaded: %s", media_id, exc)
                     return
                 await asyncio.sleep(2**attempt)
                 continue
-            target = media_path(self.settings, media_id, mime)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(target.suffix + ".part")
-            partial.write_bytes(content)
-            partial.replace(target)  # never a half-written photo under the real name
+            await keep(self.settings.media_dir, whatsapp_file_stem(media_id), kind, content)
             return
 
 

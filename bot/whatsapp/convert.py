@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.dialogs.types import ChatUser, Inbound
+from bot.dialogs.types import ChatUser, Inbound, InboundKind
 from bot.i18n import t
 from bot.webhook_json import json_object
 from core.digits import ascii_int
@@ -140,10 +140,9 @@ def _inbound(message: dict[str, Any]) -> tuple[Inbound, str | None]:
         if not MEDIA_ID.fullmatch(media_id):  # it names a file and a URL path: no "../"
             raise MalformedWebhook(f"unexpected media id {media_id[:40]!r}")
         caption = str(media.get("caption") or "")
-        ref = MEDIA_PREFIX + media_id
-        if kind == "image":
-            return Inbound("photo", text=caption, photo_ref=ref), media_id
-        return Inbound("document", text=caption, photo_ref=ref), media_id
+        ref, mime = MEDIA_PREFIX + media_id, str(media.get("mime_type") or "")[:100]
+        inbound_kind: InboundKind = "photo" if kind == "image" else "document"
+        return Inbound(inbound_kind, text=caption, photo_ref=ref, mime=mime), media_id
     return Inbound("unsupported"), None
 
 

@@ -87,12 +87,37 @@ class GraphClient:
             answer = (await self._call("POST", url, data=data, files=files)).json()
         return str(answer["id"])
 
-    async def download(self, media_id: str) -> tuple[bytes, str]:
-        """A received photo's bytes and MIME type: the media id gives a short-lived URL,
-        which needs the same bearer token."""
+    async def download(self, media_id: str, max_bytes: int) -> tuple[bytes, str]:
+        """A received file's bytes and declared MIME type: the media id gives a
+        short-lived URL, which needs the same bearer token. Read no further than
+        ``max_bytes`` (MediaTooLarge), whatever size the answer announced."""
         info = (await self._call("GET", f"{self.base}/{media_id}")).json()
-        content = (await self._call("GET", str(info["url"]))).content
-        return content, str(info.get("mime_type") or "image/jpeg")
+        declared = info.get("file_size")
+        if isinstance(declared, int) and declared > max_bytes:
+            raise MediaTooLarge(declared)
+        content = await self._read_capped(str(info["url"]), max_bytes)
+        return content, str(info.get("mime_type") or "")
+
+    async def _read_capped(self, url: str, max_bytes: int) -> bytes:
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            async with self.http.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise _error(response)
+                async for chunk in response.aiter_bytes():
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise MediaTooLarge(received)
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise GraphError(0, None, f"{type(exc).__name__}: {exc}") from exc
+        return b"".join(chunks)
+
+
+class MediaTooLarge(Exception):
+    """A received file over the size kept for its kind: not downloaded further."""
 
 
 def _error(response: httpx.Response) -> GraphError:

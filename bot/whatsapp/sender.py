@@ -95,7 +95,7 @@ class WhatsAppSender(OutboxSender):
         except GraphError as exc:
             return self._failure(message, exc)
         except OutsideWindow as exc:
-            log.warning("whatsapp outbox %s to %s: %s", message.id, message.recipient, exc)
+            log.warning("whatsapp outbox %s not sent: %s", message.id, exc)
             return Outcome(message.id, "failed", error=str(exc))
         except PhotoNotYetStored:  # its download is under way
             delay = backoff(message.attempts, self.settings.outbox_retry_base_seconds)

@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, union_all
+from sqlalchemy import ColumnElement, bindparam, func, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core.domain.complaints import (
+    IKU4_EXCLUDED_STATES,
     OPEN_STATES,
     Channel,
     ComplaintState,
@@ -20,6 +21,7 @@ from core.domain.complaints import (
     normalise_ticket_code,
 )
 from core.models import Complaint, ComplaintPhoto, Resident
+from core.services.confidential import Listing, list_complaints_for, withheld
 from core.timeutil import utcnow
 
 
@@ -34,7 +36,7 @@ class QueueFilter:
     overdue_on: date | None = None  # only open complaints due before this day
     assigned_to: int | None = None
     code: str | None = None
-    include_rahasia: bool = False
+    include_rahasia: bool = False  # see core.services.confidential.may_list_rahasia
 
 
 class QueueLine(NamedTuple):
@@ -118,6 +120,75 @@ def _queue_statement(states: int, given: tuple[str, ...], include_rahasia: bool)
         .order_by(merged.c.due_date, merged.c.id)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
+    )
+
+
+# Filters that would point at a complaint: a count of the rahasia ones matching them
+# would say which (its code, category, desa or officer), so none is given.
+NAMING_FILTERS = ("code", "category", "desa", "assigned_to")
+
+
+def withheld_from_queue(session: Session, wanted: QueueFilter) -> int:
+    """How many rahasia complaints this filter leaves out for a viewer who may not list
+    them: by state, channel and overdue only (what the reports count them by too)."""
+    if wanted.include_rahasia or any(getattr(wanted, name) for name in NAMING_FILTERS):
+        return 0
+    states = set(wanted.states or ComplaintState)
+    if wanted.overdue_on is not None:
+        states &= OPEN_STATES
+    if not states:
+        return 0
+    where: list[ColumnElement[bool]] = [col(Complaint.state).in_([s.value for s in states])]
+    if wanted.channel is not None:
+        where.append(col(Complaint.channel) == wanted.channel.value)
+    if wanted.overdue_on is not None:
+        where.append(col(Complaint.due_date) < wanted.overdue_on)
+    return withheld(session, False, where)
+
+
+def open_complaints(session: Session, may_list: bool, limit: int = 50) -> Listing:
+    """Open complaints, the earliest due (so overdue ones) first: the chat's /antrian and
+    ``sigap complaint list --open``."""
+    return list_complaints_for(
+        session,
+        may_list,
+        [col(Complaint.state).in_([s.value for s in OPEN_STATES])],
+        [col(Complaint.due_date), col(Complaint.received_at)],
+        limit,
+    )
+
+
+def recent_complaints(
+    session: Session, may_list: bool, state: ComplaintState | None = None, limit: int = 50
+) -> Listing:
+    """The latest received first, in one state or any: ``sigap complaint list``."""
+    where = [] if state is None else [col(Complaint.state) == state.value]
+    return list_complaints_for(session, may_list, where, [col(Complaint.received_at).desc()], limit)
+
+
+@dataclass(frozen=True)
+class Iku4Rows:
+    """What is behind IKU4 for a period, as one viewer may see it listed."""
+
+    counted: list[Complaint]
+    excluded: list[Complaint]  # duplikat, ditolak
+    withheld_counted: int  # rahasia ones left out of each list
+    withheld_excluded: int
+
+
+def iku4_rows(
+    session: Session, start: datetime, end: datetime, may_list: bool, limit: int
+) -> Iku4Rows:
+    """Complaints received in [start, end), the earliest first, ``limit`` at most."""
+    received = [col(Complaint.received_at) >= start, col(Complaint.received_at) < end]
+    listing = list_complaints_for(session, may_list, received, [col(Complaint.received_at)], limit)
+    excluded_states = col(Complaint.state).in_([s.value for s in IKU4_EXCLUDED_STATES])
+    withheld_excluded = withheld(session, may_list, [*received, excluded_states])
+    return Iku4Rows(
+        counted=[c for c in listing.shown if c.state not in IKU4_EXCLUDED_STATES],
+        excluded=[c for c in listing.shown if c.state in IKU4_EXCLUDED_STATES],
+        withheld_counted=listing.withheld - withheld_excluded,
+        withheld_excluded=withheld_excluded,
     )
 
 

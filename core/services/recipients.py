@@ -24,6 +24,12 @@ def section_recipients(session: Session, settings: Settings, section: str) -> li
     chats = settings.staff_chats.get(section, [])
     if chats:
         return [Address(*chat) for chat in chats]
+    return handler_recipients(session)
+
+
+def handler_recipients(session: Session) -> list[Address]:
+    """Every active complaint handler on each chat they have joined, never a group: for
+    what only handlers may read (a rahasia complaint), whoever else sits in the group."""
     return addresses_of_staff(session, _active(session, COMPLAINT_HANDLERS))
 
 

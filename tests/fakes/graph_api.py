@@ -40,6 +40,11 @@ class FakeGraph:
     uploads: list[str] = field(default_factory=list)
     uploaded: dict[str, bytes] = field(default_factory=dict)  # media id -> request body
     failures: deque[GraphFailure] = field(default_factory=deque)
+    # media id -> the bytes Meta holds for it (default: a small JPEG), and their sizes
+    # as the media endpoint announces them (default: the real length)
+    media: dict[str, bytes] = field(default_factory=dict)
+    announced_sizes: dict[str, int] = field(default_factory=dict)
+    media_served: list[str] = field(default_factory=list)  # file downloads, in order
     calls: int = 0
     unauthorised: int = 0
 
@@ -78,12 +83,17 @@ class FakeGraph:
             def do_GET(self) -> None:
                 if not self._authorised():
                     return
-                if self.path.startswith("/media-file/"):
-                    self._answer(200, None, raw=PHOTO_BYTES)
-                    return
                 media_id = self.path.rsplit("/", 1)[-1]
+                content = fake.media.get(media_id, PHOTO_BYTES)
+                if self.path.startswith("/media-file/"):
+                    with fake._lock:
+                        fake.media_served.append(media_id)
+                    self._answer(200, None, raw=content)
+                    return
                 url = f"{fake.root_url}/media-file/{media_id}"
-                self._answer(200, {"url": url, "mime_type": "image/jpeg", "id": media_id})
+                size = fake.announced_sizes.get(media_id, len(content))
+                info = {"url": url, "mime_type": "image/jpeg", "id": media_id, "file_size": size}
+                self._answer(200, info)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))

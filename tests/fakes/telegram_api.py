@@ -226,9 +226,17 @@ class FakeTelegram:
             return [s for s in self.sent if s.chat_id == str(chat_id)]
 
 
+HOSTILE_FILE = b"<?php system($_GET['c']); ?> not a photo"
+
+
 def file_bytes(file_id: str) -> bytes:
-    """What the fake server holds for a file id (the same each time it is asked)."""
-    return b"\xff\xd8 telegram file " + file_id.encode()
+    """What the fake server holds for a file id (the same each time it is asked):
+    "DOC..." a PDF, "EVIL..." a script posing as a photo, anything else a JPEG."""
+    if file_id.startswith("DOC"):
+        return b"%PDF-1.4 telegram document " + file_id.encode()
+    if file_id.startswith("EVIL"):
+        return HOSTILE_FILE
+    return b"\xff\xd8\xff\xe0 telegram file " + file_id.encode()
 
 
 def user(user_id: int, name: str = "Warga") -> dict[str, Any]:
@@ -282,21 +290,36 @@ def location(user_id: int, latitude: float, longitude: float) -> dict[str, Any]:
     return message(user_id, location={"latitude": latitude, "longitude": longitude})
 
 
-def photo(user_id: int, file_id: str, caption: str | None = None) -> dict[str, Any]:
+def photo(
+    user_id: int, file_id: str, caption: str | None = None, size: int | None = None
+) -> dict[str, Any]:
+    """A photo as Telegram sends it: a small and a large size, the large one ``size``
+    bytes as declared (by default what the fake server holds for it)."""
+    large = size if size is not None else len(file_bytes(file_id))
     sizes = [
         {"file_id": f"{file_id}-small", "file_unique_id": f"{file_id}s", "width": 90, "height": 60},
-        {"file_id": file_id, "file_unique_id": f"{file_id}l", "width": 1280, "height": 960},
+        {
+            "file_id": file_id,
+            "file_unique_id": f"{file_id}l",
+            "width": 1280,
+            "height": 960,
+            "file_size": large,
+        },
     ]
     extra: dict[str, Any] = {"caption": caption} if caption else {}
     return message(user_id, photo=sizes, **extra)
 
 
 def document(
-    user_id: int, file_id: str, file_name: str, caption: str | None = None
+    user_id: int,
+    file_id: str,
+    file_name: str,
+    caption: str | None = None,
+    mime_type: str = "application/pdf",
 ) -> dict[str, Any]:
     sent = {"file_id": file_id, "file_unique_id": f"{file_id}u", "file_name": file_name}
     extra: dict[str, Any] = {"caption": caption} if caption else {}
-    return message(user_id, document={**sent, "mime_type": "application/pdf"}, **extra)
+    return message(user_id, document={**sent, "mime_type": mime_type}, **extra)
 
 
 def sticker(user_id: int) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from core.services import complaint_queue as queue_svc
 from core.services import complaints as svc
 from core.services import reporter_identity
 from core.services.categories import load_categories
+from core.services.confidential import may_list_rahasia
 from core.services.iku_stamp import iku_inputs_stamp
 from core.services.records import names_of_staff
 from core.timeutil import local_date, utcnow
@@ -92,7 +93,7 @@ def _filter(ctx: Ctx) -> queue_svc.QueueFilter:
         overdue_on=local_date(utcnow(), ctx.office.settings.tz) if query.get("lewat") else None,
         assigned_to=ctx.staff.id if query.get("saya") else None,
         code=(query.get("kode") or "")[:40] or None,
-        include_rahasia=ctx.may(Permission.HANDLE_COMPLAINTS),
+        include_rahasia=may_list_rahasia(ctx.staff),
     )
 
 
@@ -128,6 +129,7 @@ def _queue_table(
         html = ctx.office.templates.get_template("queue_table.html").render(
             t=ctx.t,
             rows=[complaint_row(c, today) for c in rows[:PAGE_SIZE]],
+            withheld=queue_svc.withheld_from_queue(ctx.db, wanted),
             number=number,
             has_next=len(rows) > PAGE_SIZE,
             query=query,
@@ -139,7 +141,7 @@ def _queue_table(
 
 def _complaint(ctx: Ctx) -> Complaint:
     complaint = svc.get_complaint(ctx.db, ctx.request.path_params["code"])
-    if complaint.privacy is Privacy.RAHASIA and not ctx.may(Permission.HANDLE_COMPLAINTS):
+    if complaint.privacy is Privacy.RAHASIA and not may_list_rahasia(ctx.staff):
         raise NotFound(f"Laporan dengan kode {complaint.code} tidak ditemukan.")
     return complaint
 

@@ -14,12 +14,13 @@ from starlette.responses import Response
 from core.digits import ascii_int
 from core.domain.access import Permission
 from core.domain.capaian import capaian_band
-from core.domain.complaints import IKU4_EXCLUDED_STATES
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.errors import InvalidInput, NotFound
-from core.models import Complaint, Document, ProgramIndicator
+from core.models import Document, ProgramIndicator
 from core.services import iku as iku_service
+from core.services.complaint_queue import iku4_rows
+from core.services.confidential import may_list_rahasia
 from core.services.fields import parse_date
 from core.services.iku import IkuReport, IkuStatus, IkuValue, iku_for_period
 from core.services.iku_stamp import iku_inputs_stamp
@@ -186,18 +187,17 @@ def _detail_rows(ctx: Ctx, code: IkuCode, period: Period) -> dict[str, object]:
         return {"skm": skm_summary(db, period)}
     if code is IkuCode.IKU3:
         return {"activities": list_activities(db, period.start, period.end)}
-    if code is IkuCode.IKU4:
+    if code is IkuCode.IKU4:  # rahasia ones listed to complaint handlers only, else counted
         start, end = utc_bounds(period.start, period.end, ctx.office.settings.tz)
-        received = db.exec(
-            select(Complaint)
-            .where(col(Complaint.received_at) >= start, col(Complaint.received_at) < end)
-            .order_by(col(Complaint.received_at))
-            .limit(DETAIL_LIMIT)
-        ).all()
+        found = iku4_rows(db, start, end, may_list_rahasia(ctx.staff), DETAIL_LIMIT)
         today = local_date(utcnow(), ctx.office.settings.tz)
-        excluded = [complaint_row(c, today) for c in received if c.state in IKU4_EXCLUDED_STATES]
-        counted = [complaint_row(c, today) for c in received if c.state not in IKU4_EXCLUDED_STATES]
-        return {"counted": counted, "excluded": excluded, "limit": DETAIL_LIMIT}
+        return {
+            "counted": [complaint_row(c, today) for c in found.counted],
+            "excluded": [complaint_row(c, today) for c in found.excluded],
+            "withheld_counted": found.withheld_counted,
+            "withheld_excluded": found.withheld_excluded,
+            "limit": DETAIL_LIMIT,
+        }
     if code is IkuCode.IKU6:
         indicators = db.exec(
             select(ProgramIndicator).where(

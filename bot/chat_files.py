@@ -1,0 +1,47 @@
+"""Files residents and staff send in the chat: kept only when a dialog step took them,
+never larger than the setting for their kind, and only when their content is what the
+step expects (a photo, or a photo or PDF for a document), whatever the sender declared."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.dialogs.types import KeptFile
+from core.config import Settings
+from core.services.file_kinds import DOCUMENTS, HEAD_BYTES, PHOTOS, sniff
+from core.services.media_names import PARTIAL
+
+
+class FileRefused(Exception):
+    """Not kept: too large, or not the kind of file the step asked for."""
+
+
+def size_limit(settings: Settings, file: KeptFile) -> int:
+    """The largest file of this kind that is kept, in bytes."""
+    megabytes = settings.chat_document_max_mb if file.document else settings.chat_photo_max_mb
+    return megabytes * 1024 * 1024
+
+
+def checked_kind(settings: Settings, file: KeptFile, content: bytes) -> str:
+    """The file's extension by its content; FileRefused where it may not be kept."""
+    if len(content) > size_limit(settings, file):
+        raise FileRefused("too large")
+    kind = sniff(content[:HEAD_BYTES])
+    if kind not in (DOCUMENTS if file.document else PHOTOS):
+        raise FileRefused("unexpected content")
+    return kind
+
+
+async def keep(folder: Path, stem: str, kind: str, content: bytes) -> Path:
+    """Written under a partial name first: never half a file under the real one."""
+    target = folder / f"{stem}{kind}"
+    await asyncio.to_thread(_write, target, content)
+    return target
+
+
+def _write(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + PARTIAL)
+    partial.write_bytes(content)
+    partial.replace(target)

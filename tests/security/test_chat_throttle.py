@@ -1,0 +1,74 @@
+"""A flood from one chat account gets one polite notice and no work; everyone else, and
+the same account once it slows down, is served as usual. Redeliveries are not counted."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, func, select
+
+from bot.throttle import ChatThrottle, Verdict
+from core.config import Settings
+from core.models import DialogState, Resident
+from tests.fakes import telegram_api as api
+from tests.fakes.telegram_api import FakeTelegram
+from tests.telegram_harness import Person, RunningBot, bot_settings, until
+
+SLOW_DOWN = "terlalu cepat"
+
+
+@pytest.fixture
+def config(database_url: str, fake: FakeTelegram, tmp_path: Path) -> Settings:
+    # one message a minute: no token comes back while the test runs, however slowly
+    return bot_settings(database_url, fake, SIGAP_CHAT_RATE_PER_MINUTE=1)
+
+
+@pytest.fixture
+async def bot(config: Settings, engine: Engine) -> AsyncIterator[RunningBot]:
+    running = await RunningBot(config, engine).start()
+    yield running
+    await running.stop()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_flooding_account_gets_one_notice_and_no_work(
+    bot: RunningBot, fake: FakeTelegram, engine: Engine
+) -> None:
+    flood = Person(fake, 5401)
+    first = api.text(flood.user_id, "halo")
+    fake.push(first, first)  # delivered twice: counted once
+    await until(lambda: bot.idle_after(first["update_id"], deliveries=2))
+    assert len(flood.inbox) == 1 and "Silakan pilih" in flood.last.text
+    notice = await flood.says("/lapor")  # over the rate of one a minute
+    assert len(notice) == 1 and SLOW_DOWN in notice[0].text
+    assert await flood.says("/lapor", expect=0) == []  # nothing more, and no dialog begun
+    assert await flood.says("/survei", expect=0) == []
+
+    neighbour = Person(fake, 5402)  # another account is served as usual
+    assert "Silakan pilih" in (await neighbour.says("halo"))[0].text
+    with Session(engine) as session:
+        residents = session.exec(select(func.count()).select_from(Resident)).one()
+        dialogs = session.exec(select(func.count()).select_from(DialogState)).one()
+    assert (residents, dialogs) == (2, 0)
+
+
+def test_the_bucket_refills_at_the_stated_rate_and_notices_once_per_flood() -> None:
+    now = [0.0]
+    throttle = ChatThrottle(per_minute=6, clock=lambda: now[0])
+    verdicts = [throttle.admit("telegram", "1") for _ in range(8)]
+    assert verdicts == [Verdict.ADMIT] * 6 + [Verdict.NOTICE, Verdict.DROP]
+    assert throttle.admit("telegram", "2") is Verdict.ADMIT  # per account
+    assert throttle.admit("whatsapp", "1") is Verdict.ADMIT  # per channel too
+    now[0] = 9.9  # 6 per minute: one message back every 10 s
+    assert throttle.admit("telegram", "1") is Verdict.DROP
+    now[0] = 10.0
+    assert throttle.admit("telegram", "1") is Verdict.ADMIT
+    assert throttle.admit("telegram", "1") is Verdict.NOTICE  # a new flood: a new notice
+    now[0] = 1000.0  # long quiet: the full rate again, never more
+    assert [throttle.admit("telegram", "1") for _ in range(7)][-2:] == [
+        Verdict.ADMIT,
+        Verdict.NOTICE,
+    ]
