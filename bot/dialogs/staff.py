@@ -14,7 +14,7 @@ from bot.dialogs.staff_alerts import action_buttons, complaint_card
 from bot.dialogs.steps import CATEGORY, DESCRIPTION, answer, desa_step, take_file
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Inbound, Reply
-from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP, Permission
+from core.domain.access import LEADERSHIP, Permission, may
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.periods import Period
 from core.errors import SigapError
@@ -45,7 +45,8 @@ OFFLINE_CHANNELS = (Channel.LISAN, Channel.SURAT, Channel.SP4N_LAPOR, Channel.ME
 
 
 def is_handler(turn: Turn) -> bool:
-    return turn.staff is not None and turn.staff.active and turn.staff.role in COMPLAINT_HANDLERS
+    staff = turn.staff
+    return staff is not None and may(staff.role, staff.active, Permission.HANDLE_COMPLAINTS)
 
 
 MAX_ID = 2**63 - 1  # callback data is typed by whoever holds the button: bound it

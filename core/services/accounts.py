@@ -44,6 +44,7 @@ LINK_RESIDENT = (
     .where(ACCOUNTS.c.id == bindparam("account_id"))
     .values(resident_id=bindparam("rid"))
 )
+MAX_NAME, MAX_PHONE = 120, 32  # Resident's columns
 NEW_RESIDENT = insert(RESIDENTS).values(
     name=bindparam("name"), phone=bindparam("phone"), language="id", created_at=bindparam("at")
 )
@@ -75,7 +76,12 @@ def resident_for_account(
     if row is not None and row.resident_id is not None:
         return ResidentRef(row.resident_id, row.language)
     now = utcnow()
-    created = connection.execute(NEW_RESIDENT, {"name": name, "phone": phone, "at": now})
+    # a platform's display name may run longer than the column (Telegram: 64 + 64)
+    given = {
+        "name": name[:MAX_NAME] if name else name,
+        "phone": phone[:MAX_PHONE] if phone else phone,
+    }
+    created = connection.execute(NEW_RESIDENT, {**given, "at": now})
     resident_id = int(created.inserted_primary_key[0])  # type: ignore[index]
     if row is None:
         connection.execute(NEW_ACCOUNT, {**key, "resident_id": resident_id, "at": now})

@@ -197,9 +197,6 @@ FRONT_ENDS = ("web", "bot", "cli", "reports", "app")
 # (file, function) where a front end checks a role itself; each one is a stray check
 # reported for mending (issue: one role matrix), listed so that no new one appears.
 KNOWN_STRAYS = {
-    # /antrian and the staff buttons: membership of COMPLAINT_HANDLERS rather than
-    # may(HANDLE_COMPLAINTS); the same roles today
-    ("bot/dialogs/staff.py", "is_handler"),
     # /ringkasan: LEADERSHIP rather than a right; the web dashboard shows the same IKU
     # to every role holding VIEW_DASHBOARD
     ("bot/dialogs/staff.py", "show_summary"),

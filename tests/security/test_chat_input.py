@@ -1,5 +1,6 @@
-"""A flood from one chat account gets one polite notice and no work; everyone else, and
-the same account once it slows down, is served as usual. Redeliveries are not counted."""
+"""Hostile chat input: a flood from one account gets one polite notice and no work
+(everyone else, and the same account once it slows down, is served as usual; redeliveries
+are not counted); a name longer than the column is cut, never a failure."""
 
 from __future__ import annotations
 
@@ -72,3 +73,23 @@ def test_the_bucket_refills_at_the_stated_rate_and_notices_once_per_flood() -> N
         Verdict.ADMIT,
         Verdict.NOTICE,
     ]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_name_longer_than_the_column_is_served(
+    bot: RunningBot, fake: FakeTelegram, engine: Engine
+) -> None:
+    """Telegram allows a 64-character first and last name; the resident's column holds
+    120. PostgreSQL refuses a longer value: the name is cut, the person is served."""
+    update = api.text(5403, "halo")
+    update["message"]["from"] = {
+        **api.user(5403),
+        "first_name": "A" * 64,
+        "last_name": "B" * 64,
+    }
+    fake.push(update)
+    await until(lambda: bot.idle_after(update["update_id"]))
+    assert "Silakan pilih" in Person(fake, 5403).last.text
+    with Session(engine) as session:
+        names = session.exec(select(Resident.name)).all()
+    assert names == ["A" * 64 + " " + "B" * 55]
