@@ -37,6 +37,7 @@ from core.services.sender_leases import Holder
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 DEAD_CLAIM_CHECK_SECONDS = 5.0
+REPLIES_IN_FLIGHT = 4  # updates whose replies travel while later ones are handled
 
 
 def pid_alive(pid: int) -> bool:
@@ -80,6 +81,8 @@ class OutboxSender:
         self._lease_thread: threading.Thread | None = None
         self._lease_stop = threading.Event()
         self._mark_scheduled = False
+        self._chains: dict[str, asyncio.Task[None]] = {}  # replies in flight, per chat
+        self._room = asyncio.Semaphore(REPLIES_IN_FLIGHT)
 
     @property
     def lease_id(self) -> str:
@@ -92,6 +95,40 @@ class OutboxSender:
 
     async def deliver(self, claimed: Sequence[outbox.Deliverable]) -> None:
         raise NotImplementedError
+
+    # -- replies, sent beside the next update's work ---------------------------------------
+    async def deliver_soon(self, replies: Sequence[outbox.Deliverable]) -> None:
+        """Send an update's replies (claimed, committed) without holding up the next
+        update: its database work overlaps this round trip. One chat's replies still go
+        out in the order of its updates: each waits for that chat's previous ones. With
+        ``REPLIES_IN_FLIGHT`` already on their way, wait: a backlog would only cost memory."""
+        if not replies:
+            return
+        await self._room.acquire()
+        chat = replies[0].recipient
+        task = asyncio.create_task(self._after(self._chains.get(chat), replies))
+        self._chains[chat] = task
+        task.add_done_callback(lambda done: self._chain_done(chat, done))
+
+    async def _after(
+        self, previous: asyncio.Task[None] | None, replies: Sequence[outbox.Deliverable]
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])  # its outcome is its own; only the order matters
+        await self.deliver(replies)
+
+    def _chain_done(self, chat: str, task: asyncio.Task[None]) -> None:
+        self._room.release()
+        if self._chains.get(chat) is task:
+            del self._chains[chat]
+        if not task.cancelled() and task.exception() is not None:
+            # the claims stay this sender's: the background loop takes them back later
+            log.error("%s replies not recorded: %s", self.channel, type(task.exception()).__name__)
+
+    async def settle(self) -> None:
+        """Wait for every reply in flight (before the last sent-marks are written)."""
+        while self._chains:
+            await asyncio.wait(list(self._chains.values()))
 
     # -- sent-marks, written with the next transaction -------------------------------------
     def take_sent(self) -> list[Outcome]:

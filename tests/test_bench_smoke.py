@@ -9,6 +9,11 @@ import pytest
 
 from bench.__main__ import build, measure
 
+BUDGET_LINE = re.compile(
+    r"^budget  .+ sigap +\d+\.\d  anchor +\d+\.\d  ratio +\d+\.\d\d  "
+    r"target (ratio [<>]= \d\.\d\d|< [\d.]+) +(met|MISSED)$"
+)
+
 
 def test_bench_builds_and_measures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "bench.db"
@@ -50,6 +55,28 @@ def test_whatsapp_bench_delivers_every_reply_once(tmp_path: Path) -> None:
     # report, the alert and the resident's photo
     assert figures["queued"] == 60
     assert figures["delivered"] and figures["rss"] > 0
+
+
+def test_whatsapp_anchor_answers_and_replies_to_every_webhook(tmp_path: Path) -> None:
+    from bench.whatsapp import budget, run
+
+    anchor = run(residents=5, in_flight=2, db=tmp_path / "wa.db", kind="anchor")
+    assert anchor["webhooks"] == 50 and anchor["queued"] == 50 and anchor["delivered"]
+    sigap = {**anchor, "rate": anchor["rate"] / 4, "p99": anchor["p99"] * 3}
+    lines = [figure.line() for figure in budget(sigap, anchor)]
+    assert len(lines) == 3 and all(BUDGET_LINE.match(line) for line in lines), lines
+    assert lines[0].endswith("MISSED") and lines[1].endswith("MISSED")  # 0.25x, 3x
+
+
+def test_a_missed_budget_line_makes_the_benchmark_fail(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.budget import Figure, enforce
+
+    enforce([Figure("telegram updates/s", 420.0, 600.0, 0.6)])  # 0.70: met, no exit
+    with pytest.raises(SystemExit):
+        enforce([Figure("telegram updates/s", 300.0, 600.0, 0.6)])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.rsplit(" ", 1)[-1] for line in lines] == ["met", "MISSED"]
+    assert all(BUDGET_LINE.match(line) for line in lines)
 
 
 def test_web_bench_measures_every_page_against_its_anchor(tmp_path: Path) -> None:

@@ -392,3 +392,16 @@ async def test_a_resident_sending_report_after_report_is_asked_to_wait(
     await file_report(budi)  # the limit is per resident
     with Session(engine) as session:
         assert len(session.exec(select(Complaint)).all()) == 4
+
+
+async def test_replies_keep_their_order_when_the_first_is_slow(
+    bot: RunningBot, fake: FakeTelegram
+) -> None:
+    """Replies travel beside the next update's work; one chat's still arrive in the
+    order of its messages, even when the first one's request is slow."""
+    siti = Person(fake, 5013)
+    fake.slow_once[5013] = 0.5
+    fake.push(api.text(5013, "/start"), api.text(5013, "/bantuan"))
+    await until(lambda: len(siti.inbox) == 2)
+    assert "Silakan pilih" in siti.inbox[0].text
+    assert "Sigap membantu" in siti.inbox[1].text  # the help text

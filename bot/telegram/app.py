@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
@@ -76,7 +76,7 @@ class TelegramChannel:
         self.sender = TelegramSender(self.application.bot, engine, settings)
         self.webhook = settings.telegram_mode == "webhook"
         self._sender_task: asyncio.Task[None] | None = None
-        self._downloads: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()  # downloads, spinners
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)
 
@@ -113,8 +113,9 @@ class TelegramChannel:
         if application.updater.running:
             await application.updater.stop()
         await application.stop()
-        if self._downloads:
-            await asyncio.gather(*self._downloads, return_exceptions=True)
+        await self.sender.settle()  # the last updates' replies
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         await application.shutdown()
         self.sender.finish()  # after the last update's replies went out
 
@@ -175,18 +176,20 @@ class TelegramChannel:
             replies = self._apologise(user, update.update_id)
         for file in files:  # only what a dialog step asked for and took
             self._download(file)
-        if update.callback_query is None:
-            await sender.deliver(replies)
-        else:  # the button's spinner stops while the answer is on its way
-            await asyncio.gather(sender.deliver(replies), _answer(update))
+        await sender.deliver_soon(replies)
+        if update.callback_query is not None:  # the spinner stops while the answer travels
+            self._spawn(_answer(update))
 
     # -- files ---------------------------------------------------------------------------
     def _download(self, file: KeptFile) -> None:
         """Keep a copy of a photo or document as it arrives, so the back office can show
         it (a Telegram file id means nothing to a browser); the chat does not wait."""
-        task = asyncio.create_task(self._fetch_file(file))
-        self._downloads.add(task)
-        task.add_done_callback(self._downloads.discard)
+        self._spawn(self._fetch_file(file))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _fetch_file(self, file: KeptFile) -> None:
         if not TELEGRAM_FILE_ID.fullmatch(file.ref):

@@ -63,6 +63,8 @@ class FakeTelegram:
     sent: list[Sent] = field(default_factory=list)
     failures: dict[str, deque[Failure]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
+    # chat id -> seconds the next message to that chat takes to be accepted (a slow link)
+    slow_once: dict[int, float] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
     proxied: int = 0  # requests that arrived as an HTTP proxy receives them
 
@@ -192,9 +194,13 @@ class FakeTelegram:
         return True
 
     def _record(self, method: str, params: dict[str, Any]) -> Any:
+        chat_id = int(params.get("chat_id", 0))
+        with self._cond:
+            pause = self.slow_once.pop(chat_id, 0.0)
+        if pause:  # this request's own thread: other requests go on meanwhile
+            time.sleep(pause)
         with self._cond:  # no notify: only new updates should end a getUpdates long poll
             self.sent.append(Sent(method, params))
-        chat_id = int(params.get("chat_id", 0))
         return {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
