@@ -15,7 +15,7 @@ from bot.dialogs.base import Dialog
 from bot.dialogs.erasure import ErasureDialog, help_choices
 from bot.dialogs.fieldwork import DokumenDialog, KegiatanDialog
 from bot.dialogs.mine import ReopenDialog
-from bot.dialogs.position import load_position
+from bot.dialogs.position import Position
 from bot.dialogs.report import ReportDialog
 from bot.dialogs.staff import CatatDialog, StaffNoteDialog
 from bot.dialogs.survey import SurveyDialog
@@ -26,7 +26,7 @@ from bot.throttle import ChatThrottle, Verdict
 from core.config import Settings
 from core.errors import SigapError
 from core.models import Staff
-from core.services.accounts import ResidentRef, resident_for_account, staff_for_account
+from core.services.accounts import ChatContext, chat_context, staff_for_account
 from core.services.invites import redeem_invite
 from core.services.outbox import QueuedMessage, enqueue
 
@@ -75,11 +75,10 @@ def is_greeting(text: str) -> bool:
     return bool(words) and len(words) <= 4 and words[0] in GREETINGS
 
 
-def resident_for(session: Session, user: ChatUser) -> ResidentRef:
-    """The resident behind a chat account, registered on their first message."""
-    return resident_for_account(
-        session, user.channel, user.user_id, user.display_name or None, user.phone
-    )
+def context_for(session: Session, user: ChatUser) -> ChatContext:
+    """The resident behind a chat account (registered on their first message) and where
+    they stand in a dialog."""
+    return chat_context(session, user.channel, user.user_id, user.display_name or None, user.phone)
 
 
 def staff_for(session: Session, user: ChatUser) -> Staff | None:
@@ -138,12 +137,13 @@ class Desk:
             return Handled(queue_slow_down(session, user, claim_owner))
         if verdict is Verdict.DROP:
             return Handled([])
+        context = context_for(session, user)
         turn = Turn(
             session,
             self.settings,
             user,
-            resident_for(session, user),
-            load_position(session, user.channel, user.user_id),
+            context.resident,
+            Position(*context.dialog) if context.dialog else None,
             find_staff=lambda: staff_for(session, user),
             claim_owner=claim_owner,
         )

@@ -1,4 +1,5 @@
-"""Where a person stands in a dialog, stored per (channel, user) so a restart resumes.
+"""Where a person stands in a dialog, stored per (channel, user) so a restart resumes;
+read with the account itself (core.services.accounts.chat_context), in one query.
 
 Read and written with statements built once: this runs for every chat update, and an
 ORM object per turn cost more than the SQL itself. They run on the session's connection
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -20,7 +21,6 @@ from core.timeutil import utcnow
 
 TABLE: Table = DialogState.__table__  # type: ignore[attr-defined]
 KEY = (TABLE.c.channel == bindparam("channel")) & (TABLE.c.user_key == bindparam("user_key"))
-LOAD = select(TABLE.c.dialog, TABLE.c.step, TABLE.c.data).where(KEY)
 CLEAR = delete(TABLE).where(KEY)
 
 
@@ -52,11 +52,6 @@ def _save_statement(dialect: str) -> Any:
             "updated_at": excluded.updated_at,
         },
     )
-
-
-def load_position(session: Session, channel: str, user_key: str) -> Position | None:
-    row = session.connection().execute(LOAD, {"channel": channel, "user_key": user_key}).first()
-    return None if row is None else Position(row.dialog, row.step, row.data)
 
 
 def save_position(session: Session, channel: str, user_key: str, position: Position) -> None:

@@ -16,21 +16,36 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput
-from core.models import ChatAccount, Resident, Staff
+from core.models import ChatAccount, DialogState, Resident, Staff
 from core.services.fields import clean_text
 from core.timeutil import utcnow
 
 ACCOUNTS: Table = ChatAccount.__table__  # type: ignore[attr-defined]
 RESIDENTS: Table = Resident.__table__  # type: ignore[attr-defined]
+DIALOGS: Table = DialogState.__table__  # type: ignore[attr-defined]
 
 # Built once and run on the session's connection: this lookup runs for every chat update,
 # and most turns need only the resident's id and language, not an ORM object.
 _KEY = (ACCOUNTS.c.channel == bindparam("channel")) & (
     ACCOUNTS.c.external_id == bindparam("external_id")
 )
-RESIDENT_BY_ACCOUNT = (
-    core_select(ACCOUNTS.c.id, RESIDENTS.c.id.label("resident_id"), RESIDENTS.c.language)
-    .select_from(ACCOUNTS.outerjoin(RESIDENTS, ACCOUNTS.c.resident_id == RESIDENTS.c.id))
+# ...and with it, in the same round trip, where the person stands in a dialog
+RESIDENT_AND_DIALOG = (
+    core_select(
+        ACCOUNTS.c.id,
+        RESIDENTS.c.id.label("resident_id"),
+        RESIDENTS.c.language,
+        DIALOGS.c.dialog,
+        DIALOGS.c.step,
+        DIALOGS.c.data,
+    )
+    .select_from(
+        ACCOUNTS.outerjoin(RESIDENTS, ACCOUNTS.c.resident_id == RESIDENTS.c.id).outerjoin(
+            DIALOGS,
+            (DIALOGS.c.channel == ACCOUNTS.c.channel)
+            & (DIALOGS.c.user_key == ACCOUNTS.c.external_id),
+        )
+    )
     .where(_KEY)
 )
 NEW_ACCOUNT = insert(ACCOUNTS).values(
@@ -65,16 +80,26 @@ class Address(NamedTuple):
     external_id: str
 
 
-def resident_for_account(
+@dataclass(frozen=True)
+class ChatContext:
+    """Who is writing and, if a dialog is under way, its (dialog, step, data)."""
+
+    resident: ResidentRef
+    dialog: tuple[str, str, str] | None
+
+
+def chat_context(
     session: Session, channel: str, external_id: str, name: str | None, phone: str | None
-) -> ResidentRef:
+) -> ChatContext:
     """The resident behind a chat account, registered on their first message (an account
-    made for staff beforehand gets its resident then too)."""
+    made for staff beforehand gets its resident then too), and their dialog: one query
+    for what every chat update needs first."""
     connection = session.connection()
     key = {"channel": channel, "external_id": external_id}
-    row = connection.execute(RESIDENT_BY_ACCOUNT, key).first()
+    row = connection.execute(RESIDENT_AND_DIALOG, key).first()
+    dialog = (row.dialog, row.step, row.data) if row is not None and row.dialog else None
     if row is not None and row.resident_id is not None:
-        return ResidentRef(row.resident_id, row.language)
+        return ChatContext(ResidentRef(row.resident_id, row.language), dialog)
     now = utcnow()
     # a platform's display name may run longer than the column (Telegram: 64 + 64)
     given = {
@@ -87,7 +112,7 @@ def resident_for_account(
         connection.execute(NEW_ACCOUNT, {**key, "resident_id": resident_id, "at": now})
     else:
         connection.execute(LINK_RESIDENT, {"account_id": row.id, "rid": resident_id})
-    return ResidentRef(resident_id, "id")
+    return ChatContext(ResidentRef(resident_id, "id"), dialog)
 
 
 def staff_for_account(
