@@ -98,6 +98,7 @@ def test_the_queue_filters_and_a_hidden_reporter_stays_hidden(
     session.commit()
     for client in _as(engine, settings_web, StaffRole.PMKS):
         queue = client.get("/pengaduan")
+        assert re.search(r'<option value="pkl"\s*>Pedagang kaki lima \(PKL\)</option>', queue.text)
         assert hidden.code in queue.text and secret.code not in queue.text
         assert client.get(f"/pengaduan/{secret.code}").status_code == 404
         page = client.get(f"/pengaduan/{hidden.code}")
@@ -148,6 +149,12 @@ def test_a_document_with_its_file_and_an_exported_register(
         files={"berkas": ("x.exe", b"MZ\x00\x00", "application/pdf")},
     )
     assert bad.status_code == 400 and "Jenis berkas tidak diterima" in bad.text
+    text = admin.post(  # any text passes for a CSV: never kept as a document
+        row_page + "/berkas",
+        data={"csrf": csrf},
+        files={"berkas": ("fake.pdf", b"bukan PDF, hanya teks", "application/pdf")},
+    )
+    assert text.status_code == 400 and "Jenis berkas tidak diterima" in text.text
     upload = admin.post(
         row_page + "/berkas",
         data={"csrf": csrf},

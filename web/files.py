@@ -28,6 +28,9 @@ SPREADSHEETS = {
     ".csv": "text/csv",
 }
 MEDIA_TYPES = {**DOCUMENTS, **SPREADSHEETS}
+# A register row's evidence (a decree, an LHE, a photo, a workbook of indicator values):
+# never a CSV, which any text file passes for (a "fake.pdf" would be kept as one).
+EVIDENCE = {**DOCUMENTS, ".xlsx": SPREADSHEETS[".xlsx"]}
 _WEB_REF = re.compile(r"^media:([A-Za-z0-9_-]{16,64}\.(jpg|png|pdf|xlsx|csv))$")
 _WA_REF = re.compile(r"^wa:([A-Za-z0-9_.-]{1,128})$")
 

@@ -54,7 +54,13 @@ def create_invite(
     )
     session.add(invite)
     session.flush()
-    record_staff_change(session, actor, None, "undang", {"peran": [None, role.value]})
+    record_staff_change(
+        session,
+        actor,
+        None,
+        "undang",
+        {"peran": [None, role.value], "nama": [None, name], "undangan": [None, invite.id]},
+    )
     return NewInvite(invite, code)
 
 

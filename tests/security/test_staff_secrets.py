@@ -210,8 +210,13 @@ def test_role_changes_show_on_the_staff_page_with_who_and_when(
     client.post(f"/petugas/{officer.id}/nonaktif", data={"csrf": csrf})
     page = client.get("/petugas").text
     history = page.split('id="riwayat-petugas"')[1]
-    assert "operator (CLI)" in history and "trantib → pmks" in history
-    assert "Admin Kantor" in history and "nonaktif" in history and "Pak Trantib" in history
+    assert "operator (CLI)" in history and "Peran diubah: trantib → pmks" in history
+    assert "Admin Kantor" in history and "Dinonaktifkan" in history and "Pak Trantib" in history
+    csrf = csrf_of(client, "/petugas")
+    client.post("/petugas/undang", data={"csrf": csrf, "peran": "pmks", "nama": "Bu Sari"})
+    history = client.get("/petugas").text.split('id="riwayat-petugas"')[1]
+    assert "Diundang sebagai pmks: Bu Sari" in history
+    assert "aktif: True" not in history  # sentences, not stored fields
 
 
 # -- the login form --------------------------------------------------------------------
@@ -272,8 +277,10 @@ def test_login_presses_are_limited_per_address(
             client.post("/masuk", data={"t": "salah", "csrf": csrf}).status_code for _ in range(3)
         ]
         assert answers == [403, 403, 403]
-        held = client.post("/masuk", data={"t": token, "csrf": csrf})
+        held = client.post(f"/masuk?t={token}", data={"t": token, "csrf": csrf})
         assert held.status_code == 429 and "Terlalu banyak" in held.text
+        again = re.search(r'name="t" value="([^"]+)"', held.text)  # a working button again
+        assert again and again.group(1) == token
     with Session(engine) as session:
         assert session.exec(select(LoginLink)).one().used_at is None
 

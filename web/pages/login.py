@@ -95,8 +95,9 @@ async def login(request: Request) -> Response:
     if not same_origin(request.headers.get("origin"), _origins(request, office)):
         return _login_page(request, "", t("csrf_failed"), 403)
     address = request.client.host if request.client else "-"
-    if not request.app.state.login_limiter.allow(address):
-        return _login_page(request, "", t("login_too_many"), 429)
+    if not request.app.state.login_limiter.allow(address):  # the body stays unread
+        retry = _clean_token(request.query_params.get("t"))  # the form's own address
+        return _login_page(request, retry, t("login_too_many"), 429)
     try:
         form = await read_form(request, LOGIN_FORM)
     except BodyRefused as exc:

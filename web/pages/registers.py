@@ -24,7 +24,7 @@ from core.services.registers import Register
 from core.services.tabular import read_rows
 from core.timeutil import local_date, utcnow
 from web.files import (
-    DOCUMENTS,
+    EVIDENCE,
     SPREADSHEETS,
     private_file,
     read_upload,
@@ -189,7 +189,7 @@ def upload_file(ctx: Ctx) -> Response:
     try:
         if upload is None:
             raise InvalidInput("Pilih berkas yang akan diunggah.")
-        checked = read_upload(upload, ctx.office.settings, DOCUMENTS | SPREADSHEETS)
+        checked = read_upload(upload, ctx.office.settings, EVIDENCE)
         reg.attach_file(ctx.db, register, key, ctx.store(*checked), ctx.staff)
     except InvalidInput as exc:
         return _show(ctx, register, key, str(exc))

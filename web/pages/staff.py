@@ -32,21 +32,40 @@ def _trail(ctx: Ctx) -> list[dict[str, object]]:
             "at": r.at,
             "who": names.get(r.staff_id, "") if r.staff_id else ctx.t("trail_operator"),
             "whom": names.get(int(r.record_key), "") if r.record_key.isdigit() else "–",
-            "action": r.action,
-            "changes": _changes(r.changes),
+            "change": _describe(ctx, r.action, json.loads(r.changes)),
         }
         for r in rows
     ]
+
+
+def _describe(ctx: Ctx, action: str, changes: dict[str, list[object]]) -> str:
+    """A change of rights as a sentence: "Peran diubah: trantib → sekcam"."""
+
+    def value(field: str, index: int) -> str:
+        pair = changes.get(field) or [None, None]
+        return "–" if pair[index] in (None, "") else str(pair[index])
+
+    words = {
+        "undang": ("trail_invited", {"role": value("peran", 1), "name": value("nama", 1)}),
+        "cabut": ("trail_revoked", {"invite": value("undangan", 0)}),
+        "gabung": ("trail_joined", {"role": value("peran", 1), "invite": value("undangan", 1)}),
+        "peran": ("trail_role", {"before": value("peran", 0), "after": value("peran", 1)}),
+        "nonaktif": ("trail_deactivated", {}),
+    }
+    if action not in words:
+        return _changes(changes)
+    key, params = words[action]
+    return ctx.t(key, **params)
 
 
 def _subjects(rows: Sequence[RegisterAudit]) -> list[int | None]:
     return [int(r.record_key) for r in rows if r.record_key.isdigit()]
 
 
-def _changes(stored: str) -> str:
+def _changes(changes: dict[str, list[object]]) -> str:
     return "; ".join(
         f"{field}: {before if before is not None else '–'} → {after if after is not None else '–'}"
-        for field, (before, after) in json.loads(stored).items()
+        for field, (before, after) in changes.items()
     )
 
 
