@@ -117,6 +117,9 @@ async def serve(settings: Settings, engine: Engine, stop: StopRequest | None = N
             port=settings.http_port,
             log_level="info",
             access_log=False,
+            # uvicorn's own loggers go through Sigap's (app/logs.py): an unhandled
+            # error's message, which may quote a row, stays out of INFO and above
+            log_config=None,
         )
         stop.server = uvicorn.Server(config)
         if not stop.requested:

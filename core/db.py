@@ -44,6 +44,8 @@ POOL_SIZE = 16
 
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", POOL_SIZE)
+    # a failed statement's message never carries its parameters (names, numbers, notes)
+    kwargs.setdefault("hide_parameters", True)
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":

@@ -152,7 +152,8 @@ def _path(template: str, params: dict[str, str]) -> str:
     }
     path = template
     for name, value in values.items():
-        path = path.replace(f"{{{name}}}", value).replace(f"{{{name}:int}}", value)
+        for written in (f"{{{name}}}", f"{{{name}:int}}", f"{{{name}:id}}"):
+            path = path.replace(written, value)
     return path
 
 

@@ -4,10 +4,15 @@ needs are listed here, in one table (the role-matrix tests walk it)."""
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from core.types import INTEGER_MAX
 from web.context import Office
 from web.limits import CloseUnreadBody
 from web.login_guard import AttemptLimiter, FormSigner
@@ -16,13 +21,42 @@ from web.security import SecurityHeaders
 
 GET, POST = ["GET"], ["POST"]
 
+
+def digits_up_to(limit: int) -> str:
+    """A regular expression for 1..limit written in 0-9 without leading zeros."""
+    text = str(limit)
+    shorter = [f"[1-9][0-9]{{0,{len(text) - 2}}}"] if len(text) > 1 else []
+    same_length = [
+        f"{text[:i]}[{1 if i == 0 else 0}-{int(digit) - 1}][0-9]{{{len(text) - i - 1}}}"
+        for i, digit in enumerate(text)
+        if int(digit) > (1 if i == 0 else 0)
+    ]
+    return "(?:" + "|".join([*shorter, *same_length, text]) + ")"
+
+
+class RowId(Convertor[int]):
+    """``{name:id}``: a row's key as the database holds it (INTEGER, 1..2^31-1). Any other
+    number in its place matches no page, so it is answered 404 before a query is made
+    (SQLite overflows past 2^63, PostgreSQL refuses past 2^31-1)."""
+
+    regex = digits_up_to(INTEGER_MAX)
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", RowId())  # before the routes below are compiled
+
 PAGES: list[Route] = [
     Route("/", dashboard.dashboard, methods=GET),
     Route("/iku/{code}", dashboard.iku_detail, methods=GET),
     Route("/laporan/{kind}.{fmt}", reports.download, methods=GET),
     Route("/pengaduan", complaints.queue, methods=GET),
     Route("/pengaduan/{code}", complaints.complaint_page, methods=GET),
-    Route("/pengaduan/{code}/foto/{photo_id:int}", complaints.photo, methods=GET),
+    Route("/pengaduan/{code}/foto/{photo_id:id}", complaints.photo, methods=GET),
     Route("/pengaduan/{code}/{action}", complaints.act, methods=POST),
     Route("/register", registers.index, methods=GET),
     Route("/register/libur/nasional", registers.national_holidays, methods=POST),
@@ -36,15 +70,15 @@ PAGES: list[Route] = [
     Route("/register/{name}/{key}/hapus", registers.delete, methods=POST),
     Route("/register/{name}/{key}/berkas", registers.upload_file, methods=POST),
     Route("/register/{name}/{key}/berkas", registers.download_file, methods=GET),
-    Route("/register/kegiatan/{key}/foto/{photo_id:int}", registers.activity_photo, methods=GET),
+    Route("/register/kegiatan/{key:id}/foto/{photo_id:id}", registers.activity_photo, methods=GET),
     Route("/layanan", services.services, methods=GET),
     Route("/layanan", services.add, methods=POST),
     Route("/layanan/{code}/poster.pdf", services.poster, methods=GET),
     Route("/petugas", staff.staff_list, methods=GET),
     Route("/petugas/undang", staff.invite, methods=POST),
-    Route("/petugas/undangan/{invite_id:int}/cabut", staff.revoke, methods=POST),
-    Route("/petugas/{staff_id:int}/nonaktif", staff.deactivate, methods=POST),
-    Route("/petugas/{staff_id:int}/peran", staff.change_role, methods=POST),
+    Route("/petugas/undangan/{invite_id:id}/cabut", staff.revoke, methods=POST),
+    Route("/petugas/{staff_id:id}/nonaktif", staff.deactivate, methods=POST),
+    Route("/petugas/{staff_id:id}/peran", staff.change_role, methods=POST),
     Route("/keluar", login.logout, methods=POST),
     Route("/bahasa", login.switch_language, methods=POST),
 ]
@@ -55,9 +89,20 @@ PUBLIC: list[BaseRoute] = [
 ]
 
 
+async def _not_found(request: Request, exc: Exception) -> HTMLResponse:
+    """An address no page answers (or a key past the database's): a sentence, not text."""
+    office: Office = request.app.state.office
+    html = office.templates.get_template("message.html").render(
+        t=office.translator("id"), message=office.translator("id")("not_found"), staff=None, path=""
+    )
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    return HTMLResponse(html, status_code=status)
+
+
 def build_web(office: Office) -> Starlette:
     app = Starlette(
         routes=[*PUBLIC, *PAGES],
+        exception_handlers={404: _not_found},
         middleware=[
             Middleware(CloseUnreadBody),  # a refused upload is not read to its end
             Middleware(SecurityHeaders, tile_url=office.settings.map_tile_url),

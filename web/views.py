@@ -10,6 +10,7 @@ a page stored are removed again when its transaction is rolled back.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from web.security import csrf_valid
 
 SESSION_COOKIE = "sigap_sesi"
 LOGIN_PATH = "/masuk"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode Cc, but tab and line feed
 
 PermissionFor = Permission | Callable[[Request], Permission]
 View = Callable[["Ctx"], Response]
@@ -61,8 +63,11 @@ class Ctx:
             raise NotAllowed(self.t("forbidden"))
 
     def field(self, name: str) -> str:
+        """A text field, trimmed and without control characters (NUL, escapes), which no
+        form means to send and PostgreSQL refuses; a textarea's CRLF is one line break.
+        Every form's text is read through here."""
         value = self.form.get(name) if self.form is not None else None
-        return value.strip() if isinstance(value, str) else ""
+        return clean_form_text(value) if isinstance(value, str) else ""
 
     def store(self, kind: str, content: bytes) -> str:
         """Save an uploaded file (already checked); it is removed again if this
@@ -107,6 +112,10 @@ class Ctx:
     def redirect(self, path: str, **query: str) -> RedirectResponse:
         suffix = f"?{urlencode(query)}" if query else ""
         return RedirectResponse(path + suffix, status_code=303)
+
+
+def clean_form_text(text: str) -> str:
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def _message_page(office: Office, language: str, status: int, message: str) -> HTMLResponse:

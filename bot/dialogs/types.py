@@ -11,6 +11,15 @@ from core.domain.complaints import Channel
 # A survey deep link typed or prefilled as plain text (WhatsApp has no /start payload)
 DEEP_LINK = re.compile(r"skm_[A-Za-z0-9_-]{1,32}")
 
+# Control characters (NUL above all: PostgreSQL refuses it in text) never reach a dialog,
+# a stored row or a reply; newlines and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def readable(text: str) -> str:
+    return _CONTROL.sub("", text) if text else text
+
+
 InboundKind = Literal["text", "command", "choice", "location", "photo", "document", "unsupported"]
 
 
@@ -23,6 +32,9 @@ class ChatUser:
     chat_id: str
     display_name: str = ""
     phone: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "display_name", readable(self.display_name))
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,10 @@ class Inbound:
     # step refuses at once what it would not keep; the content is checked on download.
     file_size: int | None = None
     mime: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("text", "argument", "choice"):
+            object.__setattr__(self, name, readable(getattr(self, name)))
 
     @classmethod
     def from_text(cls, text: str) -> Inbound:

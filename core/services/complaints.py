@@ -240,6 +240,12 @@ def _original_of(session: Session, complaint: Complaint, original: Complaint | N
         original = parent
     if original.id == complaint.id:
         raise InvalidInput("Laporan tidak bisa menjadi duplikat dirinya sendiri.")
+    if original.privacy is Privacy.RAHASIA and complaint.privacy is not Privacy.RAHASIA:
+        # its code would reach this complaint's history and its reporter's chat
+        raise InvalidInput(
+            f"Laporan {original.code} rahasia: laporan yang tidak rahasia tidak bisa "
+            "ditandai sebagai duplikatnya. Tangani laporan ini tersendiri."
+        )
     return original
 
 

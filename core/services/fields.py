@@ -2,8 +2,8 @@
 cell becomes a Python value, checked before it reaches the database.
 
 The same rules serve the web forms, the imports and the command line, so a value refused
-in one is refused in all, with one sentence naming the field. Lengths match the columns,
-so PostgreSQL and SQLite see the same (valid) values.
+in one is refused in all, with one sentence naming the field. Lengths and numbers match
+the columns (core/types.py), so PostgreSQL and SQLite see the same (valid) values.
 """
 
 from __future__ import annotations
@@ -17,6 +17,15 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import InvalidInput
+from core.types import (
+    DECIMAL_LIMIT,
+    DECIMAL_PRECISION,
+    DECIMAL_SCALE,
+    INTEGER_MAX,
+    INTEGER_MIN,
+    decimal_places,
+    tidy_decimal,
+)
 
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -82,14 +91,42 @@ def parse_date(text: str, label: str) -> date:
     return value
 
 
+def _bounds(spec: FieldSpec) -> tuple[int | None, int | None]:
+    """The field's own bounds; an integer's within its column's (INTEGER)."""
+    low, high = spec.minimum, spec.maximum
+    if spec.kind is FieldKind.INT:
+        low = INTEGER_MIN if low is None else max(low, INTEGER_MIN)
+        high = INTEGER_MAX if high is None else min(high, INTEGER_MAX)
+    return low, high
+
+
+def _shown(number: int) -> str:
+    return f"{number:,}".replace(",", ".")  # 2.147.483.647, as Indonesian readers write it
+
+
+def _check_bounds(spec: FieldSpec, value: int | Decimal) -> None:
+    """Within the field's bounds, then within what its column holds (core/types.py), so
+    PostgreSQL never refuses it and SQLite never keeps what no page can read."""
+    low, high = _bounds(spec)
+    if low is not None and value < low:
+        raise InvalidInput(f"{spec.label}: tidak boleh kurang dari {_shown(low)}.")
+    if high is not None and value > high:
+        raise InvalidInput(f"{spec.label}: tidak boleh lebih dari {_shown(high)}.")
+    if spec.kind is not FieldKind.DECIMAL:
+        return
+    number = Decimal(value)  # exact, an int included
+    if abs(number) >= DECIMAL_LIMIT:
+        digits = DECIMAL_PRECISION - DECIMAL_SCALE
+        raise InvalidInput(f"{spec.label}: paling banyak {digits} angka sebelum koma.")
+    if decimal_places(number) > DECIMAL_SCALE:
+        raise InvalidInput(f"{spec.label}: paling banyak {DECIMAL_SCALE} angka di belakang koma.")
+
+
 def _parse_int(text: str, spec: FieldSpec) -> int:
     if not re.fullmatch(r"-?[0-9]+", text):
         raise InvalidInput(f"{spec.label}: '{text}' bukan bilangan bulat.")
     value = int(text)
-    if spec.minimum is not None and value < spec.minimum:
-        raise InvalidInput(f"{spec.label}: tidak boleh kurang dari {spec.minimum}.")
-    if spec.maximum is not None and value > spec.maximum:
-        raise InvalidInput(f"{spec.label}: tidak boleh lebih dari {spec.maximum}.")
+    _check_bounds(spec, value)
     return value
 
 
@@ -104,11 +141,23 @@ def _parse_decimal(text: str, spec: FieldSpec) -> Decimal:
         value = Decimal(normal)
     except InvalidOperation:
         raise InvalidInput(f"{spec.label}: '{text}' bukan angka.") from None
-    if spec.minimum is not None and value < spec.minimum:
-        raise InvalidInput(f"{spec.label}: tidak boleh kurang dari {spec.minimum}.")
-    if spec.maximum is not None and value > spec.maximum:
-        raise InvalidInput(f"{spec.label}: tidak boleh lebih dari {spec.maximum}.")
+    _check_bounds(spec, value)
     return value
+
+
+def _check_number(spec: FieldSpec, value: Any) -> int | Decimal:
+    """A number given as a value (the command line, a dialog), held to the same rules."""
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise InvalidInput(f"{spec.label}: '{value}' bukan angka.")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise InvalidInput(f"{spec.label}: '{value}' bukan angka.")
+    integral = not isinstance(value, Decimal) or value == value.to_integral_value()
+    if spec.kind is FieldKind.INT and not integral:
+        raise InvalidInput(f"{spec.label}: '{value}' bukan bilangan bulat.")
+    _check_bounds(spec, value)  # before int(): 1E+999999 is refused, never expanded
+    return int(value) if spec.kind is FieldKind.INT else value
 
 
 def _parse_choice(text: str, spec: FieldSpec, choices: tuple[str, ...]) -> str:
@@ -149,7 +198,7 @@ def format_field(value: Any) -> str:
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        return format(tidy_decimal(value), "f")  # exact, whatever its size: 100, 85.5
     return str(value)
 
 
@@ -171,8 +220,5 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
     if spec.kind is FieldKind.DATE and isinstance(value, date):
         return parse_date(value.isoformat(), spec.label)
     if spec.kind in (FieldKind.INT, FieldKind.DECIMAL):
-        if spec.minimum is not None and value < spec.minimum:
-            raise InvalidInput(f"{spec.label}: tidak boleh kurang dari {spec.minimum}.")
-        if spec.maximum is not None and value > spec.maximum:
-            raise InvalidInput(f"{spec.label}: tidak boleh lebih dari {spec.maximum}.")
+        return _check_number(spec, value)
     return value

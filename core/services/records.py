@@ -78,7 +78,7 @@ def _keep_an_admin(session: Session, staff: Staff, new_role: StaffRole | None) -
     """Nobody may leave the office without an active admin (who else would invite or
     repair roles?): the last one cannot be deactivated or given another role."""
     losing = staff.role is StaffRole.ADMIN and new_role is not StaffRole.ADMIN
-    if losing and active_admins(session) <= 1:
+    if losing and active_admins(session, lock=True) <= 1:
         raise InvalidInput(
             "Ini admin aktif terakhir: angkat admin lain dulu sebelum mengubah peran "
             "atau menonaktifkan akun ini."

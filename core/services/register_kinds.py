@@ -27,6 +27,7 @@ from core.models import (
 )
 from core.services.fields import FieldKind, FieldSpec
 from core.services.registers import Register
+from core.types import INTEGER_MAX
 
 K = FieldKind
 
@@ -65,9 +66,14 @@ def _check_sakip(session: Session, row: SakipEvaluation) -> None:
 
 
 def _by_id(model: type[Any]) -> Callable[[Session, str], Any | None]:
+    """A row by its key as written in an address; a number past the column's (INTEGER)
+    is no row, not a query PostgreSQL refuses or SQLite cannot bind."""
+
     def find(session: Session, key: str) -> Any | None:
-        found = ascii_int(key, max_digits=11)
-        return session.get(model, found) if found is not None else None
+        found = ascii_int(key, max_digits=len(str(INTEGER_MAX)))
+        if found is None or not 0 < found <= INTEGER_MAX:
+            return None
+        return session.get(model, found)
 
     return find
 

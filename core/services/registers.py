@@ -29,6 +29,7 @@ from core.timeutil import utcnow
 
 K = FieldKind
 MAX_IMPORT_ERRORS = 50  # named in the refusal; beyond that, "and N more"
+MAX_IMPORT_PROBLEMS = 200  # found, the checking stops: a file of bad rows costs no more
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ class ImportRefused(InvalidInput):
         self.problems = problems
         shown = [f"Baris {row}, kolom {column}: {message}" for row, column, message in problems]
         more = len(problems) - MAX_IMPORT_ERRORS
-        lines = shown[:MAX_IMPORT_ERRORS] + ([f"… dan {more} masalah lain."] if more > 0 else [])
+        stopped = len(problems) >= MAX_IMPORT_PROBLEMS
+        rest = "; baris berikutnya tidak diperiksa" if stopped else ""
+        tail = [f"… dan {more} masalah lain{rest}."] if more > 0 else []
+        lines = shown[:MAX_IMPORT_ERRORS] + tail
         super().__init__("Berkas tidak diimpor, tidak ada yang disimpan:\n" + "\n".join(lines))
 
 
@@ -300,6 +304,8 @@ def import_records(
     parsed: list[tuple[int, dict[str, Any]]] = []
     problems: list[tuple[int, str, str]] = []
     for line, raw in rows:
+        if len(problems) >= MAX_IMPORT_PROBLEMS:
+            break
         if not any(v.strip() for v in raw.values()):
             continue
         values, found = read_fields(register, raw, desa)

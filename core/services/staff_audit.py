@@ -52,8 +52,10 @@ def staff_trail(session: Session, limit: int = 50) -> Sequence[RegisterAudit]:
     ).all()
 
 
-def active_admins(session: Session) -> int:
-    rows = session.exec(
-        select(Staff.id).where(Staff.role == StaffRole.ADMIN, Staff.active == True)  # noqa: E712
-    ).all()
+def active_admins(session: Session, *, lock: bool = False) -> int:
+    """``lock``: hold the admins' rows until the caller's commit, so two admins demoting
+    each other at the same moment cannot both pass the count (PostgreSQL re-reads the
+    rows after the wait; SQLite lets one writer at a time anyway)."""
+    query = select(Staff.id).where(Staff.role == StaffRole.ADMIN, Staff.active == True)  # noqa: E712
+    rows = session.exec(query.with_for_update() if lock else query).all()
     return len(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -52,8 +53,15 @@ def insert_if_absent(session: Session, table: Table, row: dict[str, Any]) -> boo
     return session.connection().execute(statement, row).first() is not None
 
 
+def delivery_key(key: str) -> str:
+    """What is kept of an inbound id: a digest. A WhatsApp message id encodes the
+    sender's number, and an erased resident's number must not outlive them here."""
+    return hashlib.blake2b(key.encode(), digest_size=20).hexdigest()
+
+
 def first_delivery(session: Session, channel: str, key: str) -> bool:
     """Record an inbound update or message id; False if it was recorded before (chat
     platforms deliver at least once), in which case the caller does nothing more."""
     table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-    return insert_if_absent(session, table, {"channel": channel, "update_key": key})
+    row = {"channel": channel, "update_key": delivery_key(key)}
+    return insert_if_absent(session, table, row)

@@ -93,3 +93,32 @@ async def test_a_name_longer_than_the_column_is_served(
     with Session(engine) as session:
         names = session.exec(select(Resident.name)).all()
     assert names == ["A" * 64 + " " + "B" * 55]
+
+
+@pytest.fixture
+async def usual_bot(
+    database_url: str, fake: FakeTelegram, engine: Engine
+) -> AsyncIterator[RunningBot]:
+    running = await RunningBot(bot_settings(database_url, fake), engine).start()
+    yield running
+    await running.stop()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_control_characters_never_reach_a_row(
+    usual_bot: RunningBot, fake: FakeTelegram, engine: Engine
+) -> None:
+    """PostgreSQL refuses NUL in text: a name or a report with one must still be served
+    (the character dropped), not stuck on an apology at every press."""
+    update = api.text(5404, "/lapor")
+    update["message"]["from"] = {**api.user(5404), "first_name": "Si\x00ti"}
+    fake.push(update)
+    await until(lambda: usual_bot.idle_after(update["update_id"]))
+    siti = Person(fake, 5404)
+    await siti.taps("Pedagang kaki lima")
+    asked = await siti.says("PKL\x00 menutup trotoar depan pasar\x07 tiap pagi")
+    assert "lokasi" in asked[0].text.lower()
+    with Session(engine) as session:
+        assert session.exec(select(Resident.name)).all() == ["Siti"]
+        dialog = session.exec(select(DialogState.data)).one()
+    assert "PKL menutup trotoar depan pasar tiap pagi" in dialog

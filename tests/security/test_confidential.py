@@ -35,6 +35,7 @@ from core.domain.complaints import Channel, ComplaintState, Privacy
 from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
+from core.errors import InvalidInput
 from core.services import complaints as svc
 from core.services import records
 from core.services.accounts import link_staff_account
@@ -242,3 +243,22 @@ def test_the_chat_queue_lists_rahasia_only_to_a_handler_in_private(
     assert _hidden(pmks, two) and "khusus petugas" in pmks
     summary = _says(engine, settings, ChatUser("terminal", "camat", "camat", "Bu"), "/ringkasan")
     assert _hidden(summary, two) and "IKU4" in summary
+
+
+def test_no_open_complaint_becomes_a_duplicate_of_a_rahasia_one(
+    session: Session, settings: Settings
+) -> None:
+    """Its history and its reporter's chat would name the rahasia original's code."""
+    secret = factories.complaint(session, settings, privacy=Privacy.RAHASIA)
+    plain = factories.complaint(session, settings)
+    officer = factories.staff(session, StaffRole.TRANTIB)
+    with pytest.raises(InvalidInput, match="rahasia"):
+        svc.transition_complaint(
+            session, plain, ComplaintState.DUPLIKAT, staff=officer, duplicate_of=secret
+        )
+    assert plain.state is ComplaintState.DITERIMA and plain.duplicate_of_id is None
+    other_secret = factories.complaint(session, settings, privacy=Privacy.RAHASIA)
+    svc.transition_complaint(  # rahasia to rahasia: handlers only see both
+        session, other_secret, ComplaintState.DUPLIKAT, staff=officer, duplicate_of=secret
+    )
+    assert other_secret.duplicate_of_id == secret.id

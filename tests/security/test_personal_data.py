@@ -26,6 +26,7 @@ from core.models import (
     Complaint,
     ComplaintEvent,
     DialogState,
+    ProcessedUpdate,
     RegisterAudit,
     Resident,
     SkmResponse,
@@ -33,6 +34,7 @@ from core.models import (
 from core.services import records
 from core.services.erasure import ERASED, ERASURE_TRAIL, erase_resident_identity
 from core.services.skm import SkmAnswers, add_service, record_response
+from core.services.upsert import first_delivery
 from core.timeutil import utcnow
 from tests import factories
 from tests.fakes.telegram_api import FakeTelegram
@@ -216,3 +218,14 @@ def test_staff_erase_a_reporter_at_the_command_line(
         env={"DATABASE_URL": database_url},
     )
     assert again.exit_code == 1 and "tidak mempunyai identitas" in again.output
+
+
+def test_an_inbound_message_id_is_kept_only_as_a_digest(session: Session) -> None:
+    """A WhatsApp message id encodes the sender's number: what is kept for recognising a
+    redelivery must not hold it, nor outlive an erasure in readable form."""
+    wamid = "wamid.HBgNNjI4MTM1NzkyNDY4MBUCABIYFjNFQjBDMEE4"
+    assert first_delivery(session, "whatsapp", wamid)
+    assert not first_delivery(session, "whatsapp", wamid)  # still recognised
+    session.commit()
+    kept = session.exec(select(ProcessedUpdate.update_key)).all()
+    assert len(kept) == 1 and wamid not in kept[0] and "HBgN" not in kept[0]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -302,3 +304,57 @@ def test_a_signed_form_token_is_bound_to_its_cookie_and_expires() -> None:
     assert not other.valid(nonce, token, now=1_001)
     assert not signer.valid(nonce, token, now=1_000 + FORM_LIFETIME + 1)
     assert not signer.valid(nonce, "²³.abc", now=1_001)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine: Engine) -> None:
+    """The count of admins is taken under a lock: the second demotion waits for the first
+    and then sees it, instead of both passing a count of two."""
+    first, second = _staff(engine, StaffRole.ADMIN, "Admin A"), _staff(engine, StaffRole.ADMIN, "B")
+    holding = Session(engine)
+    records.change_role(holding, second.id or 0, StaffRole.SEKCAM)  # not committed yet
+    outcome: list[BaseException | None] = []
+
+    def demote_the_other() -> None:
+        with Session(engine) as session:
+            try:
+                records.change_role(session, first.id or 0, StaffRole.SEKCAM)
+                session.commit()
+                outcome.append(None)
+            except InvalidInput as refused:
+                outcome.append(refused)
+
+    racer = threading.Thread(target=demote_the_other, daemon=True)
+    racer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not _waiting_on_a_lock(engine):  # the racer is blocked behind the first
+            assert time.monotonic() < deadline, _activity(engine)
+            time.sleep(0.01)
+    finally:
+        holding.commit()
+        holding.close()
+        racer.join(timeout=10)
+    assert outcome and isinstance(outcome[0], InvalidInput)
+    with Session(engine) as session:
+        roles = {s.name: s.role for s in session.exec(select(Staff)).all()}
+    assert roles == {"Admin A": StaffRole.ADMIN, "B": StaffRole.SEKCAM}
+
+
+def _activity(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        return list(
+            connection.exec_driver_sql(
+                "SELECT state, wait_event_type, left(query, 80) FROM pg_stat_activity "
+                "WHERE datname = current_database()"
+            ).all()
+        )
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        waiting = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND query ILIKE '%%FOR UPDATE%%'"
+        ).scalar()
+    return bool(waiting)

@@ -1,15 +1,24 @@
 """Register imports measure an XLSX before parsing it (issue 22, item 3): a small file
 that unfolds into hundreds of megabytes, a sheet a million rows long or thousands of
 columns wide, or a table of millions of strings is refused with a sentence, in a few MB
-of memory, whatever sizes its zip headers declare."""
+of memory, whatever sizes its zip headers declare. A sheet that hides its size from the
+measuring (saved as UTF-16, behind a comment, in an entity, a row number openpyxl reads
+another way) is refused all the same, and the reader itself never reads past the row
+and column limits. A CSV has the same row and column limits, and a file of bad rows is
+checked no further than its first 200 problems."""
 
 from __future__ import annotations
 
 import io
+import json
 import struct
+import subprocess
+import sys
 import tracemalloc
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 import xlsxwriter
@@ -22,6 +31,8 @@ from core.domain.people import StaffRole
 from core.errors import InvalidInput
 from core.models import Activity
 from core.services import records
+from core.services import register_kinds as kinds
+from core.services import registers as reg
 from core.services.tabular import read_rows
 from core.services.xlsx_guard import (
     MAX_XLSX_COLUMNS,
@@ -29,6 +40,7 @@ from core.services.xlsx_guard import (
     MAX_XLSX_ROWS,
     MAX_XLSX_SHARED_STRINGS,
 )
+from tests import factories
 from tests.web_harness import csrf_of, log_in, login_link
 from web.context import Office
 from web.office import build_web
@@ -40,14 +52,33 @@ FEW_MB = 4 * 1024 * 1024
 ROW = b'<row><c t="inlineStr"><is><t>Posyandu</t></is></c></row>'
 
 
-def _workbook(rows: Sequence[Sequence[object]]) -> bytes:
+def _workbook(rows: Sequence[Sequence[object]], dressed: bool = False) -> bytes:
+    """``dressed``: with a comment (a VML drawing), a picture and a link, as offices do."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = book.add_worksheet()
     for line, row in enumerate(rows):
         sheet.write_row(line, 0, row)
+    if dressed:
+        sheet.write_comment(0, 0, "Isi satu kegiatan per baris")
+        sheet.write_url(1, 0, "https://example.org/posyandu", string=str(rows[1][0]))
+        sheet.insert_image(4, 4, "logo.png", {"image_data": io.BytesIO(_png())})
     book.close()
     return buffer.getvalue()
+
+
+def _png() -> bytes:
+    """A 1×1 grey PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x80")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 NORMAL = [["nama", "jenis", "tanggal_rencana"], ["Posyandu lansia", "posyandu", "2026-03-10"]]
@@ -183,6 +214,153 @@ def test_a_zip_of_too_many_members_is_refused() -> None:
 def test_a_normal_workbook_still_reads() -> None:
     rows = list(read_rows("kegiatan.xlsx", _workbook(NORMAL)))
     assert rows == [(2, dict(zip(NORMAL[0], NORMAL[1], strict=True)))]
+    assert list(read_rows("kegiatan.xlsx", _workbook(NORMAL, dressed=True))) == rows
+    widest = [[f"k{n}" for n in range(MAX_XLSX_COLUMNS)], ["x"] * MAX_XLSX_COLUMNS]
+    [(_, wide)] = read_rows("lebar.xlsx", _workbook(widest))
+    assert len(wide) == MAX_XLSX_COLUMNS
+
+
+# -- sheets that hide their size from the measuring ------------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+FAR = b'<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>'
+WHOLE_SHEET = "A1:XFD1048576"  # openpyxl would pad it out: 17 billion empty cells
+CHILD = """
+import json, sys, time, tracemalloc
+from openpyxl import load_workbook  # imported first: the import is not the file's cost
+from core.errors import InvalidInput
+from core.services import tabular
+if sys.argv[1] == "unguarded":  # the reader's own limits, without the guard before it
+    tabular.check_xlsx = lambda content: None
+content = sys.stdin.buffer.read()
+tracemalloc.start()
+started = time.process_time()
+try:
+    outcome = f"{sum(1 for _ in tabular.read_rows('kegiatan.xlsx', content))} baris"
+except InvalidInput as refused:
+    outcome = str(refused)
+cpu, peak = time.process_time() - started, tracemalloc.get_traced_memory()[1]
+print(json.dumps({"outcome": outcome, "cpu": cpu, "peak": peak}))
+"""
+
+
+def _read_apart(content: bytes, mode: str = "guarded") -> tuple[str, float, int]:
+    """read_rows in a child process: what it answers, its CPU seconds and peak memory;
+    a reader that pads out a sheet fails the test after 30 s instead of hanging it."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, mode],
+            input=content,
+            capture_output=True,
+            timeout=30,
+            cwd=ROOT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("read_rows did not finish in 30 s: the sheet is being padded out")
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    result = json.loads(done.stdout)
+    return result["outcome"], result["cpu"], result["peak"]
+
+
+def _far_sheet(rows: bytes = FAR, dimension: str | None = WHOLE_SHEET) -> bytes:
+    sheet = b"".join(_sheet(b"", dimension=dimension))  # the header row only
+    return sheet.replace(b"</sheetData>", rows + b"</sheetData>")
+
+
+def _utf16(bom: bool) -> bytes:
+    text = _far_sheet().decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    return text.encode("utf-16" if bom else "utf-16-le")
+
+
+def _nested_row(line: int) -> bytes:
+    """One cell, holding 4,000 empty elements: the reader keeps a row's until it ends."""
+    return b'<row r="%d"><c r="A%d">%s</c></row>' % (line, line, b"<a/>" * 4000)
+
+
+ENTITY = (
+    f'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE worksheet [<!ENTITY n "1048576">]>'
+    f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>nama'
+    '</t></is></c></row><row r="&n;"><c t="inlineStr"><is><t>x</t></is></c></row>'
+    "</sheetData></worksheet>"
+).encode()
+HIDDEN = {
+    "utf-16": (lambda: _utf16(bom=True), "tidak ber-encoding UTF-8"),
+    "utf-16-without-bom": (lambda: _utf16(bom=False), "tidak ber-encoding UTF-8"),
+    "comment-before-root": (
+        lambda: _far_sheet().replace(b"<worksheet", b"<!-- <x> --><worksheet", 1),
+        "Lembar kerja terlalu panjang",
+    ),
+    "doctype-entity": (lambda: ENTITY, "tidak wajar (berisi deklarasi DOCTYPE atau ENTITY)"),
+    "character-reference": (
+        lambda: _far_sheet(FAR.replace(b'r="1', b'r="&#49;'), None),
+        "Lembar kerja terlalu panjang",
+    ),
+    "angle-in-attribute": (
+        lambda: _far_sheet(FAR.replace(b"<row ", b'<row x=">" '), None),
+        "Lembar kerja terlalu panjang",
+    ),
+    "exponent-row-number": (
+        lambda: _far_sheet(FAR.replace(b'"1048576"', b'"1e6"'), None),
+        "tidak wajar (nomor baris '1e6')",
+    ),
+    "a-million-elements-in-rows": (
+        lambda: _far_sheet(b"".join(_nested_row(line) for line in range(2, 252)), None),
+        "tidak wajar (terlalu banyak elemen XML)",
+    ),
+    "one-row-of-90000-cells": (
+        lambda: _far_sheet(b'<row r="2">' + b'<c r="A2"/>' * 90_000 + b"</row>", None),
+        "Lembar kerja terlalu lebar",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(HIDDEN))
+def test_a_sheet_hiding_its_size_is_refused_in_little_memory_and_time(kind: str) -> None:
+    make, refusal = HIDDEN[kind]
+    content = _replaced({SHEET: make()})
+    assert len(content) < 8 * 1024
+    outcome, cpu, peak = _read_apart(content)
+    assert refusal in outcome
+    assert peak < FEW_MB, f"{peak / 2**20:.1f} MB"
+    assert cpu < 1, f"{cpu:.2f} s"
+
+
+@pytest.mark.parametrize("kind", ["utf-16", "comment-before-root", "character-reference"])
+def test_the_reader_never_reads_past_the_limits_even_unguarded(kind: str) -> None:
+    """With the guard switched off, openpyxl is still told how far to read: a sheet
+    claiming 1,048,576 rows by 16,384 columns is refused at row 20,001."""
+    outcome, cpu, peak = _read_apart(_replaced({SHEET: HIDDEN[kind][0]()}), "unguarded")
+    assert f"lebih dari {MAX_XLSX_ROWS:,} baris".replace(",", ".") in outcome
+    assert peak < 50 * 2**20, f"{peak / 2**20:.1f} MB"
+    assert cpu < 5, f"{cpu:.2f} s"
+
+
+# -- CSV: the same limits -------------------------------------------------------------
+def _csv(rows: int, columns: int = 3, row: str = "Posyandu,posyandu,2026-03-10") -> bytes:
+    header = ",".join(NORMAL[0] + [f"k{n}" for n in range(3, columns)])
+    return (header + "\n" + (row + "\n") * (rows - 1)).encode()
+
+
+def test_a_csv_past_the_row_or_column_limit_is_refused_before_any_row_is_handed_on() -> None:
+    assert len(list(read_rows("kegiatan.csv", _csv(MAX_XLSX_ROWS)))) == MAX_XLSX_ROWS - 1
+    too_long = f"Lembar kerja terlalu panjang: lebih dari {MAX_XLSX_ROWS:,} baris"
+    with pytest.raises(InvalidInput, match=too_long.replace(",", ".")):
+        read_rows("kegiatan.csv", _csv(MAX_XLSX_ROWS + 1))  # not one row iterated
+    with pytest.raises(InvalidInput, match=f"terlalu lebar: lebih dari {MAX_XLSX_COLUMNS} kolom"):
+        read_rows("kegiatan.csv", _csv(2, columns=MAX_XLSX_COLUMNS + 1))
+
+
+def test_a_file_of_bad_rows_is_checked_only_to_its_first_problems(session: Session) -> None:
+    """20,000 rows with a bad date: 200 problems are found, 50 named, and the rest of
+    the file is not checked."""
+    bad = _csv(MAX_XLSX_ROWS, row="Posyandu,posyandu,bukan tanggal")
+    admin = factories.staff(session, StaffRole.ADMIN)
+    with pytest.raises(reg.ImportRefused) as refused:
+        reg.import_records(session, kinds.ACTIVITIES, read_rows("kegiatan.csv", bad), admin)
+    assert len(refused.value.problems) == reg.MAX_IMPORT_PROBLEMS
+    lines = str(refused.value).splitlines()
+    assert len(lines) == 1 + reg.MAX_IMPORT_ERRORS + 1
+    assert lines[-1] == "… dan 150 masalah lain; baris berikutnya tidak diperiksa."
 
 
 # -- through the web import, as an office would upload it ------------------------------

@@ -27,6 +27,7 @@ from core.services import complaints as svc
 from core.services import reporter_identity
 from core.services.categories import load_categories
 from core.services.confidential import may_list_rahasia
+from core.services.fields import clean_text
 from core.services.iku_stamp import iku_inputs_stamp
 from core.services.records import names_of_staff
 from core.timeutil import local_date, utcnow
@@ -238,9 +239,7 @@ def _stale(ctx: Ctx, complaint: Complaint) -> Response:
 
 def _form_of(ctx: Ctx) -> tuple[str, tuple[str, bytes] | None]:
     """The note and the photo (checked by its content, not yet saved)."""
-    note = ctx.field("catatan")
-    if len(note) > svc.MAX_DESCRIPTION:
-        raise InvalidInput(f"Catatan paling banyak {svc.MAX_DESCRIPTION} karakter.")
+    note = clean_text(ctx.field("catatan"), "Catatan", svc.MAX_DESCRIPTION)
     upload = upload_given(ctx.form.get("foto") if ctx.form else None)
     return note, read_upload(upload, ctx.office.settings, IMAGES) if upload else None
 

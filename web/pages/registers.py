@@ -82,9 +82,9 @@ def _list(
 @page(Permission.VIEW_REGISTERS)
 def activity_photo(ctx: Ctx) -> Response:
     """One field photo of one activity, to those who may see the registers."""
-    key = ctx.request.path_params["key"]
+    key = ctx.request.path_params["key"]  # both keys within the database's (web/office.py)
     photo = ctx.db.get(ActivityPhoto, ctx.request.path_params["photo_id"])
-    belongs = photo is not None and photo.activity_id == ascii_int(key)
+    belongs = photo is not None and photo.activity_id == key
     found = stored_path(ctx.office.settings, photo.file_ref) if photo and belongs else None
     if found is None:
         raise NotFound(ctx.t("not_found"))
