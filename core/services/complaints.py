@@ -240,12 +240,9 @@ def _original_of(session: Session, complaint: Complaint, original: Complaint | N
         original = parent
     if original.id == complaint.id:
         raise InvalidInput("Laporan tidak bisa menjadi duplikat dirinya sendiri.")
-    if original.privacy is Privacy.RAHASIA and complaint.privacy is not Privacy.RAHASIA:
-        # its code would reach this complaint's history and its reporter's chat
-        raise InvalidInput(
-            f"Laporan {original.code} rahasia: laporan yang tidak rahasia tidak bisa "
-            "ditandai sebagai duplikatnya. Tangani laporan ini tersendiri."
-        )
+    secret = Privacy.RAHASIA  # an open duplicate's history and reporter would see its code
+    if original.privacy is secret and complaint.privacy is not secret:
+        raise InvalidInput(f"Laporan {original.code} rahasia: tangani laporan ini tersendiri.")
     return original
 
 

@@ -247,14 +247,8 @@ def _read_apart(content: bytes, mode: str = "guarded") -> tuple[str, float, int]
     """read_rows in a child process: what it answers, its CPU seconds and peak memory;
     a reader that pads out a sheet fails the test after 30 s instead of hanging it."""
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD, mode],
-            input=content,
-            capture_output=True,
-            timeout=30,
-            cwd=ROOT,
-            check=False,
-        )
+        child = [sys.executable, "-c", CHILD, mode]
+        done = subprocess.run(child, input=content, capture_output=True, timeout=30, cwd=ROOT)
     except subprocess.TimeoutExpired:
         pytest.fail("read_rows did not finish in 30 s: the sheet is being padded out")
     assert done.returncode == 0, done.stderr.decode()[-2000:]
@@ -277,12 +271,6 @@ def _nested_row(line: int) -> bytes:
     return b'<row r="%d"><c r="A%d">%s</c></row>' % (line, line, b"<a/>" * 4000)
 
 
-ENTITY = (
-    f'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE worksheet [<!ENTITY n "1048576">]>'
-    f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>nama'
-    '</t></is></c></row><row r="&n;"><c t="inlineStr"><is><t>x</t></is></c></row>'
-    "</sheetData></worksheet>"
-).encode()
 HIDDEN = {
     "utf-16": (lambda: _utf16(bom=True), "tidak ber-encoding UTF-8"),
     "utf-16-without-bom": (lambda: _utf16(bom=False), "tidak ber-encoding UTF-8"),
@@ -290,7 +278,12 @@ HIDDEN = {
         lambda: _far_sheet().replace(b"<worksheet", b"<!-- <x> --><worksheet", 1),
         "Lembar kerja terlalu panjang",
     ),
-    "doctype-entity": (lambda: ENTITY, "tidak wajar (berisi deklarasi DOCTYPE atau ENTITY)"),
+    "doctype-entity": (
+        lambda: _far_sheet(FAR.replace(b'"1048576"', b'"&n;"'), None).replace(
+            b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY n "1048576">]><worksheet', 1
+        ),
+        "tidak wajar (berisi deklarasi DOCTYPE atau ENTITY)",
+    ),
     "character-reference": (
         lambda: _far_sheet(FAR.replace(b'r="1', b'r="&#49;'), None),
         "Lembar kerja terlalu panjang",
@@ -303,8 +296,8 @@ HIDDEN = {
         lambda: _far_sheet(FAR.replace(b'"1048576"', b'"1e6"'), None),
         "tidak wajar (nomor baris '1e6')",
     ),
-    "a-million-elements-in-rows": (
-        lambda: _far_sheet(b"".join(_nested_row(line) for line in range(2, 252)), None),
+    "240000-elements-in-rows": (
+        lambda: _far_sheet(b"".join(_nested_row(line) for line in range(2, 62)), None),
         "tidak wajar (terlalu banyak elemen XML)",
     ),
     "one-row-of-90000-cells": (
