@@ -33,6 +33,7 @@ from sqlmodel import Session, col, func, select
 
 from core.db import make_engine
 from core.models import OutboxMessage, ProcessedUpdate
+from core.services.upsert import delivery_key
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
 from tests.sigap_process import free_port, read_until, start_sigap_run
@@ -97,7 +98,7 @@ def settled(site: Site, chats: list[int], update_ids: list[int]) -> bool:
         handled = session.exec(
             select(func.count())
             .select_from(ProcessedUpdate)
-            .where(col(ProcessedUpdate.update_key).in_([str(i) for i in update_ids]))
+            .where(col(ProcessedUpdate.update_key).in_([delivery_key(str(i)) for i in update_ids]))
         ).one()
         unsent = session.exec(
             select(func.count())

@@ -122,3 +122,16 @@ def test_crash_cycles_bench_counts_losses_and_duplicates_per_signal() -> None:
             line,
         ), line
     assert all(t.queued >= 5 for t in tallies)  # every /start got at least its menu
+
+
+def test_crash_cycles_bench_counts_a_cycle() -> None:
+    import signal
+
+    from bench.crash_cycles import report, run
+
+    anchor, tallies = run(cycles=1, signals=[signal.SIGTERM], seed=1)
+    lines = report(anchor, tallies)
+    assert lines[0].startswith("anchor: restart with nothing pending, ready in")
+    assert re.match(r"SIGTERM: 1 cycles, 5 resident messages, \d+ replies, losses \d+", lines[1])
+    # every resident message of the cycle was recognised as handled (ids kept as digests)
+    assert tallies[0].updates == 5 and tallies[0].after_restart[0] < 60
