@@ -3,11 +3,12 @@ sent-marks written right after the platform's answer, claiming due messages with
 pacing, an overall pace, and recording failures and retries. A channel supplies only how
 one message is sent.
 
-A message is marked sent only after the platform accepted it, in a commit on the event
-loop's next turn (deliveries finishing together share it). That commit does not wait for
-the disk: a sent-mark lost to a power cut only means the message is sent once more, and
-it costs no fsync. A crash in the millisecond between the platform's yes and that commit
-means the message is sent again after the restart: at least once, never lost. A
+A message is marked sent only after the platform accepted it, within 5 ms, in the next
+update's commit or in one of its own (deliveries finishing together share it). That
+commit does not wait for the disk: a sent-mark lost to a power cut only means the message
+is sent once more, and it costs no fsync. A crash in those milliseconds between the
+platform's yes and that commit means the message is sent again after the restart: at
+least once, never lost. A
 restarted sender takes back the dead process's claims at once (see
 core.services.sender_leases).
 """
@@ -37,6 +38,7 @@ from core.services.sender_leases import Holder
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 DEAD_CLAIM_CHECK_SECONDS = 5.0
+MARK_WITHIN_SECONDS = 0.005
 REPLIES_IN_FLIGHT = 4  # updates whose replies travel while later ones are handled
 
 
@@ -157,12 +159,14 @@ class OutboxSender:
             raise
 
     def _mark_soon(self) -> None:
-        """Write the sent-marks on the loop's next turn: a millisecond after the platform's
-        yes, one commit for every delivery that finished in the same turn."""
+        """Write the sent-marks within ``MARK_WITHIN_SECONDS`` of the platform's yes: the
+        next update's commit takes them when one comes sooner (under load, nearly always),
+        else one commit for every delivery that finished meanwhile. A kill in that window
+        means a message sent twice, never one lost."""
         if self._mark_scheduled:
             return
         self._mark_scheduled = True
-        asyncio.get_running_loop().call_soon(self._mark_now)
+        asyncio.get_running_loop().call_later(MARK_WITHIN_SECONDS, self._mark_now)
 
     def _mark_now(self) -> None:
         self._mark_scheduled = False

@@ -20,10 +20,17 @@ def whatsapp_file_stem(media_id: str) -> str:
     return f"wa-{media_id}"
 
 
+# What a downloaded file may be called: the kinds kept by content today, and the
+# suffixes earlier versions took from the platform's file path.
+KEPT_SUFFIXES = (".jpg", ".png", ".pdf", ".jpeg", ".webp", ".bin")
+
+
 def kept_file(folder: Path, stem: str) -> Path | None:
     """The whole downloaded file of that name, whatever its extension; None while it is
-    still being fetched (or never was)."""
-    for path in sorted(folder.glob(f"{stem}.*")):
-        if path.suffix != PARTIAL:
+    still being fetched (or never was). A stat per known suffix, never a directory scan:
+    the media folder holds every photo the office ever received."""
+    for suffix in KEPT_SUFFIXES:
+        path = folder / f"{stem}{suffix}"
+        if path.is_file():
             return path
     return None
