@@ -312,20 +312,19 @@ def test_a_sheet_hiding_its_size_is_refused_in_little_memory_and_time(kind: str)
     make, refusal = HIDDEN[kind]
     content = _replaced({SHEET: make()})
     assert len(content) < 8 * 1024
-    outcome, cpu, peak = _read_apart(content)
+    outcome, _, peak = _read_apart(content)
     assert refusal in outcome
-    assert peak < FEW_MB, f"{peak / 2**20:.1f} MB"
-    assert cpu < 1, f"{cpu:.2f} s"
+    assert peak < FEW_MB, f"{peak / 2**20:.1f} MB"  # work is bounded by what is read;
+    # no time is asserted (the child's timeout only keeps a regression from hanging)
 
 
 @pytest.mark.parametrize("kind", ["utf-16", "comment-before-root", "character-reference"])
 def test_the_reader_never_reads_past_the_limits_even_unguarded(kind: str) -> None:
     """With the guard switched off, openpyxl is still told how far to read: a sheet
     claiming 1,048,576 rows by 16,384 columns is refused at row 20,001."""
-    outcome, cpu, peak = _read_apart(_replaced({SHEET: HIDDEN[kind][0]()}), "unguarded")
+    outcome, _, peak = _read_apart(_replaced({SHEET: HIDDEN[kind][0]()}), "unguarded")
     assert f"lebih dari {MAX_XLSX_ROWS:,} baris".replace(",", ".") in outcome
-    assert peak < 50 * 2**20, f"{peak / 2**20:.1f} MB"
-    assert cpu < 5, f"{cpu:.2f} s"
+    assert peak < 50 * 2**20, f"{peak / 2**20:.1f} MB"  # no time asserted: see above
 
 
 # -- CSV: the same limits -------------------------------------------------------------
