@@ -43,18 +43,19 @@ def complaint_card(complaint: Complaint, settings: Settings, language: str = "id
 
 
 def announce_new_complaint(turn: Turn, complaint: Complaint) -> None:
-    _to_handlers(turn, complaint, complaint_card(complaint, turn.settings))
-    _photos_to_handlers(turn, complaint)
+    recipients = _recipients(turn, complaint)  # once: two queries per complaint filed
+    _to_handlers(turn, complaint, complaint_card(complaint, turn.settings), recipients)
+    _photos_to_handlers(turn, complaint, recipients)
 
 
-def _photos_to_handlers(turn: Turn, complaint: Complaint) -> None:
+def _photos_to_handlers(turn: Turn, complaint: Complaint, recipients: list[Address]) -> None:
     """The resident's photos, with their words, after the card: a WhatsApp photo to
     staff on any channel, a Telegram photo to staff on Telegram (by its file id). What
     cannot travel (a Telegram photo to WhatsApp) is on the complaint's web page."""
     photos = photos_of(turn.session, complaint)
     if not photos:
         return
-    for channel, chat in dict.fromkeys(_recipients(turn, complaint)):
+    for channel, chat in dict.fromkeys(recipients):
         for photo in photos:
             attachment = photo_attachment(photo.file_ref, channel)
             if attachment is None:
@@ -68,7 +69,7 @@ def announce_reopened(turn: Turn, complaint: Complaint, reason: str) -> None:
     """The reporter says it is not fixed: the section, and the officer who handled it,
     hear it at once, with the buttons to act again."""
     text = t("id", "staff.reopened", code=complaint.code, reason=reason)
-    _to_handlers(turn, complaint, text)
+    _to_handlers(turn, complaint, text, _recipients(turn, complaint))
 
 
 def _recipients(turn: Turn, complaint: Complaint) -> list[Address]:
@@ -81,7 +82,7 @@ def _recipients(turn: Turn, complaint: Complaint) -> list[Address]:
     return recipients
 
 
-def _to_handlers(turn: Turn, complaint: Complaint, text: str) -> None:
+def _to_handlers(turn: Turn, complaint: Complaint, text: str, recipients: list[Address]) -> None:
     buttons = action_buttons(complaint)
-    for channel, chat in dict.fromkeys(_recipients(turn, complaint)):
+    for channel, chat in dict.fromkeys(recipients):
         turn.send(Reply(text, buttons, columns=2, recipient=chat), channel=channel, language="id")
