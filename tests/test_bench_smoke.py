@@ -94,17 +94,23 @@ def test_web_bench_measures_every_page_against_its_anchor(tmp_path: Path) -> Non
     assert re.match(r"server peak RSS: \d+ MB", lines[-1])
 
 
-def test_skm_import_bench_imports_every_row_next_to_pandas(
+def test_skm_import_bench_imports_every_row_next_to_its_anchors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bench.skm_import import measure as measure_import
 
-    measure_import(rows=6_000, out=tmp_path)  # two chunks: the streaming path
+    figures = measure_import(rows=6_000, out=tmp_path)  # two chunks: the streaming path
     out = capsys.readouterr().out
     assert "file: 6,000 rows" in out
     assert re.search(r"^sigap skm import +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
+    assert re.search(r"^bare csv\+executemany +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
     assert re.search(r"^pandas to_sql +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
-    assert re.search(r"target RSS < 150 MB: (met|MISSED)$", out, re.M)
+    lines = [figure.line() for figure in figures]
+    assert [line.split()[1:4] for line in lines] == [
+        ["skm", "import", "seconds"],
+        ["skm", "import", "peak"],
+    ]
+    assert all(BUDGET_LINE.match(line) for line in lines), lines
 
 
 def test_crash_cycles_bench_counts_losses_and_duplicates_per_signal() -> None:

@@ -15,9 +15,9 @@ from typing import TextIO, TypeVar
 from sqlmodel import Session
 
 from core.domain.periods import Period
-from core.domain.skm import Unsur
+from core.domain.skm import UNSUR_FIELDS, Unsur
 from core.errors import InvalidInput, SigapError
-from core.formulas import neutralise, restore
+from core.formulas import QUOTE, neutralise, restore
 from core.services.skm import RespondentProfile, SkmAnswers, get_service, responses_in_period
 
 SKM_REQUIRED = ["tanggal", "layanan", *[u.field for u in Unsur]]
@@ -65,10 +65,17 @@ def _rows(handle: TextIO, required: list[str]) -> Iterator[tuple[int, dict[str, 
             cells += [""] * (len(header) - len(cells))  # optional columns left off the end
             yield (
                 reader.line_num,
-                {k: restore(v.strip()) for k, v in zip(header, cells, strict=True)},
+                {k: _cell(v) for k, v in zip(header, cells, strict=True)},
             )
     except csv.Error as exc:
         raise InvalidInput(f"Baris {reader.line_num}: CSV rusak ({exc})") from None
+
+
+def _cell(text: str) -> str:
+    """A cell's text, trimmed, with an export's formula marker taken off (the marker is
+    rare: most cells skip the call)."""
+    text = text.strip()
+    return restore(text) if text[:1] == QUOTE else text
 
 
 def _parse_all(
@@ -107,6 +114,15 @@ def _optional_int(text: str, column: str) -> int | None:
     return int(text)
 
 
+SCORE_TEXTS: dict[str, int | None] = {"": None, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def _fast_score(text: str, unsur: Unsur) -> int | None:
+    """The usual answer by one lookup; anything else through `_score` and its message."""
+    value = SCORE_TEXTS.get(text, -1)
+    return _score(text, unsur) if value == -1 else value
+
+
 def _score(text: str, unsur: Unsur) -> int | None:
     value = _optional_int(text, unsur.field)
     if value is not None and not 1 <= value <= 4:
@@ -143,7 +159,7 @@ def iter_skm_csv(session: Session, handle: TextIO) -> Iterator[SkmAnswers]:
             service_id=service_id(row["layanan"]),
             tanggal=_date(row["tanggal"], "tanggal"),
             jam=time.fromisoformat(jam) if jam else None,
-            scores={u: _score(row[u.field], u) for u in Unsur},
+            scores={u: _fast_score(row[f], u) for u, f in UNSUR_FIELDS},
             profile=RespondentProfile(
                 jenis_kelamin=row.get("jenis_kelamin") or None,
                 usia=_optional_int(row.get("usia", ""), "usia"),

@@ -57,6 +57,8 @@ class FieldSpec:
 def refuse_hidden_characters(text: str, label: str) -> None:
     """No control characters (but line breaks and tabs) and no direction overrides:
     they hide or reorder what a list or a page then shows."""
+    if text.isprintable():  # no Cc, no Cf: the usual case, checked in C
+        return
     for char in text:
         category = unicodedata.category(char)
         control = category == "Cc" and char not in "\n\t"
