@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, func, insert, literal_column
+from sqlalchemy import Table, func, literal_column
 from sqlmodel import Session, col, select
 
 from core.domain.periods import Period
@@ -31,7 +31,7 @@ from core.domain.skm import (
 from core.errors import InvalidInput, NotFound
 from core.models import Resident, Service, SkmDailyProfile, SkmDailyTotal, SkmResponse
 from core.services.fields import EARLIEST_DATE, LATEST_DATE, clean_text
-from core.services.upsert import add_to_counters
+from core.services.upsert import add_to_counters, insert_rows
 from core.timeutil import utcnow
 
 SERVICE_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -193,7 +193,7 @@ def record_responses(
             answers.validate()
         now = utcnow()
         rows = [_response_values(a, source, None, now) for a in chunk]
-        session.execute(insert(_table(SkmResponse)), rows)
+        insert_rows(session, _table(SkmResponse), rows)
         _add_to_daily_totals(session, chunk)
         written += len(chunk)
         if progress is not None:
