@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench mutation system-deps browser
+.PHONY: install run test lint bench mutation system-deps browser deploy-tools
 
 # PDF reports (WeasyPrint) need Pango and HarfBuzz's subsetter from the system; on a
 # Debian/Ubuntu machine that lacks them, they are installed with apt-get.
@@ -36,6 +36,21 @@ browser:
 	  || { echo "Please install chromium with your package manager."; exit 1; }; \
 	fi
 
+# The deployment files (deploy/) are checked by the tools that run them: systemd-analyze,
+# caddy and nginx from Debian's packages (tests/test_deploy_files.py). Installed where missing.
+DEPLOY_TOOLS := systemd-analyze:systemd caddy:caddy nginx:nginx
+
+deploy-tools:
+	@missing=""; PATH="$$PATH:/usr/sbin:/sbin"; for pair in $(DEPLOY_TOOLS); do \
+	  command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing the tools that check deploy/:$$missing"; \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$sudo apt-get install -y --no-install-recommends $$missing \
+	  || { $$sudo apt-get update -q && $$sudo apt-get install -y --no-install-recommends $$missing; } \
+	  || { echo "Please install$$missing with your package manager."; exit 1; }; \
+	fi
+
 $(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -55,7 +70,7 @@ lint: install
 
 # The suite runs under coverage; COVERAGE_PROCESS_START makes every Python subprocess the
 # tests start (the `sigap` CLI, bots, schedulers) measure itself too.
-test: lint browser
+test: lint browser deploy-tools
 	rm -f .coverage .coverage.*
 	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml COVERAGE_FILE=$(CURDIR)/.coverage \
 	  $(BIN)/coverage run -m pytest
@@ -66,7 +81,7 @@ test: lint browser
 
 # Every benchmark runs, even after one missed its target; then `make bench` exits
 # non-zero if any did, so a regression shows the day it lands.
-BENCHES := bench bench.reports bench.telegram_bot bench.whatsapp bench.web bench.skm_import
+BENCHES := bench bench.reports bench.telegram_bot bench.whatsapp bench.web bench.skm_import bench.db_copy bench.backup
 
 bench: install
 	@missed=""; \

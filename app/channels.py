@@ -10,6 +10,7 @@ from bot.dialogs.desk import Desk
 from bot.telegram.app import KIND as TELEGRAM
 from bot.whatsapp.channel import KIND as WHATSAPP
 from core.config import Settings
+from core.services.system_figures import ChannelSetup
 
 CHANNEL_KINDS: tuple[ChannelKind, ...] = (TELEGRAM, WHATSAPP, terminal.KIND)
 
@@ -29,3 +30,18 @@ def kind_named(name: str) -> ChannelKind:
             return kind
     known = ", ".join(kind.name for kind in CHANNEL_KINDS)
     raise ValueError(f"kanal tidak dikenal / unknown channel {name!r} ({known})")
+
+
+def channel_setups(settings: Settings) -> tuple[ChannelSetup, ...]:
+    """The channels `sigap run` can serve, each enabled or not, and how updates reach it
+    (for the admin page "Sistem"). The terminal is `sigap chat`'s alone: not listed."""
+    telegram_hook = settings.telegram_webhook_url if settings.telegram_mode == "webhook" else None
+    modes: dict[str, tuple[str, str | None]] = {
+        TELEGRAM.name: (settings.telegram_mode, telegram_hook),
+        WHATSAPP.name: ("webhook", f"{settings.web_address}/whatsapp/webhook"),
+    }
+    return tuple(
+        ChannelSetup(kind.name, kind.enabled(settings), *modes[kind.name])
+        for kind in CHANNEL_KINDS
+        if kind.name in modes
+    )

@@ -10,12 +10,18 @@ failed on (PostgreSQL: ``DETAIL: Key (channel, external_id)=(whatsapp, 62...) al
 exists``), an HTTP client error its URL with the bot token. So at INFO and above a
 traceback is written with its frames and exception classes only; its messages appear
 only in DEBUG records.
+
+With ``SIGAP_LOG_FORMAT=json`` each record is one JSON object on one line (time in UTC,
+level, logger, message, and for a failure its exception class and that same traceback),
+for journald or a log shipper to parse; the same rule withholds exception messages.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
+from datetime import UTC, datetime
 
 QUIET = ("httpx", "httpcore", "aiohttp", "apscheduler.executors")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -70,9 +76,40 @@ class PrivateFormatter(logging.Formatter):
             record.exc_text = cached
 
 
-def configure_logging(level: int = logging.INFO) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``time`` (UTC, ISO 8601), ``level``, ``logger``,
+    ``message``; with an exception also ``exception`` (its class) and ``traceback``,
+    withheld at INFO and higher exactly as in the text format."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created, UTC)
+        entry: dict[str, str] = {
+            "time": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            entry["exception"] = _class_of(error)
+            entry["traceback"] = (
+                withheld_traceback(error)
+                if record.levelno >= logging.INFO
+                else "".join(traceback.format_exception(error)).rstrip("\n")
+            )
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def formatter_for(log_format: str) -> logging.Formatter:
+    """``text`` (the default) or ``json`` (SIGAP_LOG_FORMAT)."""
+    return JsonFormatter() if log_format == "json" else PrivateFormatter(FORMAT)
+
+
+def configure_logging(level: int = logging.INFO, log_format: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(PrivateFormatter(FORMAT))
+    handler.setFormatter(formatter_for(log_format))
     logging.basicConfig(level=level, handlers=[handler])
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -57,7 +57,7 @@ async def running(
             log.info("%s channel started", channel.name)
         with tuned_for_service():
             office = build_office(settings, engine)
-            state = Running(channels, build_http_app(engine, channels, office))
+            state = Running(channels, build_http_app(engine, channels, office, settings))
             if settings.scheduler_enabled:
                 # Imported here: the duties render PDF reports and charts (WeasyPrint,
                 # matplotlib), ~40 MB of modules a process without a scheduler never needs.

@@ -35,7 +35,15 @@ def poster_maker(settings: Settings) -> PosterMaker:
 
 
 def build_office(settings: Settings, engine: Engine) -> Office:
-    return Office(settings, engine, reports=report_maker(settings), poster=poster_maker(settings))
+    from app.channels import channel_setups
+
+    return Office(
+        settings,
+        engine,
+        reports=report_maker(settings),
+        poster=poster_maker(settings),
+        channels=channel_setups(settings),
+    )
 
 
 def first_login_link(settings: Settings, engine: Engine) -> str | None:

@@ -61,10 +61,32 @@ def settings() -> Settings:
         fail(str(exc), code=2)
 
 
-def engine(config: Settings) -> Engine:
+def engine(config: Settings, *, migrates: bool = False) -> Engine:
+    """The office database; refused in one line when a newer Sigap migrated it (this
+    code would misread its tables, and `sigap run` would stop on a traceback), or when
+    it was never migrated, unless the command ``migrates`` it itself (`db upgrade`,
+    `run`, `chat`): one line naming `sigap db upgrade`, never a traceback."""
     from core.db import make_engine
+    from core.schema import (
+        SchemaNewerThanCode,
+        SchemaNotMigrated,
+        refuse_newer_schema,
+        refuse_unmigrated_schema,
+    )
 
-    return make_engine(config.database_url)
+    db = make_engine(config.database_url)
+    try:
+        if migrates:
+            refuse_newer_schema(db)
+        else:
+            refuse_unmigrated_schema(db)
+    except SchemaNotMigrated:
+        db.dispose()
+        fail(NOT_MIGRATED)
+    except SchemaNewerThanCode as exc:
+        db.dispose()
+        fail(str(exc))
+    return db
 
 
 @contextmanager

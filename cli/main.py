@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cli.backup import backup, restore
 from cli.common import (
     FromOpt,
     QuarterOpt,
@@ -23,6 +24,7 @@ from cli.common import (
     unit_of_work,
 )
 from cli.complaints import complaint_app
+from cli.database import db_copy_command
 from cli.records import (
     activity_app,
     document_app,
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from core import errors
     from core.services import csv_io, imports, skm
     from core.services import iku as iku_service
+    from core.services import skm_import as skm_importer
     from core.services.iku import IkuReport
 else:
     database = lazy("core.db")
@@ -50,6 +53,7 @@ else:
     iku_service = lazy("core.services.iku")
     imports = lazy("core.services.imports")
     skm = lazy("core.services.skm")
+    skm_importer = lazy("core.services.skm_import")
 
 app = typer.Typer(
     help="Sigap: layanan pengaduan trantib, SKM dan IKU kecamatan / "
@@ -81,14 +85,34 @@ for name, sub in [
 
 
 app.command("report")(report)
+app.command("backup")(backup)
+app.command("restore")(restore)
 service_app.command("poster")(poster)
+db_app.command("copy")(db_copy_command)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Terapkan migrasi skema / Apply schema migrations."""
-    database.upgrade(engine(settings()))
-    typer.echo("Basis data mutakhir / database is up to date.")
+    from core.schema import database_revision, steps_between
+
+    db = engine(settings(), migrates=True)
+    before = database_revision(db)
+    database.upgrade(db)
+    after = database_revision(db)
+    assert after is not None
+    if before == after:
+        typer.echo(
+            f"Basis data sudah mutakhir (revisi {after}) / "
+            f"database already up to date (revision {after})."
+        )
+        return
+    steps = steps_between(before, after)
+    typer.echo(
+        f"Basis data dimutakhirkan dari revisi {before or '(kosong)'} ke {after} "
+        f"({steps} langkah) / database upgraded from revision {before or '(empty)'} to "
+        f"{after} ({steps} steps)."
+    )
 
 
 NO_TOKEN = """Belum ada token bot Telegram / no Telegram bot token yet.
@@ -117,13 +141,13 @@ def run() -> None:
     webhook = config.telegram_mode == "webhook" and config.telegram_bot_token is not None
     if webhook and (not config.telegram_webhook_url or config.telegram_webhook_secret is None):
         fail("TELEGRAM_MODE=webhook perlu TELEGRAM_WEBHOOK_URL dan TELEGRAM_WEBHOOK_SECRET")
-    db = engine(config)
+    db = engine(config, migrates=True)
     database.upgrade(db)
     from app.logs import configure_logging
     from app.service import run as serve
     from app.web import first_login_link
 
-    configure_logging()
+    configure_logging(log_format=config.log_format)
     typer.echo(f"Sigap: {config.web_address}")
     first = first_login_link(config, db)
     if first:
@@ -145,7 +169,7 @@ def chat(
 ) -> None:
     """Coba dialog Sigap di terminal (basis data latihan) / Try the dialogs (practice DB)."""
     config = settings()
-    db = engine(config)
+    db = engine(config, migrates=True)
     from app.chat import chat as converse
     from app.chat import practice_engine
 
@@ -172,9 +196,8 @@ def skm_import(
         digest = imports.file_digest(file)
         imports.refuse_if_imported(session, digest, config.tz)
         with imports.open_text(file) as handle:
-            answers = csv_io.iter_skm_csv(session, handle)
             try:
-                count = skm.record_responses(session, answers, "import", _progress)
+                count = skm_importer.import_skm_csv(session, handle, "import", _progress)
             except UnicodeDecodeError:
                 fail("Berkas bukan teks UTF-8 / file is not UTF-8 text (simpan sebagai CSV UTF-8)")
         if count == 0:
@@ -284,6 +307,10 @@ def _iku_json(report: IkuReport) -> dict[str, Any]:
                 "capaian": number(i.capaian),
                 "status": i.status.value,
                 "note": i.note,
+                "quarter_target": number(i.quarter_target),
+                "quarter_capaian": number(i.quarter_capaian),
+                "category": i.category,
+                "meets_target": i.meets_target,
             }
             for i in report.indicators
         ],

@@ -224,8 +224,8 @@ def activity_add(
         participants_female=female,
     )
     with unit_of_work(settings()) as session:
-        records.add_activity(session, activity)
-    typer.echo(f"Kegiatan #{activity.id} dicatat ({activity.status.value}).")
+        row = records.add_activity(session, activity)  # a new row: `activity` stays unsaved
+    typer.echo(f"Kegiatan #{row.id} dicatat ({row.status.value}).")
 
 
 @activity_app.command("list")
@@ -237,7 +237,10 @@ def activity_list(
     period = resolve_period(config, year, quarter, start, end)
     with unit_of_work(config) as session:
         for a in records.list_activities(session, period.start, period.end):
-            typer.echo(f"#{a.id}\t{a.planned_date}\t{a.status.value}\t{a.kind}\t{a.name}")
+            typer.echo(
+                f"#{a.id}\trencana {a.planned_date or '-'}\tpelaksanaan {a.held_date or '-'}"
+                f"\t{a.status.value}\t{a.kind}\t{a.desa or '-'}\t{a.name}"
+            )
 
 
 @activity_app.command("import")

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     office_logo: Path | None = Field(None, alias="SIGAP_OFFICE_LOGO")  # PNG or JPEG
     camat_name: str = Field("", alias="SIGAP_CAMAT_NAME", max_length=120)
     camat_nip: str = Field("", alias="SIGAP_CAMAT_NIP", pattern=r"^[0-9 ]{0,24}$")
+    # Pangkat/golongan, e.g. "Pembina Tingkat I (IV/b)": between the name and the NIP
+    camat_pangkat: str = Field("", alias="SIGAP_CAMAT_PANGKAT", max_length=60)
     signature_place: str = Field("", alias="SIGAP_SIGNATURE_PLACE", max_length=60)
     ticket_prefix: str = Field("MBS", alias="SIGAP_TICKET_PREFIX", pattern=r"^[A-Z]{2,5}$")
     reopen_days: int = Field(10, alias="SIGAP_REOPEN_DAYS", ge=0, le=365)
@@ -81,6 +83,8 @@ class Settings(BaseSettings):
     whatsapp_per_user_interval: float = Field(6.0, alias="WHATSAPP_PER_USER_INTERVAL", ge=0)
     http_host: str = Field("127.0.0.1", alias="SIGAP_HTTP_HOST")
     http_port: int = Field(8080, alias="SIGAP_HTTP_PORT", ge=0, le=65535)
+    # How `sigap run` writes its log: "text" lines, or "json" (one object per line)
+    log_format: Literal["text", "json"] = Field("text", alias="SIGAP_LOG_FORMAT")
     media_dir: Path = Field(Path("data/media"), alias="SIGAP_MEDIA_DIR")
     # The back office's address as staff reach it (login links point here); empty: the
     # HTTP host and port above, over plain http.
@@ -120,6 +124,26 @@ class Settings(BaseSettings):
     # many days, are deleted by the prune (core/services/housekeeping.py).
     idle_account_days: int = Field(180, alias="SIGAP_IDLE_ACCOUNT_DAYS", ge=30, le=3650)
     prune_cron: str = Field("30 2 * * *", alias="SIGAP_PRUNE_CRON")
+    # Backups (core/services/backup.py): where `sigap backup` and the daily duty write,
+    # the passphrase that encrypts them (unset: not encrypted), when the duty runs (empty:
+    # never, e.g. a systemd timer runs `sigap backup`), how many to keep, after how many
+    # hours without one the admins are told, and the PostgreSQL tools (default: PATH).
+    backup_dir: Path = Field(Path("data/backups"), alias="SIGAP_BACKUP_DIR")
+    backup_passphrase: SecretStr | None = Field(None, alias="SIGAP_BACKUP_PASSPHRASE")
+    backup_cron: str = Field("0 1 * * *", alias="SIGAP_BACKUP_CRON")
+    backup_keep_daily: int = Field(7, alias="SIGAP_BACKUP_KEEP_DAILY", ge=1, le=3650)
+    backup_keep_weekly: int = Field(4, alias="SIGAP_BACKUP_KEEP_WEEKLY", ge=0, le=520)
+    backup_keep_monthly: int = Field(12, alias="SIGAP_BACKUP_KEEP_MONTHLY", ge=0, le=1200)
+    backup_max_age_hours: float = Field(26.0, alias="SIGAP_BACKUP_MAX_AGE_HOURS", gt=0)
+    pg_dump: str | None = Field(None, alias="SIGAP_PG_DUMP")
+    pg_restore: str | None = Field(None, alias="SIGAP_PG_RESTORE")
+    # Watching it (app/metrics.py): /metrics answers only a bearer token equal to this
+    # (unset: no /metrics at all), and /healthz says "degraded" once a message waits
+    # longer than this many minutes to be sent.
+    metrics_token: SecretStr | None = Field(None, alias="SIGAP_METRICS_TOKEN")
+    health_outbox_max_age_minutes: float = Field(
+        15.0, alias="SIGAP_HEALTH_OUTBOX_MAX_AGE_MINUTES", gt=0
+    )
 
     @field_validator(
         "telegram_bot_token",
@@ -141,6 +165,42 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """``TELEGRAM_BOT_TOKEN=`` copied from .env.example means "not set"."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("backup_passphrase", "pg_dump", "pg_restore", mode="before")
+    @classmethod
+    def _backup_blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("backup_passphrase")
+    @classmethod
+    def _long_passphrase(cls, value: SecretStr | None) -> SecretStr | None:
+        """The archive's only lock once it leaves the office: no short word."""
+        if value is not None and len(value.get_secret_value()) < 12:
+            raise ValueError("at least 12 characters (a few words)")
+        return value
+
+    @field_validator("backup_cron")
+    @classmethod
+    def _backup_cron_shape(cls, value: str) -> str:
+        """A crontab, or empty for no scheduled backup."""
+        if value.strip() and value != "0 1 * * *":
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(value)
+        return value.strip()
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _metrics_blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """Anyone who guesses it reads the office's figures: no short word."""
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("at least 16 characters (e.g. secrets.token_urlsafe(32))")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -42,6 +42,26 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 POOL_SIZE = 16
 
 
+# A transaction left open (a bug, a stuck thread) keeps its locks until it ends, blocking
+# VACUUM, migrations and every TRUNCATE or ALTER behind it. Where the server sets no limit
+# (`idle_in_transaction_session_timeout` = 0), each Sigap connection gets this one, so
+# PostgreSQL ends such a session instead of letting it hold on for days. Sigap's longest
+# pause inside a transaction is a report being rendered: seconds.
+IDLE_IN_TRANSACTION_TIMEOUT = "5min"
+APPLICATION_NAME = "sigap"  # what pg_stat_activity shows, unless the URL names another
+
+
+def _configure_postgres(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SHOW idle_in_transaction_session_timeout")
+        row = cursor.fetchone()
+        if row is not None and row[0] == "0":  # the server's or the role's own limit stays
+            cursor.execute(
+                f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION_TIMEOUT}'"
+            )
+    dbapi_connection.commit()
+
+
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", POOL_SIZE)
     # a failed statement's message never carries its parameters (names, numbers, notes)
@@ -53,7 +73,13 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    if "application_name" not in url.query:
+        kwargs["connect_args"] = {"application_name": APPLICATION_NAME} | kwargs.get(
+            "connect_args", {}
+        )
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "connect", _configure_postgres)
+    return engine
 
 
 @contextmanager
@@ -101,6 +127,11 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision``; a database migrated by a newer Sigap is refused first
+    (core.schema.SchemaNewerThanCode, one sentence) rather than half understood."""
     from alembic import command
 
+    from core.schema import refuse_newer_schema
+
+    refuse_newer_schema(engine)
     command.upgrade(alembic_config(engine), revision)

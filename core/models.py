@@ -389,6 +389,7 @@ class StaffInvite(SQLModel, table=True):
 
 
 # The back office's tables live beside these; re-exported so every model is one import.
+import core.lkjip_models  # noqa: E402, F401  (the LKjIP's tables: import them from there)
 from core.office_models import LoginLink as LoginLink  # noqa: E402
 from core.office_models import RegisterAudit as RegisterAudit  # noqa: E402
 from core.office_models import ScheduledRun as ScheduledRun  # noqa: E402

@@ -3,35 +3,30 @@ the renderers format."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlmodel import Session
 
 from core.config import Settings
-from core.domain.capaian import capaian_band
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.services.digest import IkuChange, weekly_digest
-from core.services.iku import IkuStatus, IkuValue, iku_for_period
+from core.services.iku import IkuValue, IndicatorLine, iku_for_period, indicator_lines
+from core.services.iku_course import monthly_course
 from reports.bulk import gc_paused
 from reports.charts import line_chart, year_chart
 from reports.complaints_report import OVERDUE_COLUMNS, build_complaints, overdue_rows
+from reports.lkjip import add_lkjip_sections
 from reports.model import Cell, Chart, Report, Table, new_report
 from reports.skm_report import build_skm
 
-STATUS_TEXT = {
-    IkuStatus.NO_DATA: "tidak ada data",
-    IkuStatus.NO_TARGET: "target belum ditetapkan",
-    IkuStatus.TARGET_ZERO: "target 0: capaian tidak terdefinisi",
-}
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 
 
 def iku_category(value: IkuValue, settings: Settings) -> str:
-    if value.status is IkuStatus.OK and value.capaian is not None:
-        return capaian_band(value.capaian, settings.bands)
-    return STATUS_TEXT.get(value.status, "-")
+    """Core decides the category (`IkuValue.category`), so every surface prints one."""
+    return value.category
 
 
 def _quarter_cells(value: IkuValue) -> list[Cell]:
@@ -63,7 +58,14 @@ IKU_RULES = [
     "pengaduan diterima dalam periode, tanpa duplikat dan ditolak.",
     "IKU2 menurut PermenPANRB 14/2017; unsur tanpa jawaban tidak ikut dirata-rata. "
     "IKU5 dan IKU6 nilai tahunan. Capaian dihitung dari nilai yang ditampilkan.",
+    "IKU6 = indikator program tercapai / seluruh indikator program tahun itu; indikator "
+    "yang belum ada realisasinya dihitung belum tercapai dan disebut namanya.",
 ]
+QUARTER_RULE = (
+    "Kategori dan 'IKU mencapai target' pada triwulan ini dinilai terhadap target "
+    "s.d. TW {q} (kumulatif) bila kantor menetapkannya, selain itu terhadap target tahunan."
+)
+MONTHLY = (IkuCode.IKU1, IkuCode.IKU2, IkuCode.IKU3, IkuCode.IKU4)  # IKU5/6: once a year
 IKU_COLUMNS = [
     "Kode",
     "Indikator",
@@ -94,15 +96,6 @@ def _iku_chart(
     )
 
 
-def _month_ends(period: Period) -> list[date]:
-    ends, day = [], period.start
-    while day <= period.end:
-        next_month = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        ends.append(min(next_month - timedelta(days=1), period.end))
-        day = next_month
-    return ends
-
-
 def build_iku(session: Session, settings: Settings, period: Period) -> Report:
     """The six IKU with the counts beneath them and, per indicator, its course through
     the months (cumulative from the period's start, as the annual target reads)."""
@@ -118,36 +111,68 @@ def build_iku(session: Session, settings: Settings, period: Period) -> Report:
             f"Capaian thd target TW {quarter} (%)",
         ]
         rows = [row + _quarter_cells(v) for row, v in zip(rows, iku.indicators, strict=True)]
+        report.notes.append(QUARTER_RULE.format(q=quarter))
     report.tables.append(Table("iku", "Capaian IKU", columns, rows))
     report.notes += IKU_RULES
-    ends = _month_ends(period)
-    course = [iku_for_period(session, settings, Period(period.start, end)) for end in ends]
-    labels = [f"{MONTHS[end.month - 1]} {end.year % 100:02d}" for end in ends]
+    course = [month for _, month in monthly_course(session, settings, period)]
+    labels = [f"{MONTHS[m.period.end.month - 1]} {m.period.end.year % 100:02d}" for m in course]
     report.tables.append(
         Table(
             "iku_bulanan",
-            "Realisasi kumulatif per bulan",
-            ["Bulan", *(v.code.value for v in iku.indicators)],
+            "Realisasi kumulatif sejak awal periode, per akhir bulan (IKU5 dan IKU6 tahunan)",
+            ["Bulan", *(code.value for code in MONTHLY)],
             [
-                [label, *(v.value for v in month.indicators)]
+                [label, *(month.get(code).value for code in MONTHLY)]
                 for label, month in zip(labels, course, strict=True)
             ],
         )
     )
+    report.tables.append(_indicator_table(indicator_lines(session, period.end.year), period))
     for value in iku.indicators:
         points = [month.get(value.code).value for month in course]
         report.charts.append(_iku_chart(value, labels, points, period))
-    achieved = [v for v in iku.indicators if v.capaian is not None and v.capaian >= 100]
     report.summary = [
         ("IKU dengan data", sum(1 for v in iku.indicators if v.value is not None)),
-        ("IKU mencapai target", len(achieved)),
+        ("IKU mencapai target", len(iku.meeting_target)),
+        ("IKU perlu perhatian", ", ".join(v.code.value for v in iku.needing_attention) or "-"),
     ]
+    add_lkjip_sections(report, session, settings, period)  # Bab III: reports/lkjip.py
     return report
+
+
+def _indicator_table(lines: list[IndicatorLine], period: Period) -> Table:
+    """IKU6 counted out: every programme indicator of the year, whether it was achieved,
+    and which have no realisation yet."""
+    words = {True: "tercapai", False: "belum tercapai", None: "belum ada realisasi"}
+    return Table(
+        "iku6_indikator",
+        f"Indikator program tahun {period.end.year} (IKU6)",
+        ["Indikator", "Satuan", "Target", "Realisasi", "Capaian (%)", "Keterangan"],
+        [
+            [
+                line.indicator.name,
+                line.indicator.unit,
+                line.indicator.target,
+                line.indicator.realisation,
+                line.capaian,
+                words[line.achieved],
+            ]
+            for line in lines
+        ],
+    )
 
 
 def _change_row(change: IkuChange) -> list[Cell]:
     value = change.current
-    return [value.code.value, value.name, value.value, value.target, value.capaian, change.change]
+    return [
+        value.code.value,
+        value.name,
+        value.value,
+        value.target,
+        value.capaian,
+        value.category,
+        change.change,
+    ]
 
 
 def build_weekly(
@@ -160,7 +185,15 @@ def build_weekly(
         Table(
             "iku",
             f"IKU sampai {digest.year_to_date.end.isoformat()}",
-            ["Kode", "Indikator", "Realisasi", "Target", "Capaian (%)", "Perubahan seminggu"],
+            [
+                "Kode",
+                "Indikator",
+                "Realisasi",
+                "Target",
+                "Capaian (%)",
+                "Kategori",
+                "Perubahan seminggu",
+            ],
             [_change_row(c) for c in digest.iku],
         )
     )

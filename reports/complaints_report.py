@@ -12,7 +12,13 @@ from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.numbers import percentage, round_half_up
 from core.domain.periods import Period
-from core.services.complaint_stats import NO_DESA, ComplaintLine, ComplaintRecap, complaint_recap
+from core.services.complaint_stats import (
+    NO_DESA,
+    SECRET_ROW,
+    ComplaintLine,
+    ComplaintRecap,
+    complaint_recap,
+)
 from reports.charts import bar_chart
 from reports.model import Cell, Report, Table, new_report
 
@@ -87,11 +93,12 @@ def build_complaints(
         ("status", "Status", f"Menurut status saat ini (per {_day(today)})", _state_labels(recap)),
     ):
         rows: list[list[Cell]] = [[name, count] for name, count in counts.items()]
+        rows.append(["Jumlah", sum(counts.values())])  # = received: an auditor re-counts
         report.tables.append(Table(key, title, [heading, "Jumlah"], rows))
     report.tables.append(
         Table(
             "terlambat",
-            f"Pengaduan terbuka melewati batas waktu (per {_day(today)})",
+            f"Pengaduan {received} yang masih terbuka melewati batas waktu (per {_day(today)})",
             OVERDUE_COLUMNS,
             overdue_rows(recap.overdue),
             total=recap.overdue_listable,
@@ -145,6 +152,12 @@ def _notes_and_chart(report: Report, recap: ComplaintRecap) -> None:
     if recap.overdue_secret:
         report.notes.append(
             f"{recap.overdue_secret} pengaduan rahasia yang terlambat dihitung, tidak dirinci."
+        )
+    if SECRET_ROW in recap.by_category:
+        report.notes.append(
+            "Pengaduan rahasia ikut dihitung pada tabel kategori dan desa sebagai satu baris "
+            f"'{SECRET_ROW}', tanpa kategori atau desanya, agar setiap tabel berjumlah sama "
+            "dengan jumlah diterima."
         )
     if recap.by_category:
         report.charts.append(

@@ -95,6 +95,7 @@ class Letterhead:
     position: str  # Camat Mumbulsari
     signatory: str
     nip: str
+    rank: str = ""  # pangkat/golongan, printed between the name and the NIP
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Letterhead:
@@ -110,6 +111,7 @@ class Letterhead:
             position=f"Camat {short}",
             signatory=settings.camat_name,
             nip=settings.camat_nip,
+            rank=settings.camat_pangkat,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from reports.model import Cell
 
@@ -25,7 +25,10 @@ def number(value: Cell | float, places: int = 2) -> str:
         if exponent >= 0:  # a count
             return f"{int(value):,}".replace(",", ".")
         places = max(places, -exponent)
-    quantised = Decimal(value).quantize(Decimal(1).scaleb(-places))
+    exact = Decimal(value)
+    with localcontext() as context:  # a 40-digit figure typed into a register still prints
+        context.prec = max(context.prec, len(exact.as_tuple().digits) + places + 2)
+        quantised = exact.quantize(Decimal(1).scaleb(-places))
     text = f"{quantised:,.{places}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
@@ -44,3 +47,10 @@ def signed(value: Decimal | None) -> str:
     if value is None:
         return "-"
     return ("+" if value > 0 else "") + number(value)
+
+
+def trimmed(value: float | Decimal, places: int = 2) -> str:
+    """Indonesian notation without trailing zeros (82,5 · 100 · 3,3182), for a chart's
+    axis ticks and value labels, where "20,00" beside "40,00" is noise, not precision."""
+    text = number(value, places)
+    return text.rstrip("0").rstrip(",") if "," in text else text

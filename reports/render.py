@@ -12,7 +12,6 @@ is marked safe except markup built by code (the poster's QR codes, reports/poste
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,7 +20,6 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
-from core.formulas import starts_like_formula
 from reports.assets import Assets
 from reports.bulk import gc_paused
 from reports.model import Cell, Report, as_json, long_date
@@ -34,6 +32,35 @@ FORMATS = ("text", "html", "pdf", "xlsx", "json")
 TEXT_TABLE_ROWS = 15
 DOCUMENT_TABLE_ROWS = 100
 ROWS_SHOWN = {"text": TEXT_TABLE_ROWS, "html": DOCUMENT_TABLE_ROWS, "pdf": DOCUMENT_TABLE_ROWS}
+
+
+LONG_TOKEN = 20  # characters without a space: more, and the cell may break it anywhere
+
+
+def data_as_of(report: Report) -> date | None:
+    """The office-local day the figures stand at while the report's period runs (a year or
+    triwulan not yet over, its last day included: complaints still arrive that afternoon):
+    its figures are provisional and every format says "data per <date>". None once the
+    period's last day has passed. ``generated_at`` is already in the office's time zone
+    (`reports.model.new_report`), so 00:30 WIB on 1 January is the new year."""
+    today = report.generated_at.date()
+    return today if report.period.end >= today else None
+
+
+def cell_class(cell: Cell) -> str:
+    """A table cell's class in HTML/PDF: ``n`` numbers (right, never wrapped), ``d`` dates
+    (never wrapped), ``none`` no value (its "-" centred), ``long`` a text holding a token
+    longer than any column is wide (a pasted address), the only text allowed to break
+    mid-word."""
+    if cell is None:
+        return "none"
+    if isinstance(cell, int | Decimal):
+        return "n"
+    if isinstance(cell, date):
+        return "d"
+    if isinstance(cell, str) and any(len(word) > LONG_TOKEN for word in cell.split()):
+        return "long"
+    return ""
 
 
 def rows_shown(fmt: str) -> int | None:
@@ -77,6 +104,7 @@ def _environment(suffix: str, autoescape: bool) -> Environment:
     env.filters["signed"] = signed
     env.filters["movement"] = movement
     env.filters["long_date"] = long_date
+    env.filters["cell_class"] = cell_class
     return env
 
 
@@ -96,14 +124,20 @@ def text_environment() -> Environment:
 def render_text(report: Report) -> str:
     name = "weekly.txt.j2" if report.kind == "weekly" else "report.txt.j2"
     template = text_environment().get_template(name)
-    return template.render(report=report, row_limit=TEXT_TABLE_ROWS).strip() + "\n"
+    rendered = template.render(report=report, row_limit=TEXT_TABLE_ROWS, as_of=data_as_of(report))
+    return rendered.strip() + "\n"
 
 
 def render_html(report: Report, assets: Assets | None = None) -> str:
     """The report as HTML; its images (logo, charts) are data URIs made in ``assets``,
     the registry the PDF renderer's fetcher serves from."""
     template = html_environment().get_template("report.html.j2")
-    return template.render(report=report, row_limit=DOCUMENT_TABLE_ROWS, assets=assets or Assets())
+    return template.render(
+        report=report,
+        row_limit=DOCUMENT_TABLE_ROWS,
+        assets=assets or Assets(),
+        as_of=data_as_of(report),
+    )
 
 
 def render_pdf(report: Report) -> bytes:
@@ -113,57 +147,11 @@ def render_pdf(report: Report) -> bytes:
     return write_pdf(render_html(report, assets), assets)
 
 
-EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system, as it counts
-
-
-def _write_xlsx_row(
-    sheet: Any, number: int, row: list[Cell], date_format: Any, text_format: Any
-) -> None:
-    """Each cell by its own type, dates as Excel day numbers in a date format: XlsxWriter's
-    generic ``write`` guesses the type and converts dates field by field, which for a
-    year's overdue list (~330,000 cells) costs a third of the whole export.
-    Numbers stay numbers (Excel has no decimal type: floats of the exact shown value).
-    Text is a string cell, never a formula; text that reads like one (a resident's
-    ``=HYPERLINK(...)``) also gets Excel's quote prefix, so editing it keeps it text."""
-    for column, cell in enumerate(row):
-        if isinstance(cell, str):
-            marked = text_format if starts_like_formula(cell) else None
-            sheet.write_string(number, column, cell, marked)
-        elif isinstance(cell, int):
-            sheet.write_number(number, column, cell)
-        elif isinstance(cell, Decimal):
-            integral = cell == cell.to_integral_value()
-            sheet.write_number(number, column, int(cell) if integral else float(cell))
-        elif isinstance(cell, date):
-            sheet.write_number(number, column, (cell - EXCEL_EPOCH).days, date_format)
-        # None: the cell stays empty
-
-
 def render_xlsx(report: Report) -> bytes:
-    """XlsxWriter, not openpyxl: a year's overdue list (tens of thousands of rows) is
-    written 2.6x faster (measured), inside the report time budget."""
-    import xlsxwriter
+    """The workbook (reports/xlsx.py), marked provisional while the period runs."""
+    from reports.xlsx import render_xlsx as workbook
 
-    buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as book:
-        bold = book.add_format({"bold": True})
-        day = book.add_format({"num_format": "dd-mm-yyyy"})
-        text = book.add_format({"quote_prefix": True})
-        sheet = book.add_worksheet("Ringkasan")
-        lines: list[list[Cell]] = [
-            [report.title],
-            [report.office],
-            ["Periode", report.period.start, report.period.end],
-            *([label, value] for label, value in report.summary),
-        ]
-        for number, line in enumerate(lines):
-            _write_xlsx_row(sheet, number, line, day, text)
-        for table in report.tables:
-            sheet = book.add_worksheet(table.key[:31])
-            sheet.write_row(0, 0, table.columns, bold)
-            for number, row in enumerate(table.rows, start=1):
-                _write_xlsx_row(sheet, number, row, day, text)
-    return buffer.getvalue()
+    return workbook(report, data_as_of(report))
 
 
 def _json_default(value: object) -> Any:

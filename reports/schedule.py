@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from core.config import Settings
 from core.db import session_scope
 from core.domain.periods import Period
+from core.services.backup_duty import scheduled_backup
 from core.services.housekeeping import prune
 from core.timeutil import local_date, utcnow
 from reports import deliver
@@ -87,16 +88,31 @@ class Duties:
             pruned.residents,
         )
 
+    def backup(self) -> None:
+        """The daily archive (core/services/backup_duty.py): once across processes, the
+        admins told in their chat when it fails or has gone missing."""
+        outcome = scheduled_backup(self.engine, self.settings, self.clock())
+        if outcome.result is not None:
+            log.info(
+                "backup written: %s (%s bytes), %s old archives removed",
+                outcome.result.path,
+                outcome.result.size,
+                len(outcome.result.pruned),
+            )
+
     def schedule(self) -> dict[str, tuple[Callable[[], None], str]]:
         """Job id -> (duty, crontab), as the settings say."""
         settings = self.settings
-        return {
+        jobs = {
             "weekly-digest": (self.weekly_digest, settings.digest_cron),
             "deadline-reminders": (self.deadline_reminders, settings.deadline_cron),
             "monthly-reports": (self.monthly_reports, settings.monthly_report_cron),
             "quarterly-reports": (self.quarterly_reports, settings.quarterly_report_cron),
             "prune": (self.prune, settings.prune_cron),
         }
+        if settings.backup_cron:  # empty: backups run elsewhere (a systemd timer)
+            jobs["backup"] = (self.backup, settings.backup_cron)
+        return jobs
 
 
 def start_scheduler(settings: Settings, engine: Engine) -> AsyncIOScheduler:

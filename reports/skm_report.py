@@ -27,6 +27,7 @@ from core.services.skm import (
 )
 from core.services.skm_follow_up import follow_ups_for
 from reports.charts import bar_chart
+from reports.lkjip_skm import add_skm_sections
 from reports.model import Cell, Report, Table, new_report
 from reports.numbers import number
 
@@ -184,6 +185,7 @@ def build_skm(
     ]
     _summary(report, result)
     _notes_and_chart(report, result)
+    add_skm_sections(report, session, summary, names, service_users)  # reports/lkjip_skm.py
     return report
 
 

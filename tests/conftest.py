@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from core.config import Settings, load_settings
@@ -74,9 +75,22 @@ def pg_url() -> Iterator[str]:
 
 
 def _truncate_all(engine: Engine) -> None:
+    """Empty every table; a connection left idle in a transaction on them (a session used
+    after its block, say) fails the next test within seconds, named, instead of hanging."""
     tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '30s'"))
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    except OperationalError:
+        with engine.connect() as connection:
+            holders = connection.execute(
+                text(
+                    "SELECT pid, application_name, left(query, 80) FROM pg_stat_activity "
+                    "WHERE state = 'idle in transaction' AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        pytest.fail(f"TRUNCATE waited 30 s on a lock; idle in transaction: {holders}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -141,3 +141,75 @@ def test_crash_cycles_bench_counts_a_cycle() -> None:
     assert re.match(r"SIGTERM: 1 cycles, 5 resident messages, \d+ replies, losses \d+", lines[1])
     # every resident message of the cycle was recognised as handled (ids kept as digests)
     assert tallies[0].updates == 5 and tallies[0].after_restart[0] < 60
+
+
+def test_db_copy_bench_copies_every_row_next_to_its_anchor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.db_copy import PG_SERVER, dataset
+    from bench.db_copy import measure as measure_copy
+    from tests.conftest import require_postgres
+
+    require_postgres()
+    db = tmp_path / "db-copy.db"
+    dataset(db, responses=6_000, complaints=300, reuse=False)  # two batches of SKM answers
+    figures = measure_copy(db, PG_SERVER)
+    out = capsys.readouterr().out
+    assert re.search(r"^database: [\d,]+ rows, \d+ MB SQLite file$", out, re.M)
+    assert re.search(r"^sigap db copy +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
+    assert re.search(r"^bare sqlite3\+COPY +\d+\.\d s +peak RSS +\d+ MB$", out, re.M)
+    lines = [figure.line() for figure in figures]
+    assert [line.split()[1:4] for line in lines] == [
+        ["db", "copy", "seconds"],
+        ["db", "copy", "peak"],
+    ]
+    assert all(BUDGET_LINE.match(line) for line in lines), lines
+
+
+BACKUP_ROW = (
+    r"^{} +sigap +\d+\.\d\d s +peak RSS +\d+ MB +anchor [^\d]+ +\d+\.\d\d s"
+    r" +peak RSS +\d+ MB +ratio \d+\.\d\dx$"
+)
+
+
+def test_backup_bench_backs_up_and_restores_next_to_the_bare_tools(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.backup import measure as measure_backup
+
+    db = tmp_path / "office.db"
+    build(db, responses=2000, complaints=300)
+    figures = measure_backup(db, tmp_path / "out", repeat=1, pg=None)
+    out = capsys.readouterr().out
+    for row in ("sqlite backup", "sqlite restore", "sqlite enc backup", "sqlite enc restore"):
+        assert re.search(BACKUP_ROW.format(row), out, re.M), out
+    assert re.search(r"^sigap backup as typed \(start-up included\): \d+\.\d\d s$", out, re.M)
+    lines = [figure.line() for figure in figures]
+    assert [line.split("sigap")[0].split()[1:] for line in lines] == [
+        ["sqlite", "backup", "ms"],
+        ["sqlite", "restore", "ms"],
+        ["sqlite", "enc", "backup", "ms"],
+        ["sqlite", "enc", "restore", "ms"],
+        ["backup", "peak", "RSS", "MB"],
+        ["restore", "peak", "RSS", "MB"],
+    ]
+    assert all(BUDGET_LINE.match(line) for line in lines), lines
+    assert not list((tmp_path / "out").glob("*restored/*"))  # cleaned up after itself
+
+
+@pytest.mark.postgres
+def test_backup_bench_measures_postgres_next_to_pg_dump_and_pg_restore(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.backup import figures as budget
+    from bench.backup import measure_postgres
+    from tests.conftest import PG_SERVER, require_postgres
+
+    require_postgres()
+    results = measure_postgres(PG_SERVER, tmp_path, repeat=1, responses=1000, complaints=100)
+    out = capsys.readouterr().out
+    assert re.search(BACKUP_ROW.format("pg backup"), out, re.M), out
+    assert re.search(BACKUP_ROW.format("pg restore"), out, re.M), out
+    lines = [figure.line() for figure in budget({"pg": results})]
+    assert [line.split()[1:3] for line in lines[:2]] == [["pg", "backup"], ["pg", "restore"]]
+    assert all(BUDGET_LINE.match(line) for line in lines), lines

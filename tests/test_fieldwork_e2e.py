@@ -39,7 +39,10 @@ async def test_an_activity_planned_then_held_with_photos_counts_for_iku3(
     await pmks.says("/kegiatan")
     await pmks.taps("➕ Rencana kegiatan baru")
     await pmks.says("Pelatihan UMKM ibu-ibu PKK")
-    await pmks.says("pelatihan")
+    where = await pmks.says("pelatihan")
+    # the activity's own question, not the complaint's "lokasi kejadian"
+    assert where[0].text.startswith("Di desa mana kegiatan ini?"), where[0].text
+    assert "kejadian" not in where[0].text
     await pmks.taps("Lengkong")
     planned = await pmks.says(f"{today:%d/%m/%Y}")
     assert "Rencana kegiatan" in planned[0].text and "tercatat" in planned[0].text
@@ -68,6 +71,7 @@ async def test_an_activity_planned_then_held_with_photos_counts_for_iku3(
         ).all()
         year = iku_for_period(session, bot, Period.year(today.year)).get(IkuCode.IKU3)
     assert activity.status is ActivityStatus.TERLAKSANA and activity.held_date == today
+    assert activity.desa == "Lengkong"
     assert (activity.participants_male, activity.participants_female) == (12, 15)
     assert sorted(photos) == [("ACT-PHOTO-1", "pembukaan"), ("ACT-PHOTO-2", None)]
     assert audit == ["buat", "terlaksana"]  # who did what, in the register's trail

@@ -118,7 +118,7 @@ def test_quarter_figures(session: Session, settings: Settings) -> None:
     assert iku5.value == Decimal("72.35") and iku5.status is IkuStatus.NO_TARGET
     assert iku5.note is not None and "BB" in iku5.note
     assert (iku6.numerator, iku6.denominator, iku6.value) == (1, 3, Decimal("33.33"))
-    assert iku6.note == "1 indikator belum ada realisasi"
+    assert iku6.note == "1 indikator belum ada realisasi: Belum diukur"  # named (issue 23)
 
 
 def test_year_figures_include_later_settlement(session: Session, settings: Settings) -> None:

@@ -120,6 +120,8 @@ def test_the_skm_report_adds_up_and_reads_as_published(
         "IV. Profil responden",
         "V. Saran dan masukan masyarakat",
         "VI. Rencana tindak lanjut",
+        "VII. Jumlah jawaban per unsur (dasar NRR di II)",  # tests/test_lkjip.py
+        "VIII. Tren IKM dibanding periode sebelumnya (belum ada periode sebelumnya yang bersurvei)",
     ]
     sample = dict((row[0], row[1]) for row in report.tables[0].rows)
     assert (

@@ -29,7 +29,7 @@ CAMAT_CHAT = 5101
 NOT_LATELY = "0 7 29 2 *"  # a schedule that has not fired in the last hours (leap days)
 CRONS = {
     f"SIGAP_{name}_CRON": NOT_LATELY
-    for name in ("DIGEST", "DEADLINE", "MONTHLY_REPORT", "QUARTERLY_REPORT", "PRUNE")
+    for name in ("DIGEST", "DEADLINE", "MONTHLY_REPORT", "QUARTERLY_REPORT", "PRUNE", "BACKUP")
 }
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,6 +140,7 @@ async def test_a_schedule_that_has_not_fired_lately_runs_nothing_at_start(
     jobs = sorted(job.id for job in scheduler.get_jobs())
     scheduler.shutdown(wait=False)
     assert jobs == [
+        "backup",
         "deadline-reminders",
         "monthly-reports",
         "prune",

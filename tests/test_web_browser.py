@@ -24,10 +24,13 @@ from typer.testing import CliRunner
 from app.service import running
 from cli.main import app as cli
 from core.domain.people import StaffRole
+from core.domain.periods import Period
 from core.models import Activity, Complaint, Staff
 from core.services import records
+from reports import builders
 from tests.browser import LAUNCH_ARGS, SCREENSHOTS, WIDTHS, require_browser
 from tests.fakes.telegram_api import FakeTelegram
+from tests.office_year import fill_office_year
 from tests.telegram_harness import Person, bot_settings, outbox_idle, until
 from tests.test_telegram_e2e import file_report
 from tests.web_harness import login_link
@@ -244,3 +247,69 @@ def _bad_xlsx(year: int) -> bytes:
             sheet.write_string(r, c, value)
     book.close()
     return buffer.getvalue()
+
+
+# -- the dashboard against the report (issue 23) ------------------------------------------
+
+
+def _report_rows(engine: Engine, settings: Any, period: Period) -> dict[str, dict[str, Any]]:
+    """The IKU report's own table, by code: what the dashboard must show."""
+    with Session(engine) as session:
+        table = builders.build_iku(session, settings, period).tables[0]
+    quarters = table.columns[-1].startswith("Capaian thd target TW")
+    return {
+        str(row[0]): {
+            "target": row[3],
+            "value": row[4],
+            "capaian": row[5],
+            "category": row[6],
+            "quarter-target": row[-2] if quarters else None,
+            "quarter-capaian": row[-1] if quarters else None,
+        }
+        for row in table.rows
+    }
+
+
+async def _shown(page: Page, code: str) -> dict[str, str]:
+    card = page.locator(f"#{code}")
+    names = ("value", "capaian", "target", "quarter-target", "quarter-capaian", "category")
+    shown = {name: await card.get_attribute(f"data-{name}") or "" for name in names}
+    shown["band"] = await card.locator(".band-name").inner_text()
+    return shown
+
+
+async def test_the_dashboard_shows_the_reports_figures(
+    browser: Browser, sigap: tuple[str, Any], engine: Engine
+) -> None:
+    """For the year and every triwulan with the office's triwulan targets, each card
+    carries the IKU report's value, target, capaian and category, and names the band
+    it is coloured by; screenshots at phone and desktop width for review."""
+    url, settings = sigap
+    year = date.today().year - 1  # a whole past year: every date in it may be recorded
+    with Session(engine, expire_on_commit=False) as session:
+        fill_office_year(session, settings, triwulan_targets=True, year=year)
+        session.commit()
+    page = await browser.new_page()
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    await _log_in(page, url, engine, _admin(engine))
+    periods = [("tahun", Period.year(year), f"tahun={year}")]
+    periods += [
+        (f"tw{q}", Period.quarter(year, q), f"tahun={year}&triwulan={q}") for q in range(1, 5)
+    ]
+    for name, period, query in periods:
+        await page.goto(f"{url}/?{query}")
+        wanted = _report_rows(engine, settings, period)
+        for code, row in wanted.items():
+            shown = await _shown(page, code)
+            for field in ("value", "capaian", "target", "quarter-target", "quarter-capaian"):
+                assert _same(shown[field], row[field]), (name, code, field, shown, row)
+            assert shown["category"] == shown["band"] == row["category"], (name, code)
+        if name in ("tahun", "tw1"):
+            await _shoot(page, f"dasbor-{name}")
+    await page.goto(f"{url}/iku/IKU6?tahun={year}")
+    assert "Pelatihan kader" in await page.inner_text("#indikator-program")
+    await _shoot(page, "iku6")
+    await page.goto(f"{url}/iku/IKU1?tahun={year}&triwulan=1")
+    await _shoot(page, "iku1-tw1")
+    assert blocked == []  # no inline script or style anywhere on these pages

@@ -115,7 +115,7 @@ def test_the_queue_filters_and_a_hidden_reporter_stays_hidden(
         csrf = csrf_of(client, f"/pengaduan/{hidden.code}")
         revealed = client.post(f"/pengaduan/{hidden.code}/identitas", data={"csrf": csrf})
         assert revealed.status_code == 200 and "Siti Aminah" in revealed.text
-        assert "lihat_identitas" in revealed.text  # the look is in the complaint's history
+        assert "Identitas pelapor dilihat" in revealed.text  # the look is in the history
         refused = client.post(f"/pengaduan/{hidden.code}/ditolak", data={"csrf": csrf})
         assert refused.status_code == 400 and "Perlu alasan penolakan" in refused.text
         dup = client.post(

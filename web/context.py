@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.domain.periods import Period
+from core.services.system_figures import ChannelSetup
 from web.cache import FiguresCache
 from web.i18n import translator
 
@@ -53,6 +54,13 @@ def number(value: object, places: int = 2) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def word(t: Callable[..., str], key: str, default: str) -> str:
+    """A catalogue's word for a code, or ``default`` where the catalogue has none (the
+    translator answers a missing key with the key itself)."""
+    text = t(key)
+    return default if text == key else text
+
+
 @dataclass
 class Office:
     settings: Settings
@@ -61,6 +69,8 @@ class Office:
     poster: PosterMaker | None = None
     templates: Environment = field(default_factory=_environment)
     figures: FiguresCache = field(default_factory=FiguresCache)
+    # The chat channels as configured (the composition root knows them), for "Sistem"
+    channels: tuple[ChannelSetup, ...] = ()
 
     def __post_init__(self) -> None:
         tz = self.settings.tz
@@ -72,7 +82,16 @@ class Office:
             aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
             return aware.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
+        def local_day(moment: datetime | None) -> str:
+            """The office's calendar day of an instant (a complaint received at 01:00 WIB
+            is received that day, not the UTC day before)."""
+            if moment is None:
+                return "–"
+            aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            return aware.astimezone(tz).date().isoformat()
+
         self.templates.filters["waktu"] = local_time
+        self.templates.filters["tanggal"] = local_day
 
     def translator(self, language: str) -> Callable[..., str]:
         return translator(language)

@@ -3,12 +3,14 @@ needs are listed here, in one table (the role-matrix tests walk it)."""
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -16,7 +18,17 @@ from core.types import INTEGER_MAX
 from web.context import Office
 from web.limits import CloseUnreadBody
 from web.login_guard import AttemptLimiter, FormSigner
-from web.pages import complaints, dashboard, login, registers, reports, services, staff
+from web.pages import (
+    analysis,
+    complaints,
+    dashboard,
+    login,
+    registers,
+    reports,
+    services,
+    staff,
+    system,
+)
 from web.security import SecurityHeaders
 
 GET, POST = ["GET"], ["POST"]
@@ -53,6 +65,7 @@ register_url_convertor("id", RowId())  # before the routes below are compiled
 PAGES: list[Route] = [
     Route("/", dashboard.dashboard, methods=GET),
     Route("/iku/{code}", dashboard.iku_detail, methods=GET),
+    Route("/iku/{code}/analisis", analysis.save, methods=POST),
     Route("/laporan/{kind}.{fmt}", reports.download, methods=GET),
     Route("/pengaduan", complaints.queue, methods=GET),
     Route("/pengaduan/{code}", complaints.complaint_page, methods=GET),
@@ -79,10 +92,24 @@ PAGES: list[Route] = [
     Route("/petugas/undangan/{invite_id:id}/cabut", staff.revoke, methods=POST),
     Route("/petugas/{staff_id:id}/nonaktif", staff.deactivate, methods=POST),
     Route("/petugas/{staff_id:id}/peran", staff.change_role, methods=POST),
+    Route("/sistem", system.system, methods=GET),
     Route("/keluar", login.logout, methods=POST),
     Route("/bahasa", login.switch_language, methods=POST),
 ]
+
+
+async def _favicon(request: Request) -> FileResponse:
+    """Browsers ask for /favicon.ico on their own (a PDF or an image opened in a tab, a
+    bookmark): the site's icon, not a 404 page."""
+    return FileResponse(
+        str(files("web") / "static" / "favicon.png"),
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 PUBLIC: list[BaseRoute] = [
+    Route("/favicon.ico", _favicon, methods=GET),
     Route("/masuk", login.login_form, methods=GET),
     Route("/masuk", login.login, methods=POST),
     Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
@@ -109,6 +136,7 @@ def build_web(office: Office) -> Starlette:
         ],
     )
     app.state.office = office
+    analysis.install(office)  # the IKU page's analysis panel reads through it
     secret = office.settings.secret_key
     app.state.login_signer = FormSigner.from_secret(secret.get_secret_value() if secret else None)
     app.state.login_limiter = AttemptLimiter(office.settings.login_attempts_per_minute)

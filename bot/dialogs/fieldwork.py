@@ -188,7 +188,7 @@ class KegiatanDialog(StaffDialog):
         Step("pick", _ask_pick, _take_pick),
         _text_step("name", ACTIVITIES, "name", "field.name"),
         _text_step("kind", ACTIVITIES, "kind", "field.kind"),
-        desa_step(optional=True),
+        desa_step(optional=True, question="field.desa"),
         Step("date", _ask_activity_date, _take_activity_date),
         _text_step("participants_male", ACTIVITIES, "participants_male", "field.male"),
         _text_step("participants_female", ACTIVITIES, "participants_female", "field.female"),

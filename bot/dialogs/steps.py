@@ -68,11 +68,13 @@ def _desa_options(turn: Turn) -> list[tuple[str, str]]:
     return [(d, d) for d in turn.settings.desa_list]
 
 
-def desa_step(*, optional: bool, then: str | None = NEXT) -> Step:
-    """The desa, from the office's list; ``optional`` adds "skip" (stored as no desa)."""
+def desa_step(*, optional: bool, then: str | None = NEXT, question: str = "report.desa") -> Step:
+    """The desa, from the office's list; ``optional`` adds "skip" (stored as no desa).
+    ``question`` is the catalogue key asking it: a complaint's "where it happened" by
+    default, an activity's own words in /kegiatan."""
 
     def ask(turn: Turn) -> Ask:
-        return Ask(turn.t("report.desa"), _desa_options(turn), columns=2, skip=optional)
+        return Ask(turn.t(question), _desa_options(turn), columns=2, skip=optional)
 
     def take(turn: Turn, message: Inbound) -> str | None:
         value = answer(message)

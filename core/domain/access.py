@@ -24,6 +24,7 @@ class Permission(StrEnum):
     MANAGE_SERVICES = "manage_services"  # SKM services and their posters
     MANAGE_HOLIDAYS = "manage_holidays"  # the working-day calendar behind due dates
     MANAGE_STAFF = "manage_staff"  # invite, change role, deactivate
+    VIEW_SYSTEM = "view_system"  # the page "Sistem": channels, outbox, backups, disks
 
     @property
     def label(self) -> str:
@@ -64,6 +65,7 @@ _LABELS = {
     P.MANAGE_SERVICES: "mengelola layanan SKM",
     P.MANAGE_HOLIDAYS: "mengelola hari libur",
     P.MANAGE_STAFF: "mengelola petugas",
+    P.VIEW_SYSTEM: "melihat keadaan sistem",
 }
 
 

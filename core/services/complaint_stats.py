@@ -1,7 +1,8 @@
 """Complaint figures for reports and reminders: recap by dimension, times, overdue lists.
 
 Reporter identities are never read here. Rahasia complaints count in the totals, but are
-never listed nor placed in a breakdown that names a desa or a category.
+never listed nor placed in a breakdown that names a desa or a category: there they are
+one row of their own (``SECRET_ROW``), so every breakdown still adds up to its total.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core.domain.numbers import percentage, round_half_up
 from core.domain.periods import Period
 from core.models import Complaint
 from core.services.categories import find_category, load_categories
+from core.services.complaint_history import state_at
 from core.services.complaints import work_calendar
 from core.sqltime import elapsed_ms
 from core.timeutil import local_date, local_midnight, utc_bounds
@@ -163,6 +165,7 @@ def listed_lines(
 BREAKDOWNS = ("category", "channel", "desa", "state")
 SETTLED_ORDER = sorted(IKU4_SETTLED_STATES, key=lambda s: s is not ComplaintState.SELESAI)
 NO_DESA = "tanpa desa"  # a complaint given by location only, or with no place at all
+SECRET_ROW = "rahasia (tidak dirinci)"  # rahasia complaints in a category / desa table
 
 
 def _received_in(period: Period, settings: Settings) -> list[sa.ColumnElement[bool]]:
@@ -186,13 +189,20 @@ def _breakdowns(
         .where(*_received_in(period, settings))
         .group_by(*dimensions, secret)
     )
+    secret_total = 0
     for category, channel, desa, state, is_secret, n in session.execute(query):
         total += n
         counts["channel"][channel.value] += n
         counts["state"][state.value] += n
-        if not is_secret:  # a rahasia complaint's category or desa could point at its reporter
+        if is_secret:  # a rahasia complaint's category or desa could point at its reporter
+            secret_total += n
+        else:
             counts["category"][names.get(category, category)] += n
             counts["desa"][desa or NO_DESA] += n
+    for name in ("category", "desa"):
+        counts[name] = Counter(_ranked(counts[name]))
+        if secret_total:
+            counts[name][SECRET_ROW] = secret_total  # last: after the ranked rows
     return total, counts
 
 
@@ -205,11 +215,13 @@ def _settled(period: Period, settings: Settings) -> list[sa.ColumnElement[bool]]
     ]
 
 
-def _settled_by_due_date(session: Session, settings: Settings, period: Period) -> int:
-    """Settled complaints resolved on or before their due date, a local date: resolved
-    before the local midnight that ends it. The database compares each complaint with
-    the deadline of its due date, from a small table of the distinct due dates."""
-    settled = _settled(period, settings)
+def within_level(
+    session: Session, settings: Settings, settled: list[sa.ColumnElement[bool]]
+) -> int:
+    """Of the settled complaints ``settled`` selects, those resolved on or before their
+    due date, a local date: resolved before the local midnight that ends it. The
+    database compares each complaint with the deadline of its due date, from a small
+    table of the distinct due dates."""
     due_dates = sorted(
         session.execute(sa.select(col(Complaint.due_date)).where(*settled).distinct()).scalars()
     )
@@ -256,7 +268,7 @@ def complaint_recap(
         session, to_acknowledge, _received_in(period, settings)
     )
     resolved, to_resolve_median = _median_hours(session, to_resolve, _settled(period, settings))
-    overdue = overdue_list(session, settings, today, limit=overdue_limit)
+    overdue = overdue_list(session, settings, today, limit=overdue_limit, received=period)
     state_text = sa.type_coerce(col(Complaint.state), sa.String)
     settled_by_state = dict(
         session.execute(
@@ -268,12 +280,12 @@ def complaint_recap(
     return ComplaintRecap(
         period=period,
         received=total,
-        by_category=_ranked(counts["category"]),
+        by_category=dict(counts["category"]),
         by_channel=_ranked(counts["channel"]),
-        by_desa=_ranked(counts["desa"]),
+        by_desa=dict(counts["desa"]),
         by_state=_ranked(counts["state"]),
         resolved=resolved,  # every settled one has a resolution time
-        resolved_within_level=_settled_by_due_date(session, settings, period),
+        resolved_within_level=within_level(session, settings, _settled(period, settings)),
         median_hours_to_acknowledge=to_acknowledge_median,
         median_hours_to_resolve=to_resolve_median,
         overdue=overdue.lines,
@@ -295,24 +307,36 @@ class OverdueList:
 
 
 def overdue_list(
-    session: Session, settings: Settings, today: date, limit: int | None = None
+    session: Session,
+    settings: Settings,
+    today: date,
+    limit: int | None = None,
+    received: Period | None = None,
+    as_of: datetime | None = None,
 ) -> OverdueList:
     """Open complaints whose due date has passed on ``today``, the longest overdue first;
-    ``limit`` lines at most, the totals always whole."""
-    overdue = [
-        col(Complaint.state).in_([s.value for s in OPEN_STATES]),
-        col(Complaint.due_date) < today,
-    ]
+    ``limit`` lines at most, the totals always whole. ``received``: only those received
+    in that period (a recap's own complaints). ``as_of``: open at that past moment, in
+    the state they then had (a past week's report), not as they stand now."""
+    state: sa.ColumnElement[str] = sa.type_coerce(col(Complaint.state), sa.String)
+    overdue = [col(Complaint.due_date) < today]
+    if as_of is not None:
+        state = state_at(as_of)
+        overdue.append(col(Complaint.received_at) < as_of)
+    overdue.append(state.in_([s.value for s in OPEN_STATES]))
+    if received is not None:
+        overdue += _received_in(received, settings)
     secret_flag = col(Complaint.privacy) == Privacy.RAHASIA.value
     counts = dict(
         session.execute(
             sa.select(secret_flag, func.count()).where(*overdue).group_by(secret_flag)
         ).all()
     )
+    columns = [*LINE_COLUMNS[:4], state.label("state"), *LINE_COLUMNS[5:]]
     rows = (
         session.connection()
         .execute(  # Core: no ORM row loading for 50,000 rows
-            sa.select(*LINE_COLUMNS)
+            sa.select(*columns)
             .where(*overdue, sa.not_(secret_flag))
             .order_by(col(Complaint.due_date), col(Complaint.id))
             .limit(limit)
@@ -364,23 +388,3 @@ def deadlines(session: Session, settings: Settings, today: date) -> DeadlineList
         secret_due_soon=sum(1 for c in soon if c.privacy is Privacy.RAHASIA),
         secret_overdue=sum(1 for c in late if c.privacy is Privacy.RAHASIA),
     )
-
-
-def week_counts(session: Session, settings: Settings, period: Period) -> dict[str, int]:
-    """Received and resolved within the period, open at its end, overdue by its end."""
-    start, end = utc_bounds(period.start, period.end, settings.tz)
-    open_states = col(Complaint.state).in_([s.value for s in OPEN_STATES])
-    conditions = {
-        "received": [col(Complaint.received_at) >= start, col(Complaint.received_at) < end],
-        "resolved": [
-            col(Complaint.resolved_at) >= start,
-            col(Complaint.resolved_at) < end,
-            col(Complaint.state).in_([s.value for s in IKU4_SETTLED_STATES]),
-        ],
-        "open": [open_states, col(Complaint.received_at) < end],
-        "overdue": [open_states, col(Complaint.due_date) < period.end],
-    }
-    return {
-        name: session.exec(select(func.count()).select_from(Complaint).where(*where)).one()
-        for name, where in conditions.items()
-    }

@@ -46,29 +46,45 @@ def _rows(handle: TextIO, required: list[str]) -> Iterator[tuple[int, dict[str, 
     off the end of a row."""
     reader = csv.reader(handle, strict=True)
     try:
-        header = [h.strip().lower() for h in next(reader, [])]
-        repeated = sorted({h for h in header if h and header.count(h) > 1})
-        if repeated:
-            raise InvalidInput(f"Baris 1: judul kolom ganda: {', '.join(repeated)}")
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise InvalidInput(f"Baris 1: kolom wajib tidak ada: {', '.join(missing)}")
+        header = read_header(reader, required)
         for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            absent = [c for c in header[len(cells) :] if c in required]
-            if len(cells) > len(header) or absent:
-                raise InvalidInput(
-                    f"Baris {reader.line_num}: {len(cells)} kolom, padahal judulnya "
-                    f"{len(header)} (baris terpotong atau kolom berlebih)"
-                )
-            cells += [""] * (len(header) - len(cells))  # optional columns left off the end
-            yield (
-                reader.line_num,
-                {k: _cell(v) for k, v in zip(header, cells, strict=True)},
-            )
+            row = row_values(header, required, cells, reader.line_num)
+            if row is not None:
+                yield reader.line_num, row
     except csv.Error as exc:
-        raise InvalidInput(f"Baris {reader.line_num}: CSV rusak ({exc})") from None
+        raise broken_csv(reader.line_num, exc) from None
+
+
+def read_header(reader: Iterator[list[str]], required: list[str]) -> list[str]:
+    """The first row's column names, lower case; a repeated or missing one is refused."""
+    header = [h.strip().lower() for h in next(reader, [])]
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise InvalidInput(f"Baris 1: judul kolom ganda: {', '.join(repeated)}")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InvalidInput(f"Baris 1: kolom wajib tidak ada: {', '.join(missing)}")
+    return header
+
+
+def row_values(
+    header: list[str], required: list[str], cells: list[str], line: int
+) -> dict[str, str] | None:
+    """One row as {column: text}, or None for a blank row (skipped)."""
+    if not any(c.strip() for c in cells):
+        return None
+    absent = [c for c in header[len(cells) :] if c in required]
+    if len(cells) > len(header) or absent:
+        raise InvalidInput(
+            f"Baris {line}: {len(cells)} kolom, padahal judulnya "
+            f"{len(header)} (baris terpotong atau kolom berlebih)"
+        )
+    cells = cells + [""] * (len(header) - len(cells))  # optional columns left off the end
+    return {k: _cell(v) for k, v in zip(header, cells, strict=True)}
+
+
+def broken_csv(line: int, exc: csv.Error) -> InvalidInput:
+    return InvalidInput(f"Baris {line}: CSV rusak ({exc})")
 
 
 def _cell(text: str) -> str:
@@ -141,9 +157,9 @@ def _saran(text: str) -> str | None:
     return text or None
 
 
-def iter_skm_csv(session: Session, handle: TextIO) -> Iterator[SkmAnswers]:
-    """The file's answers one row at a time (a bad row raises with its line number):
-    the import writes them as they come, in one transaction."""
+def skm_row_parser(session: Session) -> Callable[[dict[str, str]], SkmAnswers]:
+    """The rules an imported SKM row is read and checked by: a bad value raises
+    (`SigapError` or `ValueError`), the caller adds the line number."""
     services: dict[str, int] = {}
 
     def service_id(code: str) -> int:
@@ -171,6 +187,14 @@ def iter_skm_csv(session: Session, handle: TextIO) -> Iterator[SkmAnswers]:
         answers.validate()
         return answers
 
+    return parse
+
+
+def iter_skm_csv(session: Session, handle: TextIO) -> Iterator[SkmAnswers]:
+    """The file's answers one row at a time (a bad row raises with its line number).
+    `sigap skm import` takes the faster path of core/services/skm_import.py, which
+    falls back on these same rules for every row it cannot read at a glance."""
+    parse = skm_row_parser(session)
     for line, row in _rows(handle, SKM_REQUIRED):
         try:
             yield parse(row)

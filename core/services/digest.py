@@ -2,7 +2,8 @@
 the week's complaints, the SKM so far, activities, and what awaits the Camat's decision.
 
 Every IKU figure is `iku_for_period` itself, so the digest can never disagree with the
-IKU report for the same dates.
+IKU report for the same dates. The complaints are the week as it stood at its end (states
+read back from their history), whenever the digest is made.
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ from core.domain.performance import ActivityStatus, IkuCode
 from core.domain.periods import Period
 from core.domain.skm import IkmResult
 from core.models import Activity
-from core.services.complaint_stats import (
-    ComplaintLine,
-    overdue_list,
-    week_counts,
-)
+from core.services.complaint_history import week_counts
+from core.services.complaint_stats import ComplaintLine, overdue_list
 from core.services.iku import IkuReport, IkuStatus, IkuValue, iku_for_period
 from core.services.skm import ikm_for_period
+from core.timeutil import local_midnight, utcnow
 
 OLDEST_OVERDUE_SHOWN = 5
 
@@ -73,19 +72,21 @@ def week_before(today: date) -> Period:
 def weekly_digest(
     session: Session, settings: Settings, today: date, week: Period | None = None
 ) -> WeeklyDigest:
-    """The digest of ``week`` (by default the full week before ``today``); for a past
-    week the overdue list is as it stood the day after that week."""
+    """The digest of ``week`` (by default the full week before ``today``), as it stood
+    at the week's end: open and overdue complaints in the states they then had, overdue
+    meaning due on or before its last day."""
     if week is None:
         week = week_before(today)
-    else:
-        today = min(today, week.end + timedelta(days=1))
+    today = min(today, week.end + timedelta(days=1))  # a week not over: as it stands now
     ytd = Period(date(week.end.year, 1, 1), week.end)
     current = iku_for_period(session, settings, ytd)
     before = week.end - timedelta(days=7)
     previous: IkuReport | None = None
     if before >= ytd.start:
         previous = iku_for_period(session, settings, Period(ytd.start, before))
-    overdue = overdue_list(session, settings, today, limit=OLDEST_OVERDUE_SHOWN)
+    end = local_midnight(week.end + timedelta(days=1), settings.tz)
+    as_of = end if end <= utcnow() else None
+    overdue = overdue_list(session, settings, today, limit=OLDEST_OVERDUE_SHOWN, as_of=as_of)
     activities = current.get(IkuCode.IKU3)
     return WeeklyDigest(
         week=week,
@@ -108,8 +109,8 @@ def _attention(session: Session, iku: IkuReport, overdue: int, today: date) -> l
             items.append(Attention("no_target", value.code.value))
         elif value.status is IkuStatus.TARGET_ZERO:
             items.append(Attention("target_zero", value.code.value))
-        elif value.capaian is not None and value.capaian < 100:
-            items.append(Attention("below_target", value.code.value, value.capaian))
+        elif value.judged_capaian is not None and not value.meets_target:
+            items.append(Attention("below_target", value.code.value, value.judged_capaian))
     if overdue:
         items.append(Attention("overdue", "IKU4", overdue))
     unreported = session.exec(
@@ -118,6 +119,7 @@ def _attention(session: Session, iku: IkuReport, overdue: int, today: date) -> l
         .where(
             Activity.status == ActivityStatus.DIRENCANAKAN,
             col(Activity.planned_date) < today,
+            col(Activity.deleted_at).is_(None),  # a deleted row leaves every figure
         )
     ).one()
     if unreported:

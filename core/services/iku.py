@@ -3,11 +3,16 @@
 Where the office has recorded nothing for an indicator the value is "no data", never a
 made-up 0: an empty register and a real zero look the same to a database, and the Camat
 must not sign a zero nobody measured.
+
+`iku_for_period` is the one place a value, its target, capaian and category are decided:
+the dashboard, the IKU pages, every report format, the digest and `sigap iku --json`
+all print what it returns, so no two of them can disagree on the same period.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -16,7 +21,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
 
 from core.config import Settings
-from core.domain.capaian import Direction, UndefinedCapaian, capaian, is_achieved
+from core.domain.capaian import Direction, UndefinedCapaian, capaian, capaian_band, is_achieved
 from core.domain.complaints import IKU4_EXCLUDED_STATES, IKU4_SETTLED_STATES
 from core.domain.numbers import percentage, round_half_up
 from core.domain.performance import IKU_NAMES, ActivityStatus, IkuCode
@@ -34,6 +39,15 @@ class IkuStatus(StrEnum):
     TARGET_ZERO = "target_zero"  # target 0: capaian undefined, said so
 
 
+# The category of an indicator that has no capaian, in the words every Indonesian
+# surface prints (the web's English catalogue translates the status itself).
+STATUS_WORDS = {
+    IkuStatus.NO_DATA: "belum ada data",
+    IkuStatus.NO_TARGET: "belum ada target",
+    IkuStatus.TARGET_ZERO: "target 0: capaian tidak terdefinisi",
+}
+
+
 @dataclass(frozen=True)
 class IkuValue:
     code: IkuCode
@@ -48,10 +62,38 @@ class IkuValue:
     status: IkuStatus = IkuStatus.NO_DATA
     quarter_target: Decimal | None = None  # a triwulan report: the office's own, if set
     quarter_capaian: Decimal | None = None
+    band: str | None = None  # the capaian band (settings) of ``judged_capaian``
+    grade: str | None = None  # SKM mutu / SAKIP predikat: a quality label, not a band
+    unmeasured: tuple[str, ...] = ()  # IKU6: the indicators with no realisation yet
 
     @property
     def name(self) -> str:
         return IKU_NAMES[self.code]
+
+    @property
+    def judged_on_quarter(self) -> bool:
+        """A triwulan with the office's own (cumulative) triwulan target is judged
+        against that target, as the triwulan review of the Perjanjian Kinerja is; the
+        annual target and the capaian against it are shown beside it."""
+        return self.quarter_capaian is not None
+
+    @property
+    def judged_target(self) -> Decimal | None:
+        return self.quarter_target if self.judged_on_quarter else self.target
+
+    @property
+    def judged_capaian(self) -> Decimal | None:
+        return self.quarter_capaian if self.judged_on_quarter else self.capaian
+
+    @property
+    def meets_target(self) -> bool:
+        judged = self.judged_capaian
+        return judged is not None and judged >= 100
+
+    @property
+    def category(self) -> str:
+        """The band in words, or why there is none."""
+        return self.band or STATUS_WORDS.get(self.status, "-")
 
 
 @dataclass(frozen=True)
@@ -62,8 +104,24 @@ class IkuReport:
     def get(self, code: IkuCode) -> IkuValue:
         return next(i for i in self.indicators if i.code is code)
 
+    @property
+    def meeting_target(self) -> list[IkuValue]:
+        return [v for v in self.indicators if v.meets_target]
 
-def _ratio(code: IkuCode, numerator: int, denominator: int, note: str | None = None) -> IkuValue:
+    @property
+    def needing_attention(self) -> list[IkuValue]:
+        """A value short of its target, or one that cannot be judged for want of a
+        target: what the dashboard's headline and the report's summary both name."""
+        return [v for v in self.indicators if v.value is not None and not v.meets_target]
+
+    @property
+    def without_data(self) -> list[IkuValue]:
+        return [v for v in self.indicators if v.value is None]
+
+
+def ratio_value(
+    code: IkuCode, numerator: int, denominator: int, note: str | None = None
+) -> IkuValue:
     share = percentage(numerator, denominator)
     return IkuValue(
         code=code,
@@ -98,15 +156,17 @@ def documents_value(session: Session, period: Period) -> IkuValue:
 
 def ikm_value(session: Session, period: Period) -> IkuValue:
     result = ikm_for_period(session, period)
-    note = None
-    if result.ikm is not None:
+    note = grade = None
+    if result.ikm is not None and result.mutu is not None:
         note = f"{result.respondents} responden, mutu {result.mutu}, kinerja {result.kinerja}"
+        grade = f"{result.mutu.value} ({result.kinerja})"
     return IkuValue(
         IkuCode.IKU2,
         result.nilai,
         "nilai IKM (25-100)",
         numerator=result.respondents or None,
         note=note,
+        grade=grade,
     )
 
 
@@ -129,7 +189,7 @@ def activities_value(session: Session, period: Period) -> IkuValue:
     planned, done = session.execute(
         select(func.count(), held).where(in_period, col(Activity.deleted_at).is_(None))
     ).one()
-    return _ratio(IkuCode.IKU3, int(done or 0), int(planned))
+    return ratio_value(IkuCode.IKU3, int(done or 0), int(planned))
 
 
 def complaints_value(session: Session, settings: Settings, period: Period) -> IkuValue:
@@ -154,7 +214,7 @@ def complaints_value(session: Session, settings: Settings, period: Period) -> Ik
             col(Complaint.state).not_in([s.value for s in IKU4_EXCLUDED_STATES]),
         )
     ).one()
-    return _ratio(IkuCode.IKU4, int(done or 0), int(received))
+    return ratio_value(IkuCode.IKU4, int(done or 0), int(received))
 
 
 def sakip_value(session: Session, period: Period) -> IkuValue:
@@ -167,33 +227,65 @@ def sakip_value(session: Session, period: Period) -> IkuValue:
         evaluation.score.quantize(Decimal("0.01")),  # a score reads "70,00", not "70"
         "nilai SAKIP",
         note=f"predikat {predikat.code} ({predikat.interpretation})",
+        grade=f"{predikat.code} ({predikat.interpretation})",
     )
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    """One programme indicator of the year as IKU6 counts it."""
+
+    indicator: ProgramIndicator
+    capaian: Decimal | None  # none without a realisation, or with a target of 0
+    achieved: bool | None  # none: no realisation yet, which IKU6 counts as not achieved
+
+
+def indicator_lines(session: Session, year: int) -> list[IndicatorLine]:
+    """Every indicator of the year, in the order they were recorded."""
+    indicators = session.exec(
+        select(ProgramIndicator)
+        .where(ProgramIndicator.year == year, col(ProgramIndicator.deleted_at).is_(None))
+        .order_by(col(ProgramIndicator.id))
+    ).all()
+    lines = []
+    for i in indicators:
+        achieved = capaian_value = None
+        if i.realisation is not None:
+            achieved = is_achieved(i.realisation, i.target, i.direction)
+            if i.target != 0:
+                capaian_value = _achieved(i.realisation, i.target, i.direction)
+        lines.append(IndicatorLine(i, capaian_value, achieved))
+    return lines
 
 
 def indicators_value(session: Session, period: Period) -> IkuValue:
-    indicators = session.exec(
-        select(ProgramIndicator).where(
-            ProgramIndicator.year == period.end.year, col(ProgramIndicator.deleted_at).is_(None)
+    """Achieved / all indicators of the year; one without a realisation counts as not
+    achieved, and the note names it, so the Camat knows whom to ask."""
+    lines = indicator_lines(session, period.end.year)
+    unmeasured = [line.indicator.name for line in lines if line.achieved is None]
+    if len(unmeasured) == len(lines):
+        return IkuValue(
+            IkuCode.IKU6, None, "%", denominator=len(lines) or None, unmeasured=tuple(unmeasured)
         )
-    ).all()
-    measured = [i for i in indicators if i.realisation is not None]
-    if not measured:
-        return IkuValue(IkuCode.IKU6, None, "%", denominator=len(indicators) or None)
-    achieved = sum(
-        1
-        for i in measured
-        if i.realisation is not None and is_achieved(i.realisation, i.target, i.direction)
+    achieved = sum(1 for line in lines if line.achieved)
+    note = None
+    if unmeasured:
+        note = f"{len(unmeasured)} indikator belum ada realisasi: {'; '.join(unmeasured)}"
+    return replace(
+        ratio_value(IkuCode.IKU6, achieved, len(lines), note), unmeasured=tuple(unmeasured)
     )
-    unmeasured = len(indicators) - len(measured)
-    note = f"{unmeasured} indikator belum ada realisasi" if unmeasured else None
-    return _ratio(IkuCode.IKU6, achieved, len(indicators), note)
 
 
 def _achieved(value: Decimal, target: Decimal, direction: Direction) -> Decimal:
     return round_half_up(capaian(Fraction(value), target, direction))
 
 
-def _with_target(value: IkuValue, target: IkuTarget | None, quarter: int | None) -> IkuValue:
+def _with_target(
+    value: IkuValue,
+    target: IkuTarget | None,
+    quarter: int | None,
+    bands: tuple[tuple[Decimal, str], ...],
+) -> IkuValue:
     if value.value is None:
         status = IkuStatus.NO_DATA
     elif target is None:
@@ -210,39 +302,69 @@ def _with_target(value: IkuValue, target: IkuTarget | None, quarter: int | None)
             status = IkuStatus.TARGET_ZERO
         if quarter_target:  # 0 or none: nothing to compare with
             quarter_achieved = _achieved(value.value, quarter_target, target.direction)
-    return IkuValue(
-        code=value.code,
-        value=value.value,
-        unit=value.unit,
-        numerator=value.numerator,
-        denominator=value.denominator,
-        note=value.note,
+    judged = quarter_achieved if quarter_achieved is not None else achieved
+    return replace(
+        value,
         target=target.target if target else None,
         direction=target.direction if target else Direction.HIGHER_IS_BETTER,
         capaian=achieved,
         status=status,
         quarter_target=quarter_target,
         quarter_capaian=quarter_achieved,
+        band=capaian_band(judged, bands) if judged is not None else None,
     )
 
 
-def iku_for_period(session: Session, settings: Settings, period: Period) -> IkuReport:
-    """All six IKU; targets are annual, taken from the year in which the period ends."""
-    targets = {
+def targets_for(session: Session, year: int) -> dict[IkuCode, IkuTarget]:
+    return {
         t.iku: t
         for t in session.exec(
-            select(IkuTarget).where(
-                IkuTarget.year == period.end.year, col(IkuTarget.deleted_at).is_(None)
-            )
+            select(IkuTarget).where(IkuTarget.year == year, col(IkuTarget.deleted_at).is_(None))
         )
     }
-    values = [
+
+
+def judged(
+    period: Period, values: list[IkuValue], targets: dict[IkuCode, IkuTarget], settings: Settings
+) -> IkuReport:
+    quarter, bands = period.quarter_number, settings.bands
+    return IkuReport(period, [_with_target(v, targets.get(v.code), quarter, bands) for v in values])
+
+
+def within_year_values(session: Session, settings: Settings, period: Period) -> list[IkuValue]:
+    """IKU1..IKU4: what moves within a year."""
+    return [
         documents_value(session, period),
         ikm_value(session, period),
         activities_value(session, period),
         complaints_value(session, settings, period),
-        sakip_value(session, period),
-        indicators_value(session, period),
     ]
+
+
+def annual_values(session: Session, period: Period) -> list[IkuValue]:
+    """IKU5 and IKU6: one value for the year the period ends in."""
+    return [sakip_value(session, period), indicators_value(session, period)]
+
+
+def iku_for_period(session: Session, settings: Settings, period: Period) -> IkuReport:
+    """All six IKU; targets are annual, taken from the year in which the period ends."""
+    values = within_year_values(session, settings, period) + annual_values(session, period)
+    return judged(period, values, targets_for(session, period.end.year), settings)
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def year_earlier(period: Period) -> Period:
+    """The same period one year before: a triwulan's triwulan, a year's year, a range's
+    same dates (29 February becomes the 28th)."""
+    if period.is_whole_year:
+        return Period.year(period.start.year - 1)
     quarter = period.quarter_number
-    return IkuReport(period, [_with_target(v, targets.get(v.code), quarter) for v in values])
+    if quarter is not None:
+        return Period.quarter(period.start.year - 1, quarter)
+    return Period(_year_before(period.start), _year_before(period.end))

@@ -11,6 +11,7 @@ import hashlib
 import io
 from collections.abc import Iterable
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -20,18 +21,21 @@ from sqlmodel import Session
 from core.errors import InvalidInput
 from core.models import ImportedFile
 
+READ_BLOCK = 1 << 20  # characters read at a time for a file's digest
 
-def _text_digest(lines: Iterable[str]) -> str:
-    """Line ends already made "\\n" (universal newlines); trailing empty lines ignored."""
+
+def _text_digest(pieces: Iterable[str]) -> str:
+    """Of text in pieces (lines or blocks), line ends already made "\\n" (universal
+    newlines); trailing empty lines ignored."""
     digest = hashlib.sha256()
     pending = 0  # line breaks not yet known to be followed by more text
-    for line in lines:
-        body = line[:-1] if line.endswith("\n") else line
+    for piece in pieces:
+        body = piece.rstrip("\n")
         if body:
             digest.update(b"\n" * pending)
             pending = 0
             digest.update(body.encode("utf-8"))
-        pending += line.endswith("\n")
+        pending += len(piece) - len(body)
     return digest.hexdigest()
 
 
@@ -48,7 +52,7 @@ def file_digest(path: Path) -> str:
     """Of a text file on disk, streamed; a file that is not UTF-8 is refused."""
     try:
         with path.open(encoding="utf-8-sig", newline=None) as handle:
-            return _text_digest(handle)
+            return _text_digest(iter(partial(handle.read, READ_BLOCK), ""))
     except UnicodeDecodeError:
         raise InvalidInput("Berkas bukan teks UTF-8 (simpan sebagai CSV UTF-8).") from None
 

@@ -8,9 +8,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import Table, bindparam, case, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
 from core.models import OutboxMessage
@@ -76,16 +78,15 @@ class QueuedMessage:
 
 # Built once, run on the session's connection: queueing happens for every chat reply,
 # and an ORM object per message cost more than the INSERT itself.
-INSERT = insert(TABLE).values(
-    {
-        name: bindparam(name)
-        for name in (
-            *("channel", "recipient", "language", "text", "template", "params", "markup"),
-            *("attachment", "dedupe_key", "topic", "status", "attempts", "next_attempt_at"),
-            *("created_at", "claimed_by"),
-        )
-    }
-)
+_VALUES: dict[str, Any] = {
+    name: bindparam(name)
+    for name in (
+        *("channel", "recipient", "language", "text", "template", "params", "markup"),
+        *("attachment", "dedupe_key", "topic", "status", "attempts", "next_attempt_at"),
+        *("created_at", "claimed_by"),
+    )
+}
+INSERT = insert(TABLE).values(_VALUES)
 
 
 def enqueue(
@@ -112,13 +113,6 @@ def enqueue(
     just wrote)."""
     if (text is None) == (template is None):
         raise ValueError("give exactly one of text or template")
-    if (
-        dedupe_key
-        and session.exec(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-        ).first()
-    ):
-        return None
     queued = QueuedMessage(
         id=0,
         channel=channel,
@@ -138,10 +132,25 @@ def enqueue(
     now = utcnow()
     row.update(status=PENDING if claimed_by is None else SENDING)
     row.update(next_attempt_at=now, created_at=now)
-    result = session.connection().execute(INSERT, row)
-    key = result.inserted_primary_key
-    assert key is not None
-    return replace(queued, id=int(key[0]))
+    connection = session.connection()
+    if not dedupe_key:
+        key = connection.execute(INSERT, row).inserted_primary_key
+        assert key is not None
+        return replace(queued, id=int(key[0]))
+    new_id = connection.execute(_insert_once(connection.dialect.name), row).scalar()
+    return None if new_id is None else replace(queued, id=int(new_id))
+
+
+@lru_cache(maxsize=2)
+def _insert_once(dialect: str) -> Any:
+    """INSERT unless a message with this dedupe key exists; the id when inserted. The
+    unique key decides, not a look first: two transactions queueing the same news at
+    once (a handler re-run beside the first run) get one row and no error, the second
+    waiting for the first to commit or roll back (PostgreSQL) or for the write lock
+    (SQLite)."""
+    dml = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dml(TABLE).values(_VALUES)
+    return statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(TABLE.c.id)
 
 
 _QUEUED_FIELDS = [field.name for field in fields(QueuedMessage)]

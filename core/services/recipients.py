@@ -40,3 +40,11 @@ def leadership_recipients(session: Session) -> list[Address]:
 
 def sekcam_recipients(session: Session) -> list[Address]:
     return addresses_of_staff(session, _active(session, frozenset({StaffRole.SEKCAM})))
+
+
+def admin_recipients(session: Session) -> list[Address]:
+    """Every active admin on each chat they have joined (the backup alerts); when no
+    admin has joined a chat (an admin made at first run uses only the web), the
+    leadership, so that the news still reaches someone who can act on it."""
+    admins = addresses_of_staff(session, _active(session, frozenset({StaffRole.ADMIN})))
+    return admins or leadership_recipients(session)

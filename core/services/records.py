@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from core.domain.access import Permission
@@ -104,11 +104,16 @@ def add_activity(session: Session, activity: Activity, actor: Actor = OPERATOR) 
 
 
 def list_activities(session: Session, start: date, end: date) -> Sequence[Activity]:
-    """Planned in the period, or held in it when never planned (as IKU3 counts them)."""
+    """Planned in the period, or held in it when never planned (as IKU3 counts them);
+    by the date that puts it in the period, so both databases list them alike (SQLite
+    sorts a missing planned date first, PostgreSQL last)."""
     return session.exec(
         select(Activity)
         .where(_activity_in(start, end), col(Activity.deleted_at).is_(None))
-        .order_by(col(Activity.planned_date), col(Activity.held_date), col(Activity.id))
+        .order_by(
+            func.coalesce(col(Activity.planned_date), col(Activity.held_date)),
+            col(Activity.id),
+        )
     ).all()
 
 

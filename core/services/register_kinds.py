@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.digits import ascii_int
@@ -15,6 +16,7 @@ from core.domain.capaian import Direction
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.sakip import InvalidSakipScore, predikat_for_score
 from core.errors import InvalidInput
+from core.lkjip_models import RenstraTarget
 from core.models import (
     Activity,
     Document,
@@ -129,8 +131,10 @@ ACTIVITIES = Register(
     ),
     key_of=lambda row: str(row.id),
     find=_by_id(Activity),
-    year_column=Activity.planned_date,
-    order=(col(Activity.planned_date), col(Activity.id)),
+    # the year IKU3 counts it in: planned, or held when never planned (an activity
+    # recorded only as held from /kegiatan is listed in its year, not in none)
+    year_column=func.coalesce(col(Activity.planned_date), col(Activity.held_date)),
+    order=(func.coalesce(col(Activity.planned_date), col(Activity.held_date)), col(Activity.id)),
     check=_check_activity,
     file_field="evidence_ref",
     defaults={"status": ActivityStatus.DIRENCANAKAN.value},
@@ -266,6 +270,39 @@ FOLLOW_UPS = Register(
     check=_check_follow_up,
 )
 
+
+def _find_renstra(session: Session, key: str) -> RenstraTarget | None:
+    """``2029-IKU2``: the Renstra ending in 2029, its target for IKU2."""
+    year, _, code = key.partition("-")
+    number = ascii_int(year) if len(year) == 4 else None
+    if number is None or code not in IkuCode.__members__.values():
+        return None
+    return session.get(RenstraTarget, (number, IkuCode(code)))
+
+
+# The LKjIP compares each year's realisation with the Renstra's end-of-period target.
+RENSTRA = Register(
+    name="renstra",
+    title="Target akhir periode Renstra",
+    model=RenstraTarget,
+    permission=Permission.MANAGE_PERFORMANCE,
+    fields=(
+        FieldSpec(
+            "end_year", "tahun", "Tahun akhir Renstra", K.INT, True, minimum=2000, maximum=2100
+        ),
+        FieldSpec("iku", "iku", "IKU", K.CHOICE, True, choices=tuple(c.value for c in IkuCode)),
+        FieldSpec("target", "target", "Target akhir Renstra", K.DECIMAL, True, minimum=0),
+        _DIRECTION,
+    ),
+    key_of=lambda row: f"{row.end_year}-{row.iku.value}",
+    find=_find_renstra,
+    year_column=RenstraTarget.end_year,
+    order=(col(RenstraTarget.end_year), col(RenstraTarget.iku)),
+    natural_key=lambda values: f"{values['end_year']}-{values['iku']}",
+    defaults={"direction": Direction.HIGHER_IS_BETTER.value},
+)
+
 REGISTERS: dict[str, Register] = {
-    r.name: r for r in (ACTIVITIES, DOCUMENTS, SAKIP, INDICATORS, TARGETS, HOLIDAYS, FOLLOW_UPS)
+    r.name: r
+    for r in (ACTIVITIES, DOCUMENTS, SAKIP, INDICATORS, TARGETS, HOLIDAYS, FOLLOW_UPS, RENSTRA)
 }

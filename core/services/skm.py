@@ -49,6 +49,7 @@ USIA_BANDS: tuple[tuple[int, int, str], ...] = (
     (51, 200, ">50"),
 )
 PROFILE_DIMENSIONS = ("jenis_kelamin", "usia", "pendidikan", "pekerjaan")
+USIA_MIN, USIA_MAX = 10, 120
 
 
 class AlreadyRated(InvalidInput):
@@ -65,8 +66,8 @@ class RespondentProfile:
     def validate(self) -> None:
         if self.jenis_kelamin is not None and self.jenis_kelamin not in JENIS_KELAMIN:
             raise InvalidInput("Jenis kelamin: L atau P.")
-        if self.usia is not None and not 10 <= self.usia <= 120:
-            raise InvalidInput("Usia harus 10..120 tahun.")
+        if self.usia is not None and not USIA_MIN <= self.usia <= USIA_MAX:
+            raise InvalidInput(f"Usia harus {USIA_MIN}..{USIA_MAX} tahun.")
         if self.pendidikan is not None and self.pendidikan not in PENDIDIKAN:
             raise InvalidInput(f"Pendidikan: salah satu dari {', '.join(PENDIDIKAN)}.")
         if self.pekerjaan is not None and self.pekerjaan not in PEKERJAAN:
@@ -245,6 +246,16 @@ def _add_to_daily_totals(session: Session, batch: Iterable[SkmAnswers]) -> None:
                 counts[2 + 2 * index] += 1
         for dimension, value in answers.profile.buckets().items():
             profiles[(answers.tanggal, answers.service_id, dimension, value)] += 1
+    write_daily_totals(session, totals, profiles)
+
+
+def write_daily_totals(
+    session: Session,
+    totals: Mapping[tuple[date, int], Sequence[int]],
+    profiles: Mapping[tuple[date, int, str, str], int],
+) -> None:
+    """Add counts to the per-day totals: ``totals`` per (day, service) in TOTAL_COUNTERS
+    order, ``profiles`` per (day, service, dimension, bucket)."""
     total_rows = [
         {"tanggal": day, "service_id": sid, **dict(zip(TOTAL_COUNTERS, counts, strict=True))}
         for (day, sid), counts in totals.items()

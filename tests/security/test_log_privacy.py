@@ -7,13 +7,15 @@ at DEBUG: sends the platform refuses for good, a temporary failure that is retri
 that cannot travel outside WhatsApp's 24 h window, a "failed" delivery report, and a
 turn that fails in the database on a statement carrying the person's data (a database
 error quotes its parameters; PostgreSQL adds a DETAIL line quoting the row). Each record
-is checked as `sigap run` writes it (app.logs: message, and traceback if any). Meta's
+is checked as `sigap run` writes it (app.logs: message, and traceback if any), in the
+text format and as JSON lines (SIGAP_LOG_FORMAT=json). Meta's
 message ids encode the recipient's number, so the ids of the messages sent to the
 resident count as theirs too.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from app.logs import FORMAT, PrivateFormatter
+from app.logs import FORMAT, JsonFormatter, PrivateFormatter
 from bot.dialogs.desk import Desk
 from bot.dialogs.types import ChatUser, Inbound
 from bot.whatsapp import convert
@@ -46,6 +48,7 @@ TG_CHAT = 7315426980
 TG_FIRST, TG_LAST = "Kusumawardhani", "Prameswari"
 TG_WORDS = "Anak tetangga menyalakan petasan di gang Melati"
 WRITTEN = PrivateFormatter(FORMAT)  # as `sigap run` writes its log
+AS_JSON = JsonFormatter()  # ... and with SIGAP_LOG_FORMAT=json
 
 
 def _leaks(caplog: pytest.LogCaptureFixture, secrets: list[str]) -> list[str]:
@@ -54,7 +57,9 @@ def _leaks(caplog: pytest.LogCaptureFixture, secrets: list[str]) -> list[str]:
         if record.levelno < logging.INFO:
             continue
         line = WRITTEN.format(record)
-        shown = [secret for secret in secrets if secret in line]
+        entry = json.loads(AS_JSON.format(record))  # one object, its fields decoded
+        assert entry["message"] == record.getMessage() and entry["level"] == record.levelname
+        shown = [s for s in secrets if s in line or any(s in v for v in entry.values())]
         if shown:
             found.append(f"{shown} in: {line}")
     return found

@@ -10,9 +10,9 @@ Roles: the Camat reads the IKU and every report and takes part in complaint hand
 the Sekcam runs the secretariat (activities, documents, SAKIP, indicators and targets,
 SKM services, holidays) and handles complaints; Seksi Trantib handles complaints; Seksi
 PMKS keeps the empowerment activities (IKU3); Pelayanan keeps the SKM services (IKU2);
-the admin may do everything, and only the admin manages staff. Every active staff
-member may view the dashboard, the complaint queue and the registers; an inactive one
-may do nothing.
+the admin may do everything, and only the admin manages staff and sees the system page
+(channels, outbox, backups, disk space). Every active staff member may view the
+dashboard, the complaint queue and the registers; an inactive one may do nothing.
 
 The last test checks that the front ends ask the matrix instead of checking a role by
 name (the known exceptions are listed, and reported as strays).
@@ -92,6 +92,7 @@ RIGHTS: dict[str, set[str]] = {
         "manage_services",
         "manage_holidays",
         "manage_staff",
+        "view_system",
     },
 }
 ROLES = {"camat", "sekcam", "trantib", "pmks", "pelayanan", "admin"}
@@ -107,6 +108,7 @@ PERMISSIONS = {
     "manage_services",
     "manage_holidays",
     "manage_staff",
+    "view_system",
 }
 # Role groups, by hand: who handles complaints (and so may see a hidden reporter and a
 # rahasia complaint, and gets rahasia alerts), and who gets the digest and /ringkasan.
@@ -125,6 +127,7 @@ HOLDERS: dict[str, set[str]] = {
     "manage_services": {"sekcam", "pelayanan", "admin"},
     "manage_holidays": {"sekcam", "admin"},
     "manage_staff": {"admin"},
+    "view_system": {"admin"},
 }
 PAIRS = [(role, right) for role in sorted(ROLES) for right in sorted(PERMISSIONS)]
 

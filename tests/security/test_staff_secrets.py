@@ -212,12 +212,12 @@ def test_role_changes_show_on_the_staff_page_with_who_and_when(
     client.post(f"/petugas/{officer.id}/nonaktif", data={"csrf": csrf})
     page = client.get("/petugas").text
     history = page.split('id="riwayat-petugas"')[1]
-    assert "operator (CLI)" in history and "Peran diubah: trantib → pmks" in history
+    assert "operator (CLI)" in history and "Peran diubah: Seksi trantib → Seksi PMKS" in history
     assert "Admin Kantor" in history and "Dinonaktifkan" in history and "Pak Trantib" in history
     csrf = csrf_of(client, "/petugas")
     client.post("/petugas/undang", data={"csrf": csrf, "peran": "pmks", "nama": "Bu Sari"})
     history = client.get("/petugas").text.split('id="riwayat-petugas"')[1]
-    assert "Diundang sebagai pmks: Bu Sari" in history
+    assert "Diundang sebagai Seksi PMKS: Bu Sari" in history
     assert "aktif: True" not in history  # sentences, not stored fields
 
 

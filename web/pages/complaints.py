@@ -3,10 +3,14 @@ through the same core rules (the reporter is notified in their chat as from the 
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
+from sqlmodel import Session, col, select
 from starlette.responses import HTMLResponse, Response
 
 from core.digits import ascii_int
@@ -33,6 +37,7 @@ from core.services.records import names_of_staff
 from core.timeutil import local_date, utcnow
 from web.files import IMAGES, private_file, read_upload, stored_path, upload_given
 from web.views import Ctx, page
+from web.words import Words
 
 PAGE_SIZE = 25
 S = ComplaintState
@@ -53,28 +58,81 @@ FILTERS = ("kode", "status", "kategori", "desa", "kanal", "lewat", "saya")
 
 
 class Row(NamedTuple):
-    """A complaint as a list shows it, formatted once (the list is the busiest page)."""
+    """A complaint as a list shows it, formatted once (the list is the busiest page):
+    words, not codes, and the day it was received in the office's time zone."""
 
     code: str
     received: str
     category: str
+    channel: str
     desa: str
     state: str
     due: str
     overdue: bool
 
 
-def complaint_row(complaint: Complaint | queue_svc.QueueLine, today: date) -> Row:
+def complaint_row(
+    complaint: Complaint | queue_svc.QueueLine,
+    today: date,
+    words: Words | None = None,
+    tz: ZoneInfo | None = None,
+    channel: str | None = None,
+) -> Row:
+    """``words`` and ``tz`` given: words and the office's day (without them, as stored:
+    codes and the UTC day). ``channel`` for a queue line, which does not carry it."""
     state = ComplaintState(complaint.state)
+    received = _aware(complaint.received_at)
+    shown = channel if channel is not None else str(getattr(complaint, "channel", ""))
     return Row(
         complaint.code,
-        complaint.received_at.date().isoformat(),
-        complaint.category,
-        complaint.desa or "tanpa desa",
-        state.label,
+        (local_date(received, tz) if tz else received.date()).isoformat(),
+        words.category(complaint.category) if words else complaint.category,
+        words.channel(shown) if words else shown,
+        complaint.desa or (words.t("no_desa") if words else "tanpa desa"),
+        words.state(state) if words else state.label,
         complaint.due_date.isoformat(),
         state in OPEN_STATES and complaint.due_date < today,
     )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def overdue_first(
+    db: Session, wanted: queue_svc.QueueFilter, offset: int, limit: int
+) -> list[queue_svc.QueueLine]:
+    """A page of the queue: open complaints first, the earliest due first (so the
+    overdue lead), then, when the filter asks for closed ones too, those by due date.
+    (Sorted by due date alone, a settled complaint due last month would stand above an
+    open one due tomorrow.)"""
+    states = set(wanted.states or ComplaintState)
+    open_part, closed_part = states & OPEN_STATES, states - OPEN_STATES
+    if not open_part or not closed_part or wanted.overdue_on is not None:
+        return queue_svc.search_complaints(db, wanted, offset, limit)
+    first = replace(wanted, states=tuple(sorted(open_part)))
+    rows = queue_svc.search_complaints(db, first, offset, limit)
+    if len(rows) == limit:
+        return rows
+    # how many open ones there are: known from this page, else counted up to the offset
+    opened = offset + len(rows) if rows else len(queue_svc.search_complaints(db, first, 0, offset))
+    rest = replace(wanted, states=tuple(sorted(closed_part)))
+    return rows + queue_svc.search_complaints(db, rest, max(offset - opened, 0), limit - len(rows))
+
+
+def _channels(db: Session, rows: Sequence[queue_svc.QueueLine]) -> dict[int, str]:
+    """The channel of each complaint on the page (one read of at most a page of keys)."""
+    if not rows:
+        return {}
+    found = db.exec(
+        select(Complaint.id, Complaint.channel).where(col(Complaint.id).in_([r.id for r in rows]))
+    ).all()
+    return {key: str(channel) for key, channel in found if key is not None}
+
+
+def _words(ctx: Ctx) -> Words:
+    return Words(ctx.t, ctx.web_session.language, ctx.office.settings.categories_file)
 
 
 def _filter(ctx: Ctx) -> queue_svc.QueueFilter:
@@ -113,6 +171,7 @@ def queue(ctx: Ctx) -> Response:
         categories=load_categories(ctx.office.settings.categories_file),
         desa=ctx.office.settings.desa_list,
         channels=list(Channel),
+        w=_words(ctx),
     )
 
 
@@ -126,10 +185,13 @@ def _queue_table(
     key = ("queue", wanted, number, today, stamp, ctx.web_session.language, tuple(query.items()))
 
     def render() -> Markup:
-        rows = queue_svc.search_complaints(ctx.db, wanted, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+        rows = overdue_first(ctx.db, wanted, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+        shown = rows[:PAGE_SIZE]
+        channels = _channels(ctx.db, shown)
+        words, tz = _words(ctx), ctx.office.settings.tz
         html = ctx.office.templates.get_template("queue_table.html").render(
             t=ctx.t,
-            rows=[complaint_row(c, today) for c in rows[:PAGE_SIZE]],
+            rows=[complaint_row(c, today, words, tz, channels.get(c.id, "")) for c in shown],
             withheld=queue_svc.withheld_from_queue(ctx.db, wanted),
             number=number,
             has_next=len(rows) > PAGE_SIZE,
@@ -195,6 +257,7 @@ def _show(
         photos=photos,
         actions=_available_actions(complaint) if ctx.may(Permission.HANDLE_COMPLAINTS) else [],
         tiles=ctx.office.settings.map_tile_url,
+        w=_words(ctx),
         overdue=svc.is_overdue(complaint, local_date(utcnow(), ctx.office.settings.tz)),
     )
 
@@ -233,7 +296,7 @@ def act(ctx: Ctx) -> Response:
 def _stale(ctx: Ctx, complaint: Complaint) -> Response:
     """A button from a page drawn before the complaint moved on (another officer, the
     chat, a second tab): 409, its current state, and the actions it has now."""
-    message = ctx.t("stale_action", code=complaint.code, state=complaint.state.label)
+    message = ctx.t("stale_action", code=complaint.code, state=_words(ctx).state(complaint.state))
     return _show(ctx, complaint, message, error_status=409)
 
 

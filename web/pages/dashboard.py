@@ -1,11 +1,16 @@
-"""The Camat's dashboard: the six IKU for a year, a triwulan or a date range, each with
-its target, capaian and category, a monthly trend, and a page for what is behind it."""
+"""The Camat's dashboard: a headline (how many IKU meet their target, which need
+attention), the six IKU for a year, a triwulan or a date range as cards coloured and
+named by their capaian band, each beside the same period last year and with its monthly
+course, the complaints desk (open, overdue, settled in time this month, by desa), and a
+page for what is behind each number.
+
+Every figure is `iku_for_period`'s (core), the same the reports print.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from markupsafe import Markup
 from sqlmodel import col, select
@@ -13,140 +18,160 @@ from starlette.responses import Response
 
 from core.digits import ascii_int
 from core.domain.access import Permission
-from core.domain.capaian import capaian_band
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.errors import InvalidInput, NotFound
-from core.models import Document, ProgramIndicator
-from core.services import iku as iku_service
+from core.models import Document
+from core.services.complaint_desk import ComplaintDesk, complaint_desk
 from core.services.complaint_queue import iku4_rows
+from core.services.complaint_stats import NO_DESA, SECRET_ROW
 from core.services.confidential import may_list_rahasia
 from core.services.fields import parse_date
-from core.services.iku import IkuReport, IkuStatus, IkuValue, iku_for_period
+from core.services.iku import IkuReport, iku_for_period, indicator_lines, year_earlier
+from core.services.iku_course import monthly_course
 from core.services.iku_stamp import iku_inputs_stamp
 from core.services.records import list_activities
 from core.services.skm import skm_summary
 from core.timeutil import local_date, utc_bounds, utcnow
+from web.pages import dashboard_view as view
 from web.pages.complaints import complaint_row
 from web.views import Ctx, page
+from web.words import Words
 
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 DETAIL_LIMIT = 500
+TREND_MONTHS = 24  # a long range shows its last two years of months
 
 
-def chosen_period(ctx: Ctx) -> Period:
-    """From ?tahun=2026[&triwulan=3] or ?dari=..&sampai=..; this year by default."""
+def _read_period(ctx: Ctx) -> tuple[Period, str | None]:
+    """From ?tahun=2026[&triwulan=3] or ?dari=..&sampai=..; this year by default. A
+    year or triwulan that cannot be read comes back with the words saying so (the page
+    shows the current year and the message, never silently the wrong year)."""
     query = ctx.request.query_params
     if query.get("dari") or query.get("sampai"):
         start = parse_date(query.get("dari", ""), ctx.t("date_from"))
         end = parse_date(query.get("sampai", ""), ctx.t("date_to"))
         if end < start:
-            raise InvalidInput("Periode terbalik: tanggal akhir sebelum tanggal awal.")
-        return Period(start, end)
-    year_text = query.get("tahun", "")
-    year = ascii_int(year_text) if len(year_text) == 4 else None
-    year = year or local_date(utcnow(), ctx.office.settings.tz).year
-    if not 2000 <= year <= 2100:
-        raise InvalidInput("Tahun di luar 2000–2100.")
-    quarter = query.get("triwulan", "")
+            raise InvalidInput(ctx.t("period_reversed"))
+        return Period(start, end), None
+    this_year = local_date(utcnow(), ctx.office.settings.tz).year
+    year, problem = this_year, None
+    year_text = query.get("tahun", "").strip()
+    if year_text:
+        asked = ascii_int(year_text) if len(year_text) == 4 else None
+        if asked is not None and 2000 <= asked <= 2100:
+            year = asked
+        else:
+            problem = ctx.t("year_not_understood", given=year_text[:12], year=this_year)
+    quarter = query.get("triwulan", "").strip()
     if quarter in ("1", "2", "3", "4"):
-        return Period.quarter(year, int(quarter))
-    return Period.year(year)
+        return Period.quarter(year, int(quarter)), problem
+    if quarter:
+        problem = problem or ctx.t("quarter_not_understood", given=quarter[:12], year=year)
+    return Period.year(year), problem
 
 
-def _months(period: Period) -> list[Period]:
-    months, year, month = [], period.start.year, period.start.month
-    while date(year, month, 1) <= period.end:
-        start = max(date(year, month, 1), period.start)
-        nxt = date(year + month // 12, month % 12 + 1, 1)
-        months.append(Period(start, min(period.end, date.fromordinal(nxt.toordinal() - 1))))
-        year, month = nxt.year, nxt.month
-    return months
-
-
-Point = tuple[str, Decimal | None]
-
-
-def _trend(ctx: Ctx, period: Period) -> dict[IkuCode, list[Point]]:
-    """Month by month for the indicators that move within a year (IKU5/6 are annual)."""
-    trend: dict[IkuCode, list[Point]] = {c: [] for c in IkuCode}
-    settings = ctx.office.settings
-    for month in _months(period)[:24]:
-        label = f"{MONTHS[month.start.month - 1]} {month.start.year % 100:02d}"
-        for value in (
-            iku_service.documents_value(ctx.db, month),
-            iku_service.ikm_value(ctx.db, month),
-            iku_service.activities_value(ctx.db, month),
-            iku_service.complaints_value(ctx.db, settings, month),
-        ):
-            trend[value.code].append((label, value.value))
-    return trend
+def chosen_period(ctx: Ctx) -> Period:
+    """The period asked for; a year or triwulan that cannot be read is refused, naming
+    it (a report file of the wrong year must never be downloaded by mistake)."""
+    period, problem = _read_period(ctx)
+    if problem:
+        raise InvalidInput(problem)
+    return period
 
 
 @dataclass(frozen=True)
-class Card:
-    value: IkuValue
-    category: str
-    bars: list[tuple[str, Decimal | None, int]]  # label, value, height in %
+class Figures:
+    report: IkuReport
+    course: list[tuple[date, IkuReport]]
+    last_year: IkuReport
+    desk: ComplaintDesk
 
 
-def _category(ctx: Ctx, value: IkuValue) -> str:
-    if value.status is IkuStatus.OK and value.capaian is not None:
-        return capaian_band(value.capaian, ctx.office.settings.bands)
-    return {
-        IkuStatus.NO_DATA: ctx.t("no_data"),
-        IkuStatus.NO_TARGET: ctx.t("no_target"),
-        IkuStatus.TARGET_ZERO: ctx.t("target_zero"),
-    }.get(value.status, "-")
+def _today(ctx: Ctx) -> date:
+    return local_date(utcnow(), ctx.office.settings.tz)
 
 
-def _bars(points: list[tuple[str, Decimal | None]]) -> list[tuple[str, Decimal | None, int]]:
-    top = max((v for _, v in points if v is not None), default=Decimal(0))
-    return [
-        (label, v, int(v * 100 / top) if v is not None and top > 0 else 0) for label, v in points
-    ]
-
-
-def _figures(
-    ctx: Ctx, period: Period, stamp: tuple[int, int, int] | None = None
-) -> tuple[IkuReport, dict[IkuCode, list[Point]]]:
-    """The IKU and the monthly trend, reused until the data behind them changes."""
+def _figures(ctx: Ctx, period: Period, stamp: tuple[int, int, int] | None = None) -> Figures:
+    """The IKU, their course, last year's and the complaints desk: computed once per
+    state of the data (the stamp) and day, whoever looks."""
     stamp = stamp or iku_inputs_stamp(ctx.db)
-    key = (period, local_date(utcnow(), ctx.office.settings.tz), stamp)
-    return ctx.office.figures.get(  # type: ignore[no-any-return]
-        key, lambda: (iku_for_period(ctx.db, ctx.office.settings, period), _trend(ctx, period))
-    )
+    today = _today(ctx)
+    settings = ctx.office.settings
 
-
-def _cards_html(ctx: Ctx, period: Period) -> Markup:
-    """The six cards as HTML, rendered once per state of the data and language: the
-    busiest page then costs a session check, the stamp and the page's frame."""
-    query = ctx.request.url.query
-    today = local_date(utcnow(), ctx.office.settings.tz)
-    stamp = iku_inputs_stamp(ctx.db)
-    key = ("cards", period, today, stamp, ctx.web_session.language, query)
-
-    def render() -> Markup:
-        report, trend = _figures(ctx, period, stamp)
-        cards = [Card(v, _category(ctx, v), _bars(trend[v.code])) for v in report.indicators]
-        html = ctx.office.templates.get_template("dashboard_cards.html").render(
-            t=ctx.t, cards=cards, query=query
+    def compute() -> Figures:
+        return Figures(
+            report=iku_for_period(ctx.db, settings, period),
+            course=monthly_course(ctx.db, settings, period, last=TREND_MONTHS),
+            last_year=iku_for_period(ctx.db, settings, year_earlier(period)),
+            desk=complaint_desk(ctx.db, settings, period, today),
         )
-        return Markup(html)
+
+    return ctx.office.figures.get((period, today, stamp), compute)  # type: ignore[no-any-return]
+
+
+def _cards_html(ctx: Ctx, period: Period) -> tuple[Markup, Markup]:
+    """The headline, and the six cards with the complaints desk, as HTML rendered once
+    per state of the data and language: the busiest page then costs a session check,
+    the stamp and the page's frame."""
+    query = ctx.request.url.query
+    stamp = iku_inputs_stamp(ctx.db)
+    key = ("cards", period, _today(ctx), stamp, ctx.web_session.language, query)
+
+    def render() -> tuple[Markup, Markup]:
+        figures = _figures(ctx, period, stamp)
+        bands, t = ctx.office.settings.bands, ctx.t
+        last_period = year_earlier(period)
+        cards = [
+            view.card(
+                v,
+                period,
+                figures.last_year.get(v.code),
+                last_period,
+                figures.course,
+                bands,
+                t,
+                query,
+            )
+            for v in figures.report.indicators
+        ]
+        templates = ctx.office.templates
+        headline = view.headline(figures.report, t)
+        top = templates.get_template("dashboard_headline.html").render(
+            t=t, headline=headline, headline_tone=view.headline_tone(headline)
+        )
+        body = templates.get_template("dashboard_cards.html").render(
+            t=t,
+            cards=cards,
+            desk=figures.desk,
+            month=view.day_words(figures.desk.month.start, t),
+            today=view.day_words(figures.desk.today, t),
+            period_words=view.period_words(period, t),
+            may_view_complaints=ctx.may(Permission.VIEW_COMPLAINTS),
+            secret_row=SECRET_ROW,
+            no_desa=NO_DESA,
+        )
+        return Markup(top), Markup(body)
 
     return ctx.office.figures.get(key, render)  # type: ignore[no-any-return]
 
 
 @page(Permission.VIEW_DASHBOARD)
 def dashboard(ctx: Ctx) -> Response:
-    period = chosen_period(ctx)
+    period, problem = _read_period(ctx)
+    query = ctx.request.query_params
+    headline_html, cards_html = _cards_html(ctx, period)
     return ctx.render(
         "dashboard.html",
         period=period,
-        cards_html=_cards_html(ctx, period),
+        period_words=view.period_words(period, ctx.t),
+        problem=problem,
+        headline_html=headline_html,
+        cards_html=cards_html,
         query=ctx.request.url.query,
         year=period.end.year,
-        quarter=ctx.request.query_params.get("triwulan", ""),
+        quarter=str(period.quarter_number or ""),
+        request_from=query.get("dari", ""),
+        request_to=query.get("sampai", ""),
     )
 
 
@@ -157,16 +182,30 @@ def iku_detail(ctx: Ctx) -> Response:
     if code_text not in IkuCode.__members__:
         raise NotFound(ctx.t("not_found"))
     code = IkuCode(code_text)
-    period = chosen_period(ctx)
-    value = _figures(ctx, period)[0].get(code)
-    rows = _detail_rows(ctx, code, period)
+    period, problem = _read_period(ctx)
+    figures = _figures(ctx, period)
+    value = figures.report.get(code)
+    query = ctx.request.url.query
+    shown = view.card(
+        value,
+        period,
+        figures.last_year.get(code),
+        year_earlier(period),
+        figures.course,
+        ctx.office.settings.bands,
+        ctx.t,
+        query,
+    )
     return ctx.render(
         "iku_detail.html",
         value=value,
-        category=_category(ctx, value),
+        card=shown,
         period=period,
-        query=ctx.request.url.query,
-        **rows,  # type: ignore[arg-type]
+        period_words=view.period_words(period, ctx.t),
+        problem=problem,
+        query=query,
+        w=Words(ctx.t, ctx.web_session.language, ctx.office.settings.categories_file),
+        **_detail_rows(ctx, code, period),  # type: ignore[arg-type]
     )
 
 
@@ -188,22 +227,18 @@ def _detail_rows(ctx: Ctx, code: IkuCode, period: Period) -> dict[str, object]:
     if code is IkuCode.IKU3:
         return {"activities": list_activities(db, period.start, period.end)}
     if code is IkuCode.IKU4:  # rahasia ones listed to complaint handlers only, else counted
-        start, end = utc_bounds(period.start, period.end, ctx.office.settings.tz)
+        settings = ctx.office.settings
+        start, end = utc_bounds(period.start, period.end, settings.tz)
         found = iku4_rows(db, start, end, may_list_rahasia(ctx.staff), DETAIL_LIMIT)
-        today = local_date(utcnow(), ctx.office.settings.tz)
-        return {
-            "counted": [complaint_row(c, today) for c in found.counted],
-            "excluded": [complaint_row(c, today) for c in found.excluded],
+        today = _today(ctx)
+        words = Words(ctx.t, ctx.web_session.language, settings.categories_file)
+        return {  # the office's local day each was received, not the UTC one
+            "counted": [complaint_row(c, today, words, settings.tz) for c in found.counted],
+            "excluded": [complaint_row(c, today, words, settings.tz) for c in found.excluded],
             "withheld_counted": found.withheld_counted,
             "withheld_excluded": found.withheld_excluded,
             "limit": DETAIL_LIMIT,
         }
     if code is IkuCode.IKU6:
-        indicators = db.exec(
-            select(ProgramIndicator).where(
-                ProgramIndicator.year == period.end.year,
-                col(ProgramIndicator.deleted_at).is_(None),
-            )
-        ).all()
-        return {"indicators": indicators}
+        return {"indicators": indicator_lines(db, period.end.year)}
     return {}

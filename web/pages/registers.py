@@ -19,7 +19,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import ActivityPhoto
 from core.services import registers as reg
 from core.services.records import activity_photos, names_of_staff
-from core.services.register_kinds import ACTIVITIES, REGISTERS
+from core.services.register_kinds import ACTIVITIES, REGISTERS, RENSTRA
 from core.services.registers import Register
 from core.services.tabular import read_rows
 from core.timeutil import local_date, utcnow
@@ -32,8 +32,12 @@ from web.files import (
     upload_given,
 )
 from web.views import Ctx, page
+from web.words import Words
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The column that names a row (an activity, a document, a holiday, a plan): a row's page
+# is headed by it, not by its number.
+NAMING_COLUMNS = ("nama", "judul", "keterangan", "rencana")
 
 
 def _register(ctx: Ctx) -> Register:
@@ -48,23 +52,42 @@ def _manage(request: Request) -> Permission:
     return found.permission if found else Permission.MANAGE_STAFF
 
 
-def _year(ctx: Ctx) -> int | None:
+# Registers whose year is the end of a period of several years (the Renstra's, years
+# ahead): listed for every year unless one is asked for, or this year's empty list would
+# hide a target just saved for 2029.
+EVERY_YEAR_BY_DEFAULT = frozenset({RENSTRA.name})
+
+
+def _year(ctx: Ctx, register: Register) -> int | None:
+    """The year asked for (``?tahun=2026``), None for every year (``?tahun=semua``);
+    this year when none is asked, except for the registers listed for every year."""
     text = ctx.request.query_params.get("tahun", "")
-    if text == "semua":
+    if text == "semua" or (not text and register.name in EVERY_YEAR_BY_DEFAULT):
         return None
     year = ascii_int(text) if len(text) == 4 else None
     return year if year is not None else local_date(utcnow(), ctx.office.settings.tz).year
 
 
+def _words(ctx: Ctx) -> Words:
+    return Words(ctx.t, ctx.web_session.language, ctx.office.settings.categories_file)
+
+
+def heading(register: Register, values: dict[str, str], key: str, words: Words) -> str:
+    """What a row's page is headed by: its name ("Posyandu lansia Suco"), or, for a
+    register keyed by its values (a year's SAKIP score, a target), the register and key."""
+    named = next((values[c] for c in NAMING_COLUMNS if values.get(c)), "")
+    return named or f"{words.register(register)} {key}"
+
+
 @page(Permission.VIEW_REGISTERS)
 def index(ctx: Ctx) -> Response:
-    return ctx.render("registers.html", registers=list(REGISTERS.values()))
+    return ctx.render("registers.html", registers=list(REGISTERS.values()), w=_words(ctx))
 
 
 def _list(
     ctx: Ctx, register: Register, error: str | None = None, raw: dict[str, str] | None = None
 ) -> Response:
-    year = _year(ctx)
+    year = _year(ctx, register)
     rows = reg.list_records(ctx.db, register, year, include_deleted=True)
     return ctx.render_with_notice(
         "register_list.html",
@@ -76,6 +99,8 @@ def _list(
         raw=raw or {},
         can_manage=ctx.may(register.permission),
         desa=ctx.office.settings.desa_list,
+        w=_words(ctx),
+        lead=next((s.column for s in register.fields if s.column in NAMING_COLUMNS), None),
     )
 
 
@@ -135,6 +160,8 @@ def _show(
             (p, stored_path(ctx.office.settings, p.file_ref) is not None)
             for p in activity_photos(ctx.db, row.id)
         ]
+    words = _words(ctx)
+    stored = reg.as_text(register, row)
     return ctx.render_with_notice(
         "register_row.html",
         error,
@@ -142,7 +169,9 @@ def _show(
         register=register,
         row=row,
         key=key,
-        values=raw or reg.as_text(register, row),
+        heading=heading(register, stored, key, words),
+        w=words,
+        values=raw or stored,
         audit=[(a, json.loads(a.changes)) for a in audit],
         staff_names=names_of_staff(ctx.db, [a.staff_id for a in audit]),
         can_manage=ctx.may(register.permission) and row.deleted_at is None,
@@ -234,7 +263,7 @@ def _attachment(content: bytes, name: str) -> Response:
 @page(Permission.VIEW_REGISTERS)
 def export(ctx: Ctx) -> Response:
     register = _register(ctx)
-    year = _year(ctx)
+    year = _year(ctx, register)
     rows = [reg.as_text(register, r) for r in reg.list_records(ctx.db, register, year)]
     return _attachment(_xlsx(register, rows), f"{register.name}-{year or 'semua'}.xlsx")
 

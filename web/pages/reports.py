@@ -1,4 +1,6 @@
-"""Report downloads from the dashboard, rendered by what the composition root gave."""
+"""Report downloads from the dashboard, rendered by what the composition root gave. An
+HTML report opens in the browser under its own content security policy, which allows
+its inline style (by hash) where the app's policy allows none (web/security.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from starlette.responses import Response
 from core.domain.access import Permission
 from core.errors import NotFound
 from web.pages.dashboard import chosen_period
+from web.security import report_policy
 from web.views import Ctx, page
 
 KINDS = ("iku", "skm", "complaints")
@@ -26,5 +29,11 @@ def download(ctx: Ctx) -> Response:
     period = chosen_period(ctx)
     content = maker(ctx.db, kind, period, fmt)
     name = f"laporan-{kind}-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
-    disposition = "inline" if fmt == "html" else f'attachment; filename="{name}"'
-    return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": disposition})
+    if fmt == "html":  # opened in the browser, styled under a policy of its own
+        headers = {
+            "Content-Disposition": "inline",
+            "Content-Security-Policy": report_policy(content),
+        }
+    else:
+        headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(content, media_type=MEDIA[fmt], headers=headers)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from core.domain.access import Permission
+from core.domain.access import COMPLAINT_HANDLERS, ROLE_MATRIX, Permission
 from core.domain.people import StaffRole
 from core.errors import InvalidInput, NotFound
 from core.models import RegisterAudit
@@ -22,9 +22,25 @@ from core.services.fields import clean_text
 from core.services.invites import create_invite, pending_invites, revoke_invite
 from core.services.staff_audit import staff_trail
 from web.views import Ctx, page
+from web.words import Words
 
 
-def _trail(ctx: Ctx) -> list[dict[str, object]]:
+def by_power(role: StaffRole) -> tuple[int, bool, int]:
+    """Fewer rights first; of equals, the one that sees no reporter's identity first."""
+    return len(ROLE_MATRIX[role]), role in COMPLAINT_HANDLERS, list(StaffRole).index(role)
+
+
+# The roles as the forms list them, the least powerful first: an invitation made in a
+# hurry gives the fewest rights, never admin.
+ROLES = sorted(StaffRole, key=by_power)
+INVITE_DEFAULT = ROLES[0]
+
+
+def _words(ctx: Ctx) -> Words:
+    return Words(ctx.t, ctx.web_session.language)
+
+
+def _trail(ctx: Ctx, words: Words) -> list[dict[str, object]]:
     rows = staff_trail(ctx.db)
     names = records.names_of_staff(ctx.db, [r.staff_id for r in rows] + _subjects(rows))
     return [
@@ -32,29 +48,30 @@ def _trail(ctx: Ctx) -> list[dict[str, object]]:
             "at": r.at,
             "who": names.get(r.staff_id, "") if r.staff_id else ctx.t("trail_operator"),
             "whom": names.get(int(r.record_key), "") if r.record_key.isdigit() else "–",
-            "change": _describe(ctx, r.action, json.loads(r.changes)),
+            "change": _describe(ctx, words, r.action, json.loads(r.changes)),
         }
         for r in rows
     ]
 
 
-def _describe(ctx: Ctx, action: str, changes: dict[str, list[object]]) -> str:
-    """A change of rights as a sentence: "Peran diubah: trantib → sekcam"."""
+def _describe(ctx: Ctx, words: Words, action: str, changes: dict[str, list[object]]) -> str:
+    """A change of rights as a sentence: "Peran diubah: Seksi trantib → Sekretaris camat"."""
 
     def value(field: str, index: int) -> str:
         pair = changes.get(field) or [None, None]
-        return "–" if pair[index] in (None, "") else str(pair[index])
+        shown = "–" if pair[index] in (None, "") else str(pair[index])
+        return words.role(shown) if field == "peran" and shown != "–" else shown
 
-    words = {
+    sentences = {
         "undang": ("trail_invited", {"role": value("peran", 1), "name": value("nama", 1)}),
         "cabut": ("trail_revoked", {"invite": value("undangan", 0)}),
         "gabung": ("trail_joined", {"role": value("peran", 1), "invite": value("undangan", 1)}),
         "peran": ("trail_role", {"before": value("peran", 0), "after": value("peran", 1)}),
         "nonaktif": ("trail_deactivated", {}),
     }
-    if action not in words:
+    if action not in sentences:
         return _changes(changes)
-    key, params = words[action]
+    key, params = sentences[action]
     return ctx.t(key, **params)
 
 
@@ -70,9 +87,10 @@ def _changes(changes: dict[str, list[object]]) -> str:
 
 
 def _render(ctx: Ctx, links: list[str] | None = None, error: str | None = None) -> Response:
+    words = _words(ctx)
     people = records.list_staff(ctx.db, include_inactive=True)
     accounts = {
-        s.id: ", ".join(f"{a.channel}" for a in addresses_of_staff(ctx.db, [s.id]))
+        s.id: ", ".join(words.channel(a.channel) for a in addresses_of_staff(ctx.db, [s.id]))
         for s in people
         if s.id
     }
@@ -82,10 +100,12 @@ def _render(ctx: Ctx, links: list[str] | None = None, error: str | None = None) 
         ctx.request.query_params.get("pesan"),
         people=people,
         accounts=accounts,
-        roles=list(StaffRole),
+        roles=ROLES,
+        invite_role=INVITE_DEFAULT,
         links=links,
         invites=pending_invites(ctx.db),
-        trail=_trail(ctx),
+        trail=_trail(ctx, words),
+        w=words,
     )
 
 
@@ -99,7 +119,7 @@ def invite(ctx: Ctx) -> Response:
     try:
         role = StaffRole(ctx.field("peran"))
     except ValueError:
-        return _render(ctx, error="Pilih peran.")
+        return _render(ctx, error=ctx.t("choose_role_error"))
     try:
         name = clean_text(ctx.field("nama"), "Nama", 120) or None
     except InvalidInput as exc:
@@ -126,7 +146,7 @@ def revoke(ctx: Ctx) -> Response:
 def deactivate(ctx: Ctx) -> Response:
     staff_id = ctx.request.path_params["staff_id"]
     if staff_id == ctx.staff.id:
-        return _render(ctx, error="Anda tidak bisa menonaktifkan diri sendiri.")
+        return _render(ctx, error=ctx.t("cannot_deactivate_self"))
     try:
         records.deactivate_staff(ctx.db, staff_id, actor=ctx.staff)
     except InvalidInput as exc:
@@ -139,7 +159,7 @@ def change_role(ctx: Ctx) -> Response:
     try:
         role = StaffRole(ctx.field("peran"))
     except ValueError:
-        return _render(ctx, error="Pilih peran.")
+        return _render(ctx, error=ctx.t("choose_role_error"))
     try:
         records.change_role(ctx.db, ctx.request.path_params["staff_id"], role, actor=ctx.staff)
     except (InvalidInput, NotFound) as exc:

@@ -30,6 +30,14 @@ def _read_old() -> list[dict[str, object]]:
     return [dict(row._mapping) for row in rows]
 
 
+def _write(columns: list[str], rows: list[dict[str, object]]) -> None:
+    """Rows as they were read (raw, untyped: SQLite gives its dates as text, which the
+    table's typed columns would refuse in op.bulk_insert), written back unchanged."""
+    if rows:
+        names, marks = ", ".join(columns), ", ".join(f":{c}" for c in columns)
+        op.get_bind().execute(sa.text(f"INSERT INTO staffinvite ({names}) VALUES ({marks})"), rows)
+
+
 def upgrade() -> None:
     old = _read_old()
     op.drop_table("staffinvite")
@@ -61,8 +69,7 @@ def upgrade() -> None:
         {"code_hash": hashlib.sha256(str(r["code"]).encode()).hexdigest()} | {k: r[k] for k in KEPT}
         for r in old
     ]
-    if rows:
-        op.bulk_insert(table, rows)
+    _write(["code_hash", *KEPT], rows)
 
 
 def downgrade() -> None:
@@ -90,5 +97,4 @@ def downgrade() -> None:
         | {"used_at": r["used_at"] or r["created_at"]}
         for r in old
     ]
-    if spent:
-        op.bulk_insert(table, spent)
+    _write(["code", *KEPT], spent)

@@ -1,0 +1,197 @@
+"""The IKU report's sections for the LKjIP's Bab III (Akuntabilitas Kinerja): the year by
+triwulan, the same period in earlier years, the Renstra end-of-period target and the gap
+to it, and the analysis staff wrote (faktor pendorong, penghambat, upaya).
+
+Each section is a `Table` like any other, so XLSX and JSON carry it as a sheet and a
+key; HTML, PDF and chat text lay them out in ``lkjip.html.j2`` / ``lkjip.txt.j2``
+(the general table loop leaves the keys in ``APART`` to them). Core computes; nothing
+here counts or queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from core.config import Settings
+from core.domain.performance import IKU_NAMES, IkuCode
+from core.domain.periods import Period
+from core.services.iku import IkuReport, iku_for_period
+from core.services.iku_analysis import TEXTS, AnalysisPeriod, analyses_for
+from core.services.lkjip import (
+    change,
+    earlier_reports,
+    period_label,
+    quarter_course,
+    renstra_lines,
+    year_targets,
+)
+from reports.model import Cell, Report, Table
+
+QUARTERS = ("I", "II", "III", "IV")
+APART = ("iku_triwulan", "iku_tahunan", "iku_renstra", "iku_analisis")
+QUARTER_NOTE = (
+    "Realisasi tiap triwulan sama dengan laporan triwulan itu: IKU1 kumulatif sejak "
+    "1 Januari, IKU2–IKU4 triwulan itu sendiri. Capaian dinilai terhadap target s.d. "
+    "triwulan bila ditetapkan, selain itu terhadap target tahunan. IKU5 dan IKU6 bernilai "
+    "tahunan (lihat tabel Capaian IKU). Triwulan yang belum dimulai dikosongkan."
+)
+RENSTRA_NOTE = (
+    "Target Renstra diambil dari Renstra yang periodenya mencakup tahun laporan (register "
+    "Target akhir periode Renstra). Selisih = realisasi − target Renstra; untuk indikator "
+    "yang makin tinggi makin baik, selisih negatif berarti target Renstra belum tercapai."
+)
+NO_ANALYSIS = (
+    "Analisis capaian (faktor pendorong, faktor penghambat, upaya) ditulis per tahun atau "
+    "per triwulan di halaman tiap IKU; laporan untuk rentang tanggal bebas tidak memuatnya."
+)
+
+
+@dataclass(frozen=True)
+class LkjipSections:
+    """What ``lkjip.html.j2`` lays out, in the order of Bab III."""
+
+    quarters: Table
+    earlier: Table
+    renstra: Table
+    analysis: Table | None
+    analysis_period: str | None
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> list[Table]:
+        found = [self.quarters, self.earlier, self.renstra, self.analysis]
+        return [table for table in found if table is not None]
+
+    @property
+    def unwritten(self) -> list[str]:
+        """The IKU nobody has written an analysis for yet (named, so someone does)."""
+        if self.analysis is None:
+            return []
+        return [str(row[0]) for row in self.analysis.rows if not any(row[2:])]
+
+
+def add_lkjip_sections(
+    report: Report, session: Session, settings: Settings, period: Period
+) -> None:
+    """Appends the Bab III sections to an IKU report of ``period``."""
+    current = iku_for_period(session, settings, period)
+    earlier = earlier_reports(session, settings, period)
+    when = AnalysisPeriod.of(period)
+    sections = LkjipSections(
+        quarters=_quarter_table(session, settings, current, report),
+        earlier=_earlier_table(current, earlier),
+        renstra=_renstra_table(session, current),
+        analysis=_analysis_table(session, current, when) if when else None,
+        analysis_period=when.label if when else None,
+        notes={"iku_triwulan": QUARTER_NOTE, "iku_renstra": RENSTRA_NOTE},
+    )
+    report.tables += sections.tables
+    report.extra["lkjip"] = sections
+    report.extra["apart"] = APART
+    if when is None:
+        report.notes.append(NO_ANALYSIS)
+
+
+def _quarter_table(
+    session: Session, settings: Settings, current: IkuReport, report: Report
+) -> Table:
+    """Per IKU: the annual target, then per triwulan its target, realisation, capaian."""
+    year = current.period.end.year
+    targets = year_targets(session, year)
+    course = quarter_course(session, settings, year, report.generated_at.date())
+    columns = ["Kode", "Target tahun"]
+    for name in QUARTERS:
+        columns += [f"Target s.d. TW {name}", f"Realisasi TW {name}", f"Capaian TW {name} (%)"]
+    rows: list[list[Cell]] = []
+    for code in IkuCode:
+        target = targets.get(code)
+        row: list[Cell] = [code.value, target.target if target else None]
+        for figures in course:
+            value = figures.value(code)
+            row += [
+                target.quarter_target(figures.quarter) if target else None,
+                value.value if value else None,
+                value.judged_capaian if value else None,
+            ]
+        rows.append(row)
+    return Table("iku_triwulan", f"Target dan capaian per triwulan tahun {year}", columns, rows)
+
+
+def _earlier_table(current: IkuReport, earlier: list[IkuReport]) -> Table:
+    """Realisation and capaian of the same period in the years Sigap holds, and the
+    change against the year before."""
+    reports = [*earlier, current]
+    labels = [period_label(r.period) for r in reports]
+    columns = ["Kode", "Satuan"]
+    for label in labels:
+        columns += [f"Realisasi {label}", f"Capaian {label} (%)"]
+    if earlier:
+        columns.append(f"Perubahan realisasi thd {labels[-2]}")
+    rows: list[list[Cell]] = []
+    for value in current.indicators:
+        row: list[Cell] = [value.code.value, value.unit]
+        for r in reports:
+            row += [r.get(value.code).value, r.get(value.code).judged_capaian]
+        if earlier:
+            row.append(change(value.value, earlier[-1].get(value.code).value))
+        rows.append(row)
+    title = "Perbandingan dengan periode yang sama tahun-tahun sebelumnya"
+    if not earlier:
+        title += " (Sigap belum menyimpan data tahun sebelumnya)"
+    return Table("iku_tahunan", title, columns, rows)
+
+
+def _renstra_word(reached: bool | None, has_target: bool) -> str:
+    if not has_target:
+        return "belum ada target Renstra"
+    if reached is None:
+        return "belum ada data"
+    return "target Renstra sudah tercapai" if reached else "target Renstra belum tercapai"
+
+
+def _renstra_table(session: Session, current: IkuReport) -> Table:
+    label = period_label(current.period)
+    columns = [
+        "Kode",
+        "Satuan",
+        "Periode Renstra",
+        "Target akhir Renstra",
+        f"Realisasi {label}",
+        "Selisih (realisasi − target)",
+        "Capaian thd target Renstra (%)",
+        "Keterangan",
+    ]
+    rows: list[list[Cell]] = [
+        [
+            line.value.code.value,
+            line.value.unit,
+            f"s.d. {line.renstra.end_year}" if line.renstra else None,
+            line.renstra.target if line.renstra else None,
+            line.value.value,
+            line.gap,
+            line.capaian,
+            _renstra_word(line.reached, line.renstra is not None),
+        ]
+        for line in renstra_lines(session, current)
+    ]
+    return Table("iku_renstra", "Target akhir periode Renstra dan selisihnya", columns, rows)
+
+
+def _analysis_table(session: Session, current: IkuReport, when: AnalysisPeriod) -> Table:
+    """All six IKU, the unwritten ones with empty texts (an XLSX row to fill in)."""
+    written = analyses_for(session, current.period)
+    rows: list[list[Cell]] = []
+    for code in IkuCode:
+        analysis = written.get(code)
+        texts: list[Cell] = [getattr(analysis, name) if analysis else None for name in TEXTS]
+        rows.append([code.value, IKU_NAMES[code], *texts])
+    columns = [
+        "Kode",
+        "Indikator",
+        "Faktor pendorong",
+        "Faktor penghambat",
+        "Upaya / rencana tindak lanjut",
+    ]
+    return Table("iku_analisis", f"Analisis capaian kinerja {when.label}", columns, rows)
