@@ -149,14 +149,12 @@ class _Import:
         index = {name: i for i, name in enumerate(self.header)}
         pad = any(name not in index for name in READ)  # an optional column left out
         pick = itemgetter(*(index.get(name, width) for name in READ))
-        dates, services, times = self.dates, self.services, self.times
-        source = self.source
+        dates, services, times, source = self.dates, self.services, self.times, self.source
         totals: dict[tuple[date, int], list[int]] = {}
         answered: dict[tuple[date, int], list[tuple[int | None, ...]]] = {}  # this chunk's
         profiles: Counter[_Profile] = Counter()
         rows: list[tuple[Any, ...]] = []
-        written = 0
-        created = self.stored("created_at", utcnow())
+        written, created = 0, self.stored("created_at", utcnow())
         scores: tuple[int | None, ...]
         for cells in reader:
             quick = False
@@ -185,16 +183,10 @@ class _Import:
                     if pad:
                         cells.pop()
             if not quick:
-                line = reader.line_num
-                answers = self.checked_in_full(cells, line)
-                if answers is None:
+                slow = self.in_full(cells, reader.line_num, width)
+                if slow is None:
                     continue  # a blank row
-                day, day_stored, sid, scores, jam = self.learn(cells, answers, width)
-                profile = answers.profile
-                jk, usia, pd, pk = (
-                    profile.jenis_kelamin, profile.usia, profile.pendidikan, profile.pekerjaan
-                )  # fmt: skip
-                saran = (answers.saran or "").strip() or None
+                day, day_stored, sid, scores, jam, jk, usia, pd, pk, saran = slow
             rows.append(
                 (sid, day_stored, jam, *scores, jk, usia, pd, pk, saran, None, source, created)
             )
@@ -204,23 +196,44 @@ class _Import:
             same_day.append(scores)
             profiles[(day, sid, jk, BANDS[usia], pd, pk)] += 1
             if len(rows) >= BATCH_ROWS:
-                _tally(answered, totals)
-                self.insert(rows)
-                written += len(rows)
-                rows.clear()
+                written = self.flush(rows, answered, totals, written, progress)
                 created = self.stored("created_at", utcnow())
                 if len(totals) + len(profiles) > FLUSH_KEYS:
                     self.add_to_totals(totals, profiles)
-                if progress is not None:
-                    progress(written)
         if rows:
-            _tally(answered, totals)
-            self.insert(rows)
-            written += len(rows)
-            if progress is not None:
-                progress(written)
+            written = self.flush(rows, answered, totals, written, progress)
         self.add_to_totals(totals, profiles)
         return written
+
+    def flush(
+        self,
+        rows: list[tuple[Any, ...]],
+        answered: dict[tuple[date, int], list[tuple[int | None, ...]]],
+        totals: dict[tuple[date, int], list[int]],
+        written: int,
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        """One chunk's rows inserted and its scores tallied; the count written so far."""
+        _tally(answered, totals)
+        self.insert(rows)
+        written += len(rows)
+        rows.clear()
+        if progress is not None:
+            progress(written)
+        return written
+
+    def in_full(self, cells: list[str], line: int, width: int) -> tuple[Any, ...] | None:
+        """An unusual row's stored values through the full rules, None for a blank row."""
+        answers = self.checked_in_full(cells, line)
+        if answers is None:
+            return None
+        day, day_stored, sid, scores, jam = self.learn(cells, answers, width)
+        profile = answers.profile
+        saran = (answers.saran or "").strip() or None
+        return (
+            day, day_stored, sid, scores, jam, profile.jenis_kelamin, profile.usia,
+            profile.pendidikan, profile.pekerjaan, saran,
+        )  # fmt: skip
 
     def checked_in_full(self, cells: list[str], line: int) -> SkmAnswers | None:
         """The row through csv_io's rules: its answers, None for a blank row, or the
