@@ -14,12 +14,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from playwright.async_api import Browser, async_playwright
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from core.config import Settings, load_settings
 from core.db import make_engine, upgrade
+from tests.browser import LAUNCH_ARGS, require_browser
+from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram
 
 PG_SERVER = os.environ.get("SIGAP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -109,6 +112,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no schema at all, to migrate step by step (each backend)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        yield engine
+        engine.dispose()
+        return
+    require_postgres()
+    schema = f"sigap_empty_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    url = PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+    yield engine
+    engine.dispose()
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
@@ -151,6 +174,24 @@ async def webhook(database_url: str, engine: Engine) -> AsyncIterator[tuple[Fake
     async with running(settings, engine) as sigap, serving(sigap.http) as url:
         yield fake, f"{url}/telegram/webhook"
     fake.stop()
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraph]:
+    """A fake WhatsApp Cloud (Graph) API server on 127.0.0.1 (tests/fakes/graph_api.py)."""
+    server = FakeGraph().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium, driven by Playwright (tests/browser.py says how it is found)."""
+    executable = require_browser()
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        yield chromium
+        await chromium.close()
 
 
 @pytest.fixture

@@ -271,13 +271,6 @@ class RunningSigap:
 
 
 @pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def sigap(fake: FakeTelegram, graph: FakeGraph, tmp_path: Path) -> Iterator[RunningSigap]:
     """`sigap run` with both webhooks and the back office, as a server runs it."""
     port = free_port()

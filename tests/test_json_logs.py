@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,13 +93,6 @@ def test_a_database_error_is_named_not_quoted(engine: Engine) -> None:
     assert full["level"] == "DEBUG" and str(error).splitlines()[0] in full["traceback"]
     if engine.dialect.name == "postgresql":
         assert PHONE in full["traceback"]  # what the ERROR line kept out
-
-
-@pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph().start()
-    yield fake
-    fake.stop()
 
 
 def _read_log_until(process: subprocess.Popen[str], seen: list[str], pattern: str) -> None:

@@ -6,7 +6,7 @@ counted by channel and status; /healthz says "degraded" when messages stop going
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,13 +36,6 @@ from tests.whatsapp_harness import serving, wa_settings
 TOKEN = "metrics-token-for-tests-0123456789"
 LATER = timedelta(days=1)  # a waiting message's next attempt: not due during the test
 Scraped = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-@pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

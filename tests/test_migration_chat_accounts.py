@@ -3,39 +3,12 @@ database filled under the previous schema, on SQLite and on PostgreSQL; and back
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import psycopg
-import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
-from core.db import alembic_config, make_engine, upgrade
-from tests.conftest import PG_SERVER, require_postgres
+from core.db import alembic_config, upgrade
 
 AT = "2026-11-01 08:00:00"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with no schema at all, to migrate step by step."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    require_postgres()
-    schema = f"sigap_mig_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    url = PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _fill_previous_schema(engine: Engine) -> None:

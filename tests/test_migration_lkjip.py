@@ -4,19 +4,15 @@ IKU and period is all the key allows; and a downgrade takes only the two tables 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg
 import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core.db import alembic_config, make_engine, upgrade
+from core.db import alembic_config, upgrade
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.lkjip_models import IkuAnalysis
@@ -24,29 +20,8 @@ from core.services.authz import OPERATOR
 from core.services.iku_analysis import AnalysisPeriod, analyses_for, save_analysis
 from core.services.register_kinds import RENSTRA
 from core.services.registers import create_record
-from tests.conftest import PG_SERVER, require_postgres
 
 NEW_TABLES = {"ikuanalysis", "renstratarget"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with no schema at all, to migrate step by step."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    require_postgres()
-    schema = f"sigap_lkjip_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    url = PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _tables(engine: Engine) -> set[str]:

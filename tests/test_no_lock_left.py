@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,18 +37,12 @@ from tests.fakes import graph_api as wa
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import Person, outbox_idle, until
+from tests.waiting import wait_until
 from tests.whatsapp_harness import WaPerson, running_sigap
 
 CAMAT_TG, RESIDENT_TG = 5601, 5602
 CAMAT_WA = wa.bsuid("6281500005601")
 NOT_LATELY = "0 7 29 2 *"  # has not fired in the last hours (leap days only)
-
-
-@pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph().start()
-    yield fake
-    fake.stop()
 
 
 def _settings(database_url: str, fake: FakeTelegram, graph: FakeGraph, tmp: Path) -> Settings:
@@ -221,14 +214,12 @@ def test_the_same_notice_queued_by_two_transactions_at_once_is_one_message(
 
 def _wait_until_blocked(engine: Engine, second: dict[str, object]) -> None:
     """Until the other transaction waits on a lock (the first one's uncommitted row)."""
-    import time
-
-    deadline = time.monotonic() + 20
     query = text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid")
-    while time.monotonic() < deadline:
-        if "pid" in second:
-            with engine.connect() as connection:
-                if connection.execute(query, {"pid": second["pid"]}).scalar() == "Lock":
-                    return
-        time.sleep(0.01)
-    raise AssertionError("the second transaction never reached the first one's row")
+
+    def blocked() -> bool:
+        if "pid" not in second:
+            return False
+        with engine.connect() as connection:
+            return connection.execute(query, {"pid": second["pid"]}).scalar() == "Lock"
+
+    wait_until(blocked, 20, lambda: "the second transaction never reached the first one's row")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.testclient import TestClient
@@ -24,7 +24,7 @@ from core.config import Settings
 from core.domain.people import StaffRole
 from core.models import Staff
 from core.services import records
-from tests.browser import LAUNCH_ARGS, SCREENSHOTS, require_browser
+from tests.browser import SCREENSHOTS
 from tests.web_harness import log_in, login_link
 from tests.whatsapp_harness import serving
 from web.office import build_web
@@ -83,15 +83,6 @@ def test_the_html_report_has_a_policy_of_its_own(client: TestClient) -> None:
     ]
     assert "style-src 'self';" in page.headers["content-security-policy"]
     assert "unsafe-inline" not in page.headers["content-security-policy"]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = require_browser()
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield chromium
-        await chromium.close()
 
 
 STYLE_OF_HEADER = """() => { const th = document.querySelector('table:not(.summary) th');

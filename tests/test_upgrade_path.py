@@ -8,14 +8,11 @@ column type, parents before children), so no hand-written fixture falls behind.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import Column, Engine, MetaData, Table, func, select, text
 from typer.testing import CliRunner
@@ -23,32 +20,11 @@ from typer.testing import CliRunner
 from cli.main import app
 from core.db import make_engine, upgrade
 from core.schema import script_directory
-from tests.conftest import PG_SERVER, require_postgres
 
 SCRIPTS = script_directory()
 HEAD = SCRIPTS.get_current_head()
 PAST = [script.revision for script in reversed(list(SCRIPTS.walk_revisions()))][:-1]
 ROWS = 3  # per table: enough for every foreign key to point somewhere and keys to differ
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A database with no schema at all."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        engine.dispose()
-        return
-    require_postgres()
-    schema = f"sigap_up_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    url = PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    yield engine
-    engine.dispose()
-    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _python_type(column: Column[Any]) -> type:

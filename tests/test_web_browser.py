@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import xlsxwriter
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -28,7 +28,7 @@ from core.domain.periods import Period
 from core.models import Activity, Complaint, Staff
 from core.services import records
 from reports import builders
-from tests.browser import LAUNCH_ARGS, SCREENSHOTS, WIDTHS, require_browser
+from tests.browser import SCREENSHOTS, WIDTHS
 from tests.fakes.telegram_api import FakeTelegram
 from tests.office_year import fill_office_year
 from tests.telegram_harness import Person, bot_settings, outbox_idle, until
@@ -42,15 +42,6 @@ PIXEL = bytes.fromhex(
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2b1d9"
     "5b0000000049454e44ae426082"
 )
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = require_browser()
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield chromium
-        await chromium.close()
 
 
 @pytest.fixture

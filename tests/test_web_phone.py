@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, FilePayload, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, FilePayload, Page, ViewportSize
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.routing import Route
@@ -31,7 +31,7 @@ from core.services.register_kinds import REGISTERS
 from core.services.skm import add_service
 from core.timeutil import utcnow
 from tests import factories
-from tests.browser import LAUNCH_ARGS, SCREENSHOTS, require_browser
+from tests.browser import SCREENSHOTS
 from tests.web_harness import login_link
 from tests.whatsapp_harness import serving
 from web.office import PAGES, build_web
@@ -86,15 +86,6 @@ LONG_TEXT = (
     "PKL menutup trotoar depan pasar, pejalan kaki turun ke jalan. Lihat "
     "https://www.facebook.com/groups/wargamumbulsari/posts/12345678901234567890123456789"
 )
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = require_browser()
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield chromium
-        await chromium.close()
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ server; the page fits a 390 px phone."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -24,7 +24,7 @@ from core.services import records
 from core.services.backup import create_backup, sigap_version
 from core.services.backup_retention import parse_name
 from core.timeutil import utcnow
-from tests.browser import LAUNCH_ARGS, SCREENSHOTS, WIDTHS, require_browser
+from tests.browser import SCREENSHOTS, WIDTHS
 from tests.fakes.graph_api import FakeGraph
 from tests.test_metrics import _message
 from tests.web_harness import login_link
@@ -35,22 +35,6 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 # Tables that still scroll inside their box at phone width (as tests/test_web_phone.py)
 INNER_SCROLL = """Array.from(document.querySelectorAll('.table-wrap, table'))
   .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className || e.tagName)"""
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    executable = require_browser()
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-@pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,13 +23,6 @@ from tests.fakes import graph_api as wa
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
 from tests.whatsapp_harness import serving, wa_settings
-
-
-@pytest.fixture
-def graph() -> Iterator[wa.FakeGraph]:
-    fake = wa.FakeGraph().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

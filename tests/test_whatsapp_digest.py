@@ -4,11 +4,9 @@ and the file is held back with a logged reason instead of being refused by Meta.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -24,13 +22,6 @@ from tests.fakes import graph_api as wa
 from tests.fakes.graph_api import FakeGraph
 
 CAMAT, SEKCAM = wa.bsuid("6281500000001"), wa.bsuid("6281500000002")
-
-
-@pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph().start()
-    yield fake
-    fake.stop()
 
 
 def test_digest_reaches_leadership_on_whatsapp(

@@ -238,13 +238,6 @@ HOSTILE_JSON = {
 
 
 @pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 async def whatsapp(
     database_url: str, graph: FakeGraph, engine: Engine, tmp_path: Path
 ) -> AsyncIterator[str]:

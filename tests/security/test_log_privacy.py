@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +91,6 @@ def _status(engine: Engine, message_id: int) -> str | None:
 
 
 # -- WhatsApp ------------------------------------------------------------------------------
-@pytest.fixture
-def graph() -> Iterator[FakeGraph]:
-    fake = FakeGraph().start()
-    yield fake
-    fake.stop()
-
-
 @pytest.fixture
 async def sigap(
     database_url: str, graph: FakeGraph, engine: Engine, tmp_path: Path

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -26,6 +25,7 @@ from core.services.outbox import SECRET_TOPIC
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import RunningBot, bot_settings, until
 from tests.test_telegram_e2e import join_as_staff
+from tests.waiting import wait_until
 from tests.web_harness import csrf_of, log_in, login_link
 from web.context import Office
 from web.login_guard import FORM_LIFETIME, AttemptLimiter, FormSigner
@@ -327,10 +327,8 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(engine: Engine) 
     racer = threading.Thread(target=demote_the_other, daemon=True)
     racer.start()
     try:
-        deadline = time.monotonic() + 10
-        while not _waiting_on_a_lock(engine):  # the racer is blocked behind the first
-            assert time.monotonic() < deadline, _activity(engine)
-            time.sleep(0.01)
+        # the racer is blocked behind the first
+        wait_until(lambda: _waiting_on_a_lock(engine), 10, lambda: str(_activity(engine)))
     finally:
         holding.commit()
         holding.close()
