@@ -10,7 +10,7 @@ from bot.dialogs.desk import Desk
 from bot.telegram.app import KIND as TELEGRAM
 from bot.whatsapp.channel import KIND as WHATSAPP
 from core.config import Settings
-from core.services.system_figures import ChannelSetup
+from core.services.operations.system_figures import ChannelSetup
 
 CHANNEL_KINDS: tuple[ChannelKind, ...] = (TELEGRAM, WHATSAPP, terminal.KIND)
 

@@ -15,9 +15,9 @@ from bot.i18n import t
 from bot.terminal import CHANNEL, TerminalChannel
 from core.config import Settings
 from core.db import make_engine, session_scope, upgrade
-from core.services.accounts import link_staff_account
-from core.services.practice import copy_reference_data
-from core.services.records import get_active_staff
+from core.services.access.accounts import link_staff_account
+from core.services.operations.practice import copy_reference_data
+from core.services.performance.records import get_active_staff
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from app.metrics import (
 )
 from bot.channel import ChatChannel
 from core.config import Settings
-from core.services.system_figures import oldest_waiting
+from core.services.operations.system_figures import oldest_waiting
 from core.timeutil import utcnow
 from web.context import Office
 from web.office import web_routes

@@ -2,7 +2,7 @@
 
 Each `sigap run` has its own registry (never the client library's global one): the
 webhook counters and latency histogram it measures itself, and a collector that reads
-the database at scrape time through core/services/system_figures.py (a few aggregate
+the database at scrape time through core/services/operations/system_figures.py (a few aggregate
 queries), so a scraped number is what the database says at that moment.
 
 What the outbox figures count: messages still in the outbox table. Sent and refused
@@ -29,8 +29,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.config import Settings
-from core.services.backup import sigap_version
-from core.services.system_figures import SystemFigures, system_figures
+from core.services.operations.backup import sigap_version
+from core.services.operations.system_figures import SystemFigures, system_figures
 
 # Meta and Telegram give a webhook a few seconds; Sigap answers in milliseconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

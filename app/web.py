@@ -9,7 +9,7 @@ from sqlmodel import Session
 from core.config import Settings
 from core.domain.periods import Period
 from core.models import Staff
-from core.services.web_access import has_any_staff, issue_login_link, login_url
+from core.services.access.web_access import has_any_staff, issue_login_link, login_url
 from core.timeutil import local_date, utcnow
 from web.context import Office, PosterMaker, ReportMaker
 
@@ -51,7 +51,7 @@ def first_login_link(settings: Settings, engine: Engine) -> str | None:
     link for them. None once anyone works here; later links come from /masuk or
     `sigap web masuk`."""
     from core.domain.people import StaffRole
-    from core.services.records import add_staff
+    from core.services.performance.records import add_staff
 
     with Session(engine, expire_on_commit=False) as session:
         if has_any_staff(session):

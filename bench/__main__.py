@@ -24,8 +24,8 @@ from bench.dataset import YEAR, fill_complaints, fill_registers, fill_skm
 from core.config import load_settings
 from core.db import make_engine, session_scope, upgrade
 from core.domain.periods import Period
-from core.services.iku import iku_for_period
-from core.services.skm import skm_summary
+from core.services.performance.iku import iku_for_period
+from core.services.survey.skm import skm_summary
 from core.timeutil import utc_bounds
 
 TOTAL_COLUMNS = ", ".join(f"sum(u{i}_sum), sum(u{i}_n)" for i in range(1, 10))

@@ -47,8 +47,8 @@ WORKER = """
 import sys, time
 from pathlib import Path
 from core.config import load_settings
-from core.services.backup import create_backup
-from core.services.backup_restore import restore_backup
+from core.services.operations.backup import create_backup
+from core.services.operations.backup_restore import restore_backup
 settings = load_settings(_env_file=None)
 start = time.perf_counter()
 if sys.argv[1] == "backup":
@@ -214,7 +214,7 @@ def measure_postgres(
 ) -> dict[str, dict[str, float]]:
     from sqlalchemy.engine import make_url
 
-    from core.services.backup_db import libpq
+    from core.services.operations.backup_db import libpq
 
     python, archives, dump = sys.executable, out / "pg-archives", out / "anchor.pgdump"
     with postgres_databases(server, 3) as (source, theirs, ours):

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 def prepare(db: Path, accounts: list[tuple[str, str]]) -> None:
     from core.db import make_engine, session_scope, upgrade
     from core.domain.people import StaffRole
-    from core.services.chat_window import note_inbound
-    from core.services.records import add_staff
+    from core.services.messaging.chat_window import note_inbound
+    from core.services.performance.records import add_staff
     from core.timeutil import utcnow
 
     for suffix in ("", "-wal", "-shm"):
@@ -34,7 +34,7 @@ async def outbox_drained(engine: Engine, timeout: float = 120.0) -> tuple[int, i
     from sqlmodel import Session, col, func, select
 
     from core.models import OutboxMessage
-    from core.services.outbox import PENDING, SENDING
+    from core.services.messaging.outbox import PENDING, SENDING
 
     deadline = time.monotonic() + timeout
     waiting = 0

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, func, select
 
 from core.db import make_engine
 from core.models import OutboxMessage, ProcessedUpdate
-from core.services.upsert import delivery_key
+from core.services.files.upsert import delivery_key
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
 from tests.sigap_process import free_port, read_until, start_sigap_run

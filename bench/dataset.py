@@ -18,7 +18,8 @@ from core.domain.complaints import ComplaintState, new_ticket_code
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.skm import Unsur
 from core.models import Activity, Complaint, Document
-from core.services import records, skm
+from core.services.performance import records
+from core.services.survey import skm
 
 YEAR = 2025
 SERVICES = 20

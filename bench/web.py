@@ -140,8 +140,8 @@ def login_cookie(db: str) -> str:
 
     from core.db import make_engine
     from core.domain.people import StaffRole
-    from core.services.records import add_staff
-    from core.services.web_access import issue_login_link, redeem_login_link
+    from core.services.access.web_access import issue_login_link, redeem_login_link
+    from core.services.performance.records import add_staff
 
     engine = make_engine(f"sqlite:///{db}")
     with Session(engine, expire_on_commit=False) as session:

@@ -32,7 +32,7 @@ import httpx
 
 from bench.bot_db import outbox_drained, prepare
 from bench.budget import Figure, enforce
-from core.services.categories import load_categories
+from core.services.complaints.categories import load_categories
 from tests.fakes import graph_api as wa
 
 FIRST_PHONE = 6281300000000

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from core.config import Settings
-from core.services.media_names import kept_file, whatsapp_file_stem
+from core.services.messaging.media_names import kept_file, whatsapp_file_stem
 
 TELEGRAM_PHOTO = "tg-photo:"
 STORED_PHOTO = "photo:"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bot.dialogs.types import KeptFile
 from core.config import Settings
-from core.services.file_kinds import DOCUMENTS, HEAD_BYTES, PHOTOS, sniff
-from core.services.media_names import PARTIAL
+from core.services.files.file_kinds import DOCUMENTS, HEAD_BYTES, PHOTOS, sniff
+from core.services.messaging.media_names import PARTIAL
 
 
 class FileRefused(Exception):

@@ -1,4 +1,4 @@
-"""Events recorded by core (``core.services.notifications``) turned into what a person
+"""Events recorded by core (``core.services.messaging.notifications``) turned into what a person
 reads: words from the message catalogue and, where they can answer, buttons.
 
 A queued message is either text a dialog wrote, or an event with its parameters; this
@@ -15,8 +15,8 @@ from bot.dialogs.mine import reporter_choices
 from bot.dialogs.types import Choice
 from bot.i18n import t
 from core.domain.complaints import ComplaintState
-from core.services import outbox
-from core.services.notifications import STATE_CHANGED
+from core.services.messaging import outbox
+from core.services.messaging.notifications import STATE_CHANGED
 
 
 def _state_changed(language: str, params: dict[str, Any]) -> tuple[str, list[Choice]]:

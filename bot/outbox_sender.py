@@ -10,7 +10,7 @@ is sent once more, and it costs no fsync. A crash in those milliseconds between 
 platform's yes and that commit means the message is sent again after the restart: at
 least once, never lost. A
 restarted sender takes back the dead process's claims at once (see
-core.services.sender_leases).
+core.services.messaging.sender_leases).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.db import repeatable_write, session_scope
-from core.services import outbox, sender_leases
-from core.services.sender_leases import Holder
+from core.services.messaging import outbox, sender_leases
+from core.services.messaging.sender_leases import Holder
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0

@@ -23,7 +23,7 @@ from core.config import Settings
 from core.db import session_scope
 from core.digits import ascii_int
 from core.models import OutboxMessage
-from core.services.outbox import PENDING, mark_all_sent
+from core.services.messaging.outbox import PENDING, mark_all_sent
 
 CHANNEL = "terminal"
 LEAVE = ("keluar", "exit", "quit")

@@ -27,7 +27,7 @@ def _dots(number: int) -> str:
 @contextmanager
 def _one_line() -> Iterator[None]:
     """A refusal, a missing disk or an unreachable server: one line, exit 1."""
-    from core.services.backup_crypto import BackupError
+    from core.services.operations.backup_crypto import BackupError
 
     try:
         yield
@@ -56,7 +56,7 @@ def backup(
 ) -> None:
     """Cadangkan basis data dan berkas ke satu arsip / Back up database and files."""
     config = settings()
-    from core.services.backup import create_backup
+    from core.services.operations.backup import create_backup
 
     with _one_line():
         result = create_backup(config, to)
@@ -93,7 +93,7 @@ def restore(
 ) -> None:
     """Pulihkan arsip ke basis data dan folder kosong / Restore into an empty target."""
     config = settings()
-    from core.services.backup_restore import restore_backup, verify_archive
+    from core.services.operations.backup_restore import restore_backup, verify_archive
 
     with _one_line():
         if check:

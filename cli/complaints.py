@@ -18,16 +18,19 @@ if TYPE_CHECKING:
     from core import models
     from core.config import Settings
     from core.models import Complaint, ComplaintEvent
-    from core.services import accounts, complaint_queue, confidential, records, reporter_identity
-    from core.services import complaints as svc
+    from core.services.access import accounts
+    from core.services.complaints import confidential, reporter_identity
+    from core.services.complaints import lifecycle as svc
+    from core.services.complaints import queue as complaint_queue
+    from core.services.performance import records
 else:
     models = lazy("core.models")
-    svc = lazy("core.services.complaints")
-    accounts = lazy("core.services.accounts")
-    records = lazy("core.services.records")
-    reporter_identity = lazy("core.services.reporter_identity")
-    complaint_queue = lazy("core.services.complaint_queue")
-    confidential = lazy("core.services.confidential")
+    svc = lazy("core.services.complaints.lifecycle")
+    accounts = lazy("core.services.access.accounts")
+    records = lazy("core.services.performance.records")
+    reporter_identity = lazy("core.services.complaints.reporter_identity")
+    complaint_queue = lazy("core.services.complaints.queue")
+    confidential = lazy("core.services.complaints.confidential")
 
 complaint_app = typer.Typer(help="Pengaduan trantib / Trantib complaints.", no_args_is_help=True)
 

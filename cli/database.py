@@ -15,9 +15,9 @@ from cli.common import fail, lazy, settings
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from core.services import db_copy
+    from core.services.operations import db_copy
 else:
-    db_copy = lazy("core.services.db_copy")
+    db_copy = lazy("core.services.operations.db_copy")
 
 
 def _dots(number: int) -> str:

@@ -42,18 +42,20 @@ from core.domain.skm import Unsur
 if TYPE_CHECKING:
     from core import db as database
     from core import errors
-    from core.services import csv_io, imports, skm
-    from core.services import iku as iku_service
-    from core.services import skm_import as skm_importer
-    from core.services.iku import IkuReport
+    from core.services.files import imports
+    from core.services.performance import iku as iku_service
+    from core.services.performance.iku import IkuReport
+    from core.services.survey import skm
+    from core.services.survey import skm_csv as csv_io
+    from core.services.survey import skm_import as skm_importer
 else:
     database = lazy("core.db")
     errors = lazy("core.errors")
-    csv_io = lazy("core.services.csv_io")
-    iku_service = lazy("core.services.iku")
-    imports = lazy("core.services.imports")
-    skm = lazy("core.services.skm")
-    skm_importer = lazy("core.services.skm_import")
+    csv_io = lazy("core.services.survey.skm_csv")
+    iku_service = lazy("core.services.performance.iku")
+    imports = lazy("core.services.files.imports")
+    skm = lazy("core.services.survey.skm")
+    skm_importer = lazy("core.services.survey.skm_import")
 
 app = typer.Typer(
     help="Sigap: layanan pengaduan trantib, SKM dan IKU kecamatan / "

@@ -28,32 +28,24 @@ from core.domain.sakip import predikat_for_score
 
 if TYPE_CHECKING:
     from core import models
-    from core.services import (
-        accounts,
-        authz,
-        csv_io,
-        imports,
-        invites,
-        records,
-        register_kinds,
-        registers,
-        skm,
-        tabular,
-        web_access,
-    )
+    from core.services.access import accounts, authz, invites, web_access
+    from core.services.files import imports, tabular
+    from core.services.performance import records, register_kinds, registers
+    from core.services.survey import skm
+    from core.services.survey import skm_csv as csv_io
 else:
     models = lazy("core.models")
-    accounts = lazy("core.services.accounts")
-    authz = lazy("core.services.authz")
-    csv_io = lazy("core.services.csv_io")
-    imports = lazy("core.services.imports")
-    invites = lazy("core.services.invites")
-    records = lazy("core.services.records")
-    register_kinds = lazy("core.services.register_kinds")
-    registers = lazy("core.services.registers")
-    skm = lazy("core.services.skm")
-    tabular = lazy("core.services.tabular")
-    web_access = lazy("core.services.web_access")
+    accounts = lazy("core.services.access.accounts")
+    authz = lazy("core.services.access.authz")
+    csv_io = lazy("core.services.survey.skm_csv")
+    imports = lazy("core.services.files.imports")
+    invites = lazy("core.services.access.invites")
+    records = lazy("core.services.performance.records")
+    register_kinds = lazy("core.services.performance.register_kinds")
+    registers = lazy("core.services.performance.registers")
+    skm = lazy("core.services.survey.skm")
+    tabular = lazy("core.services.files.tabular")
+    web_access = lazy("core.services.access.web_access")
 
 staff_app = typer.Typer(help="Petugas / Staff members.", no_args_is_help=True)
 service_app = typer.Typer(help="Jenis layanan SKM / SKM service types.", no_args_is_help=True)

@@ -10,9 +10,9 @@ import typer
 from cli.common import lazy, settings, unit_of_work
 
 if TYPE_CHECKING:
-    from core.services import erasure
+    from core.services.operations import erasure
 else:
-    erasure = lazy("core.services.erasure")
+    erasure = lazy("core.services.operations.erasure")
 
 resident_app = typer.Typer(help="Warga / Residents.", no_args_is_help=True)
 

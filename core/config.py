@@ -121,10 +121,10 @@ class Settings(BaseSettings):
     misfire_grace_hours: float = Field(12.0, alias="SIGAP_MISFIRE_GRACE_HOURS", ge=0)
     keep_days: int = Field(90, alias="SIGAP_KEEP_DAYS", ge=30, le=3650)
     # Chat accounts of people who never reported, rated or served as staff, idle this
-    # many days, are deleted by the prune (core/services/housekeeping.py).
+    # many days, are deleted by the prune (core/services/operations/housekeeping.py).
     idle_account_days: int = Field(180, alias="SIGAP_IDLE_ACCOUNT_DAYS", ge=30, le=3650)
     prune_cron: str = Field("30 2 * * *", alias="SIGAP_PRUNE_CRON")
-    # Backups (core/services/backup.py): where `sigap backup` and the daily duty write,
+    # Backups (core/services/operations/backup.py): where `sigap backup` and the daily duty write,
     # the passphrase that encrypts them (unset: not encrypted), when the duty runs (empty:
     # never, e.g. a systemd timer runs `sigap backup`), how many to keep, after how many
     # hours without one the admins are told, and the PostgreSQL tools (default: PATH).

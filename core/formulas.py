@@ -7,7 +7,7 @@ link that sends the sheet's data away, or worse through DDE. Every export theref
 marks such text cells with Excel's own text marker, a leading apostrophe, in the one
 way defined here:
 
-* CSV (core/services/csv_io.py): the cell is written as ``'`` + text;
+* CSV (core/services/survey/skm_csv.py): the cell is written as ``'`` + text;
 * XLSX (reports/render.py): the cell is already a string cell (never a formula), and is
   given Excel's quote-prefix format so that editing it does not turn it into one.
 

@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # What the columns hold, on PostgreSQL (SQLite holds more and must not be given it): every
 # ``int`` field and key is INTEGER, every ExactDecimal is NUMERIC(18, 4). The checks on
-# input (core/services/fields.py) and the keys in addresses (web/office.py) use these.
+# input (core/services/files/fields.py) and the keys in addresses (web/office.py) use these.
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
 DECIMAL_PRECISION, DECIMAL_SCALE = 18, 4
 DECIMAL_LIMIT = Decimal(10) ** (DECIMAL_PRECISION - DECIMAL_SCALE)  # |value| < 10^14

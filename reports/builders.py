@@ -11,9 +11,9 @@ from sqlmodel import Session
 from core.config import Settings
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
-from core.services.digest import IkuChange, weekly_digest
-from core.services.iku import IkuValue, IndicatorLine, iku_for_period, indicator_lines
-from core.services.iku_course import monthly_course
+from core.services.performance.digest import IkuChange, weekly_digest
+from core.services.performance.iku import IkuValue, IndicatorLine, iku_for_period, indicator_lines
+from core.services.performance.iku_course import monthly_course
 from reports.bulk import gc_paused
 from reports.charts import line_chart, year_chart
 from reports.complaints_report import OVERDUE_COLUMNS, build_complaints, overdue_rows

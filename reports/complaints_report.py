@@ -12,7 +12,7 @@ from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.numbers import percentage, round_half_up
 from core.domain.periods import Period
-from core.services.complaint_stats import (
+from core.services.complaints.stats import (
     NO_DESA,
     SECRET_ROW,
     ComplaintLine,

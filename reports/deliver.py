@@ -17,15 +17,15 @@ from core.config import Settings
 from core.db import session_scope
 from core.domain.periods import Period
 from core.models import ScheduledRun
-from core.services.complaint_stats import deadlines
-from core.services.complaints import work_calendar
-from core.services.outbox import DIGEST_TOPIC, enqueue
-from core.services.recipients import (
+from core.services.complaints.lifecycle import work_calendar
+from core.services.complaints.stats import deadlines
+from core.services.files.upsert import insert_if_absent
+from core.services.messaging.outbox import DIGEST_TOPIC, enqueue
+from core.services.messaging.recipients import (
     leadership_recipients,
     section_recipients,
     sekcam_recipients,
 )
-from core.services.upsert import insert_if_absent
 from reports import builders
 from reports.model import Report
 from reports.render import render, render_text, rows_shown, text_environment

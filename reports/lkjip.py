@@ -17,9 +17,9 @@ from sqlmodel import Session
 from core.config import Settings
 from core.domain.performance import IKU_NAMES, IkuCode
 from core.domain.periods import Period
-from core.services.iku import IkuReport, iku_for_period
-from core.services.iku_analysis import TEXTS, AnalysisPeriod, analyses_for
-from core.services.lkjip import (
+from core.services.performance.iku import IkuReport, iku_for_period
+from core.services.performance.iku_analysis import TEXTS, AnalysisPeriod, analyses_for
+from core.services.performance.lkjip import (
     change,
     earlier_reports,
     period_label,

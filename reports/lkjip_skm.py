@@ -17,8 +17,8 @@ from sqlmodel import Session
 from core.domain.numbers import round_half_up
 from core.domain.periods import Period
 from core.domain.skm import IkmResult, krejcie_morgan_sample
-from core.services.lkjip import period_label, skm_trend, unsur_tallies
-from core.services.skm import SkmSummary
+from core.services.performance.lkjip import period_label, skm_trend, unsur_tallies
+from core.services.survey.skm import SkmSummary
 from reports.model import Cell, Report, Table
 from reports.numbers import number
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.errors import InvalidInput
-from core.services.skm import get_service
+from core.services.survey.skm import get_service
 from reports.assets import Assets
 from reports.render import html_environment
 

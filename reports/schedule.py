@@ -25,8 +25,8 @@ from sqlalchemy import Engine
 from core.config import Settings
 from core.db import session_scope
 from core.domain.periods import Period
-from core.services.backup_duty import scheduled_backup
-from core.services.housekeeping import prune
+from core.services.operations.backup_duty import scheduled_backup
+from core.services.operations.housekeeping import prune
 from core.timeutil import local_date, utcnow
 from reports import deliver
 
@@ -89,7 +89,7 @@ class Duties:
         )
 
     def backup(self) -> None:
-        """The daily archive (core/services/backup_duty.py): once across processes, the
+        """The daily archive (core/services/operations/backup_duty.py): once across processes, the
         admins told in their chat when it fails or has gone missing."""
         outcome = scheduled_backup(self.engine, self.settings, self.clock())
         if outcome.result is not None:

@@ -15,7 +15,8 @@ from core.domain.numbers import apportion, round_half_up
 from core.domain.periods import Period
 from core.domain.skm import IkmResult, Unsur, krejcie_morgan_sample, unsur_category
 from core.models import SkmFollowUp
-from core.services.skm import (
+from core.services.survey.follow_up import follow_ups_for
+from core.services.survey.skm import (
     JENIS_KELAMIN,
     PEKERJAAN,
     PENDIDIKAN,
@@ -25,7 +26,6 @@ from core.services.skm import (
     saran_in_period,
     skm_summary,
 )
-from core.services.skm_follow_up import follow_ups_for
 from reports.charts import bar_chart
 from reports.lkjip_skm import add_skm_sections
 from reports.model import Cell, Report, Table, new_report

@@ -10,8 +10,8 @@ from core.config import Settings
 from core.domain.complaints import Channel, ComplaintState, Privacy
 from core.domain.people import StaffRole
 from core.models import ChatAccount, Complaint, Resident, Staff
-from core.services import complaints as svc
-from core.services.records import add_staff
+from core.services.complaints import lifecycle as svc
+from core.services.performance.records import add_staff
 
 
 def staff(session: Session, role: StaffRole = StaffRole.TRANTIB, name: str = "Budi") -> Staff:

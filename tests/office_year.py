@@ -16,8 +16,9 @@ from core.domain.complaints import Privacy
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.skm import Unsur
 from core.models import Activity
-from core.services import complaints as svc
-from core.services import records, skm
+from core.services.complaints import lifecycle as svc
+from core.services.performance import records
+from core.services.survey import skm
 from tests import factories as f
 
 YEAR = 2025

@@ -15,7 +15,8 @@ from core.domain.complaints import ComplaintState, Privacy
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.skm import Unsur
 from core.models import Activity
-from core.services import records, skm
+from core.services.performance import records
+from core.services.survey import skm
 from tests import factories as f
 
 DESA = ["Karang Kedawung", "Lampeji", "Mumbulsari", "Suco", "Lengkong", "Tamansari"]

@@ -16,7 +16,7 @@ from bot.dialogs.desk import Desk
 from bot.telegram.app import TelegramChannel
 from core.config import Settings, load_settings
 from core.models import OutboxMessage
-from core.services.outbox import PENDING, SENDING
+from core.services.messaging.outbox import PENDING, SENDING
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram, Sent
 

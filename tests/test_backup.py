@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core.services.backup_restore import verify_archive
+from core.services.operations.backup_restore import verify_archive
 from tests.backup_drill import (
     PASSPHRASE,
     Office,
@@ -226,8 +226,8 @@ def test_where_the_file_system_cannot_insert_the_archive_is_streamed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """tmpfs, NFS, btrfs: no FALLOC_FL_INSERT_RANGE; the same archive by the other path."""
-    from core.services import backup as service
-    from core.services.backup_restore import restore_backup
+    from core.services.operations import backup as service
+    from core.services.operations.backup_restore import restore_backup
 
     here, there = offices(sqlite_urls(tmp_path, 2), tmp_path, None)
     engine = migrated(here.url)
@@ -250,7 +250,7 @@ def test_the_revisions_restore_knows_are_alembics() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from core.services.backup_restore import migrations
+    from core.services.operations.backup_restore import migrations
 
     config = Config()
     config.set_main_option("script_location", str(files("core") / "migrations"))

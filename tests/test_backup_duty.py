@@ -18,9 +18,9 @@ from core.config import Settings, load_settings
 from core.db import session_scope
 from core.domain.people import StaffRole
 from core.models import OutboxMessage, ScheduledRun
-from core.services.backup import create_backup, last_backup
-from core.services.backup_retention import archive_name, archives
-from core.services.records import add_staff
+from core.services.operations.backup import create_backup, last_backup
+from core.services.operations.backup_retention import archive_name, archives
+from core.services.performance.records import add_staff
 from core.timeutil import utcnow
 from reports.schedule import Duties, start_scheduler
 

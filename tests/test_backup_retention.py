@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.services.backup_retention import archive_name, archives, keep, prune
+from core.services.operations.backup_retention import archive_name, archives, keep, prune
 
 TZ = ZoneInfo("Asia/Jakarta")
 instants = st.lists(

@@ -192,7 +192,7 @@ def test_the_terminal_prints_news_while_it_waits_for_input(engine: Engine) -> No
     from app.chat import chat
     from core.config import load_settings
     from core.db import session_scope
-    from core.services import outbox
+    from core.services.messaging import outbox
 
     printed: list[str] = []
     news_shown = threading.Event()

@@ -16,10 +16,10 @@ from core.domain.complaints import Privacy
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.models import Complaint
-from core.services import complaints as svc
-from core.services import records
-from core.services.complaint_stats import SECRET_ROW
-from core.services.digest import weekly_digest
+from core.services.complaints import lifecycle as svc
+from core.services.complaints.stats import SECRET_ROW
+from core.services.performance import records
+from core.services.performance.digest import weekly_digest
 from reports import builders
 from reports.complaints_report import build_complaints
 from reports.render import render_text

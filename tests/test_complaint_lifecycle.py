@@ -19,7 +19,7 @@ from core.domain.complaints import (
 )
 from core.domain.people import StaffRole
 from core.errors import InvalidInput, NotAllowed, NotFound
-from core.services import complaints as svc
+from core.services.complaints import lifecycle as svc
 from tests import factories as f
 
 S = ComplaintState

@@ -13,11 +13,11 @@ from core.domain.complaints import ComplaintState, Privacy
 from core.domain.people import StaffRole
 from core.domain.skm import Unsur
 from core.models import Activity, Complaint
-from core.services import complaints as svc
-from core.services import records
-from core.services.complaint_queue import QueueFilter, search_complaints
-from core.services.iku_stamp import iku_inputs_stamp
-from core.services.skm import RespondentProfile, SkmAnswers, add_service, record_response
+from core.services.complaints import lifecycle as svc
+from core.services.complaints.queue import QueueFilter, search_complaints
+from core.services.performance import records
+from core.services.performance.iku_stamp import iku_inputs_stamp
+from core.services.survey.skm import RespondentProfile, SkmAnswers, add_service, record_response
 from tests import factories
 
 

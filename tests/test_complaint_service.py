@@ -13,7 +13,7 @@ from core.config import Settings
 from core.domain.complaints import ComplaintState as S
 from core.errors import InvalidInput, NotFound
 from core.models import Complaint
-from core.services import complaints as svc
+from core.services.complaints import lifecycle as svc
 from tests import factories as f
 
 AT = datetime(2026, 3, 2, 3, tzinfo=UTC)  # Monday 10:00 WIB

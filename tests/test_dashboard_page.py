@@ -21,7 +21,7 @@ from core.domain.complaints import ComplaintState as S
 from core.domain.complaints import Privacy
 from core.domain.people import StaffRole
 from core.domain.performance import DocumentKind, IkuCode
-from core.services import records
+from core.services.performance import records
 from core.timeutil import local_date, utcnow
 from tests import factories as f
 from tests.web_harness import csrf_of, log_in, login_link

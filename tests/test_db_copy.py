@@ -22,9 +22,9 @@ from cli.main import app
 from core.db import make_engine, session_scope, upgrade
 from core.domain.complaints import Channel
 from core.models import Complaint, ComplaintPhoto
-from core.services import db_copy_rows
-from core.services.complaints import NewComplaint, register_complaint
-from core.services.db_copy import first_filled_table
+from core.services.complaints.lifecycle import NewComplaint, register_complaint
+from core.services.operations import db_copy_rows
+from core.services.operations.db_copy import first_filled_table
 from core.types import EnumText, ExactDecimal
 from tests.conftest import PG_SERVER, require_postgres
 from tests.test_upgrade_path import _value

@@ -21,12 +21,12 @@ from core.config import Settings
 from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
-from core.services import records
-from core.services import register_kinds as kinds
-from core.services import registers as reg
-from core.services.authz import OPERATOR
-from core.services.complaint_stats import deadlines
-from core.services.iku import iku_for_period
+from core.services.access.authz import OPERATOR
+from core.services.complaints.stats import deadlines
+from core.services.performance import records
+from core.services.performance import register_kinds as kinds
+from core.services.performance import registers as reg
+from core.services.performance.iku import iku_for_period
 from reports import builders
 from reports.model import as_json
 from reports.render import render_text

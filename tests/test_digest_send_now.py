@@ -18,8 +18,8 @@ from core.db import session_scope
 from core.domain.people import StaffRole
 from core.domain.performance import DocumentKind, IkuCode
 from core.models import OutboxMessage
-from core.services import records
-from core.services.digest import week_before
+from core.services.performance import records
+from core.services.performance.digest import week_before
 from core.timeutil import local_date, utcnow
 from reports.schedule import Duties
 from tests import factories as f

@@ -14,8 +14,8 @@ from sqlmodel import Session, func, select
 
 from core.db import session_scope
 from core.models import Complaint, ProcessedUpdate, ScheduledRun, SkmDailyTotal, SkmResponse
-from core.services.complaints import get_complaint
-from core.services.upsert import insert_if_absent
+from core.services.complaints.lifecycle import get_complaint
+from core.services.files.upsert import insert_if_absent
 
 SIGAP = str(Path(sys.executable).with_name("sigap"))
 

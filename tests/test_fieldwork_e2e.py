@@ -16,7 +16,7 @@ from core.domain.people import StaffRole
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.periods import Period
 from core.models import Activity, ActivityPhoto, Document, RegisterAudit
-from core.services.iku import iku_for_period
+from core.services.performance.iku import iku_for_period
 from core.timeutil import local_date, utcnow
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import RunningBot, bot_settings
@@ -119,7 +119,7 @@ async def test_an_officer_deactivated_mid_dialog_saves_nothing(
     """The role is checked again on saving, not only when the dialog opened."""
     from core.db import session_scope
     from core.models import Staff
-    from core.services.records import deactivate_staff
+    from core.services.performance.records import deactivate_staff
 
     pmks = await join_as_staff(fake, engine, 7205, StaffRole.PMKS)
     await pmks.says("/kegiatan")

@@ -19,12 +19,12 @@ from core.models import (
     ProcessedUpdate,
     Resident,
 )
-from core.services.accounts import link_staff_account
-from core.services.chat_window import note_inbound
-from core.services.outbox import PENDING, SENT, enqueue
-from core.services.records import add_staff
-from core.services.skm import SkmAnswers, add_service, record_response
-from core.services.upsert import delivery_key, first_delivery
+from core.services.access.accounts import link_staff_account
+from core.services.files.upsert import delivery_key, first_delivery
+from core.services.messaging.chat_window import note_inbound
+from core.services.messaging.outbox import PENDING, SENT, enqueue
+from core.services.performance.records import add_staff
+from core.services.survey.skm import SkmAnswers, add_service, record_response
 from core.timeutil import utcnow
 from reports.schedule import Duties
 from tests import factories

@@ -14,9 +14,10 @@ from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.models import Activity
-from core.services import complaints as svc
-from core.services import records, skm
-from core.services.iku import IkuStatus, iku_for_period
+from core.services.complaints import lifecycle as svc
+from core.services.performance import records
+from core.services.performance.iku import IkuStatus, iku_for_period
+from core.services.survey import skm
 from tests import factories as f
 
 Q1 = Period.quarter(2025, 1)

@@ -27,19 +27,20 @@ from core.domain.skm import Unsur
 from core.errors import InvalidInput, NotAllowed
 from core.lkjip_models import IkuAnalysis
 from core.models import Activity, RegisterAudit
-from core.services import records, skm
-from core.services.authz import OPERATOR
-from core.services.iku import iku_for_period
-from core.services.iku_analysis import (
+from core.services.access.authz import OPERATOR
+from core.services.performance import records
+from core.services.performance.iku import iku_for_period
+from core.services.performance.iku_analysis import (
     AnalysisPeriod,
     analyses_for,
     analysis_trail,
     may_write,
     save_analysis,
 )
-from core.services.lkjip import quarter_course
-from core.services.register_kinds import RENSTRA
-from core.services.registers import create_record
+from core.services.performance.lkjip import quarter_course
+from core.services.performance.register_kinds import RENSTRA
+from core.services.performance.registers import create_record
+from core.services.survey import skm
 from reports import builders
 from reports.model import Report, Table
 from reports.render import render

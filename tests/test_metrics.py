@@ -25,8 +25,8 @@ from core.domain.complaints import OPEN_STATES, ComplaintState
 from core.domain.people import StaffRole
 from core.domain.periods import Period
 from core.models import Complaint, OutboxMessage, ScheduledRun
-from core.services.backup import create_backup
-from core.services.complaint_desk import complaint_desk
+from core.services.complaints.desk import complaint_desk
+from core.services.operations.backup import create_backup
 from core.timeutil import local_date, utcnow
 from tests import factories
 from tests.fakes import graph_api as wa

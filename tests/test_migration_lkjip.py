@@ -16,10 +16,10 @@ from core.db import alembic_config, upgrade
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.lkjip_models import IkuAnalysis
-from core.services.authz import OPERATOR
-from core.services.iku_analysis import AnalysisPeriod, analyses_for, save_analysis
-from core.services.register_kinds import RENSTRA
-from core.services.registers import create_record
+from core.services.access.authz import OPERATOR
+from core.services.performance.iku_analysis import AnalysisPeriod, analyses_for, save_analysis
+from core.services.performance.register_kinds import RENSTRA
+from core.services.performance.registers import create_record
 
 NEW_TABLES = {"ikuanalysis", "renstratarget"}
 

@@ -27,9 +27,9 @@ from core.config import Settings, load_settings
 from core.db import make_engine, session_scope
 from core.domain.people import StaffRole
 from core.models import OutboxMessage, ScheduledRun, SenderLease
-from core.services.complaints import get_complaint
-from core.services.notifications import STATE_CHANGED, notify_reporter
-from core.services.records import add_staff
+from core.services.complaints.lifecycle import get_complaint
+from core.services.messaging.notifications import STATE_CHANGED, notify_reporter
+from core.services.performance.records import add_staff
 from core.timeutil import utcnow
 from tests import factories
 from tests.conftest import PG_SERVER

@@ -36,9 +36,9 @@ from core.db import make_engine
 from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
-from core.services import records
-from core.services.iku import IkuValue, iku_for_period
-from core.services.iku_course import monthly_course
+from core.services.performance import records
+from core.services.performance.iku import IkuValue, iku_for_period
+from core.services.performance.iku_course import monthly_course
 from reports import builders
 from reports.render import render_html, render_text
 from tests.office_year import YEAR, fill_office_year

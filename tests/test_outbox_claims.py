@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 from bot.attachments import media_path
 from core.db import session_scope
 from core.models import OutboxMessage, SenderLease
-from core.services import outbox, sender_leases
-from core.services.sender_leases import Holder
+from core.services.messaging import outbox, sender_leases
+from core.services.messaging.sender_leases import Holder
 from core.timeutil import utcnow
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_api import text as tg_text

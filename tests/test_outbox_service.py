@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from core.db import session_scope
 from core.models import OutboxMessage
-from core.services import outbox
+from core.services.messaging import outbox
 from core.timeutil import utcnow
 
 

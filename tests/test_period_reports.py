@@ -16,8 +16,8 @@ from core.config import Settings, load_settings
 from core.db import session_scope
 from core.domain.people import StaffRole
 from core.models import OutboxMessage, ScheduledRun
-from core.services.records import add_staff
-from core.services.skm import add_service
+from core.services.performance.records import add_staff
+from core.services.survey.skm import add_service
 from reports.schedule import Duties
 from tests import factories
 

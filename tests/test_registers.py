@@ -20,12 +20,12 @@ from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.errors import InvalidInput, NotAllowed
 from core.models import Activity, Document
-from core.services import records
-from core.services import register_kinds as kinds
-from core.services import registers as reg
-from core.services.fields import FieldKind, FieldSpec, parse_date, parse_field
-from core.services.iku import iku_for_period
-from core.services.tabular import read_rows
+from core.services.files.fields import FieldKind, FieldSpec, parse_date, parse_field
+from core.services.files.tabular import read_rows
+from core.services.performance import records
+from core.services.performance import register_kinds as kinds
+from core.services.performance import registers as reg
+from core.services.performance.iku import iku_for_period
 from tests import factories
 
 YEAR = Period.year(2026)

@@ -21,7 +21,8 @@ from core.domain.performance import DocumentKind, IkuCode
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.models import SkmFollowUp
-from core.services import records, skm
+from core.services.performance import records
+from core.services.survey import skm
 from reports import builders
 from reports.render import render
 from tests import factories as f

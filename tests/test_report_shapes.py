@@ -17,9 +17,10 @@ from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.models import SkmFollowUp
-from core.services import complaints as svc
-from core.services import records, skm
-from core.services.iku import iku_for_period
+from core.services.complaints import lifecycle as svc
+from core.services.performance import records
+from core.services.performance.iku import iku_for_period
+from core.services.survey import skm
 from reports import builders
 from reports.render import render, render_text
 from tests import factories as f

@@ -23,7 +23,7 @@ from app.web import build_office
 from core.config import Settings
 from core.domain.people import StaffRole
 from core.models import Staff
-from core.services import records
+from core.services.performance import records
 from tests.browser import SCREENSHOTS
 from tests.web_harness import log_in, login_link
 from tests.whatsapp_harness import serving

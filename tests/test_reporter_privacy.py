@@ -29,8 +29,8 @@ from core.domain.access import COMPLAINT_HANDLERS, StaffRole, may_see_reporter
 from core.domain.complaints import ComplaintState, Privacy
 from core.domain.periods import Period
 from core.models import OutboxMessage
-from core.services.accounts import link_staff_account
-from core.services.complaints import get_complaint, transition_complaint
+from core.services.access.accounts import link_staff_account
+from core.services.complaints.lifecycle import get_complaint, transition_complaint
 from reports import builders
 from reports.deliver import send_digest
 from reports.render import FORMATS, render

@@ -24,10 +24,11 @@ from core.domain.performance import DocumentKind, IkuCode
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.models import Holiday, OutboxMessage
-from core.services import records, skm
-from core.services.complaint_stats import SECRET_ROW, complaint_recap, deadlines
-from core.services.digest import weekly_digest
-from core.services.iku import iku_for_period
+from core.services.complaints.stats import SECRET_ROW, complaint_recap, deadlines
+from core.services.performance import records
+from core.services.performance.digest import weekly_digest
+from core.services.performance.iku import iku_for_period
+from core.services.survey import skm
 from reports import builders
 from reports.deliver import send_deadline_reminders
 from reports.render import render, render_text

@@ -21,7 +21,7 @@ from core.config import Settings, load_settings
 from core.db import session_scope
 from core.domain.people import StaffRole
 from core.models import OutboxMessage, ScheduledRun
-from core.services.records import add_staff
+from core.services.performance.records import add_staff
 from core.timeutil import utcnow
 from reports.schedule import start_scheduler
 

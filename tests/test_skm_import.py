@@ -1,4 +1,4 @@
-"""`sigap skm import` reads most rows at a glance (core/services/skm_import.py): what it
+"""`sigap skm import` reads most rows at a glance (core/services/survey/skm_import.py): what it
 stores and what it refuses must be exactly what the full rules of csv_io and
 `SkmAnswers.validate` store and refuse, with the same line named, across chunks."""
 
@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from core.errors import InvalidInput
-from core.services import csv_io, skm, skm_import
-from core.services.skm_import import import_skm_csv
+from core.services.survey import skm, skm_import
+from core.services.survey import skm_csv as csv_io
+from core.services.survey.skm_import import import_skm_csv
 
 COLUMNS = ["tanggal", "layanan", *[f"u{i}" for i in range(1, 10)]]
 COLUMNS += ["jam", "jenis_kelamin", "usia", "pendidikan", "pekerjaan", "saran"]

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from core.domain.periods import Period
 from core.domain.skm import Unsur, ikm_from_tallies, tally_answers
 from core.errors import InvalidInput
-from core.services import skm
+from core.services.survey import skm
 from tests import factories as f
 from tests.test_skm_arithmetic import reference_nilai
 

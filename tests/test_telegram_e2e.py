@@ -16,10 +16,10 @@ from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
 from core.domain.skm import Unsur
 from core.models import Complaint, ComplaintPhoto, OutboxMessage, SkmResponse
-from core.services import complaints as svc
-from core.services.invites import create_invite
-from core.services.media_names import telegram_file_stem
-from core.services.skm import add_service
+from core.services.access.invites import create_invite
+from core.services.complaints import lifecycle as svc
+from core.services.messaging.media_names import telegram_file_stem
+from core.services.survey.skm import add_service
 from tests import factories
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram

@@ -13,7 +13,7 @@ from core.config import Settings
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.people import StaffRole
 from core.models import Complaint, ComplaintPhoto, SkmResponse
-from core.services.skm import add_service
+from core.services.survey.skm import add_service
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import Person, RunningBot, bot_settings, until
 from tests.test_telegram_e2e import file_report, join_as_staff

@@ -18,15 +18,15 @@ from core.domain.access import ROLE_MATRIX, Permission, may
 from core.domain.complaints import Privacy
 from core.domain.people import StaffRole
 from core.models import Activity, Complaint, ComplaintEvent, RegisterAudit, Staff, WebSession
-from core.services import records
-from core.services.register_kinds import REGISTERS
-from core.services.web_access import (
+from core.services.access.web_access import (
     LINK_LIFETIME,
     SESSION_LIFETIME,
     active_session,
     issue_login_link,
     redeem_login_link,
 )
+from core.services.performance import records
+from core.services.performance.register_kinds import REGISTERS
 from core.timeutil import utcnow
 from tests import factories
 from tests.web_harness import csrf_of, log_in, login_link

@@ -19,8 +19,8 @@ from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.models import RegisterAudit
-from core.services import records
-from core.services.iku_analysis import analyses_for
+from core.services.performance import records
+from core.services.performance.iku_analysis import analyses_for
 from tests.web_harness import csrf_of, log_in, login_link
 from web.office import build_web
 

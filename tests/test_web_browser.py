@@ -26,7 +26,7 @@ from cli.main import app as cli
 from core.domain.people import StaffRole
 from core.domain.periods import Period
 from core.models import Activity, Complaint, Staff
-from core.services import records
+from core.services.performance import records
 from reports import builders
 from tests.browser import SCREENSHOTS, WIDTHS
 from tests.fakes.telegram_api import FakeTelegram

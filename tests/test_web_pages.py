@@ -22,8 +22,8 @@ from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.models import Document, Holiday, Staff, StaffInvite
-from core.services import records
-from core.services.skm import add_service
+from core.services.performance import records
+from core.services.survey.skm import add_service
 from reports import builders
 from tests import factories
 from tests.web_harness import csrf_of, log_in, login_link
@@ -92,7 +92,7 @@ def test_the_queue_filters_and_a_hidden_reporter_stays_hidden(
     hidden = factories.complaint(session, settings, reporter=siti)
     secret = factories.complaint(session, settings, reporter=siti, privacy=Privacy.RAHASIA)
     officer = factories.staff(session, StaffRole.TRANTIB, "Joko")
-    from core.services import complaints as svc
+    from core.services.complaints import lifecycle as svc
 
     svc.transition_complaint(session, hidden, ComplaintState.DIVERIFIKASI, staff=officer)
     session.commit()
@@ -304,7 +304,7 @@ def test_a_telegram_photo_kept_on_arrival_shows_on_the_complaint_page(
     from pathlib import Path
 
     from core.models import ComplaintPhoto
-    from core.services.media_names import telegram_file_stem
+    from core.services.messaging.media_names import telegram_file_stem
 
     jpeg = b"\xff\xd8\xff\xe0 from telegram"
     Path(settings_web.media_dir, f"{telegram_file_stem('AgACAgUAAxkBAAI')}.jpg").write_bytes(jpeg)

@@ -23,12 +23,12 @@ from app.web import build_office
 from core.config import Settings
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.people import StaffRole
-from core.services import complaints as svc
-from core.services import records
-from core.services import registers as reg
-from core.services.invites import create_invite
-from core.services.register_kinds import REGISTERS
-from core.services.skm import add_service
+from core.services.access.invites import create_invite
+from core.services.complaints import lifecycle as svc
+from core.services.performance import records
+from core.services.performance import registers as reg
+from core.services.performance.register_kinds import REGISTERS
+from core.services.survey.skm import add_service
 from core.timeutil import utcnow
 from tests import factories
 from tests.browser import SCREENSHOTS

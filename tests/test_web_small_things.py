@@ -18,7 +18,7 @@ from app.web import build_office
 from core.config import Settings
 from core.domain.people import StaffRole
 from core.models import Staff
-from core.services import records
+from core.services.performance import records
 from core.timeutil import local_date, utcnow
 from tests.web_harness import csrf_of, log_in, login_link
 from web.office import build_web

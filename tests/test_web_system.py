@@ -20,9 +20,9 @@ from core.config import Settings
 from core.domain.people import StaffRole
 from core.models import ScheduledRun, Staff
 from core.schema import code_head
-from core.services import records
-from core.services.backup import create_backup, sigap_version
-from core.services.backup_retention import parse_name
+from core.services.operations.backup import create_backup, sigap_version
+from core.services.operations.backup_retention import parse_name
+from core.services.performance import records
 from core.timeutil import utcnow
 from tests.browser import SCREENSHOTS, WIDTHS
 from tests.fakes.graph_api import FakeGraph

@@ -20,10 +20,10 @@ from core.domain.access import ROLE_MATRIX
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.people import StaffRole
 from core.models import Complaint, Staff
-from core.services import complaint_queue as queue_svc
-from core.services import complaints as svc
-from core.services import records
-from core.services.register_kinds import REGISTERS
+from core.services.complaints import lifecycle as svc
+from core.services.complaints import queue as queue_svc
+from core.services.performance import records
+from core.services.performance.register_kinds import REGISTERS
 from core.timeutil import local_date, utcnow
 from tests import factories
 from tests.web_harness import csrf_of, log_in, login_link
@@ -224,7 +224,7 @@ def test_every_code_a_page_shows_has_its_words(language: str) -> None:
     assert missing == []
 
 
-# every action a complaint's history records (core/services/complaints.py, erasure.py)
+# every action a complaint's history records (core/services/complaints/lifecycle.py, erasure.py)
 EVENTS = [
     *(s.value for s in ComplaintState),
     "klaim",

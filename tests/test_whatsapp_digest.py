@@ -15,8 +15,8 @@ from cli.main import app
 from core.db import session_scope
 from core.domain.people import StaffRole
 from core.models import OutboxMessage
-from core.services import records
-from core.services.chat_window import note_inbound
+from core.services.messaging.chat_window import note_inbound
+from core.services.performance import records
 from core.timeutil import utcnow
 from tests.fakes import graph_api as wa
 from tests.fakes.graph_api import FakeGraph

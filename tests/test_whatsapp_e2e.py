@@ -27,9 +27,9 @@ from core.models import (
     ProcessedUpdate,
     SkmResponse,
 )
-from core.services import complaints as svc
-from core.services.invites import create_invite
-from core.services.skm import add_service
+from core.services.access.invites import create_invite
+from core.services.complaints import lifecycle as svc
+from core.services.survey.skm import add_service
 from tests.fakes import graph_api as wa
 from tests.fakes.graph_api import FakeGraph
 from tests.telegram_harness import until

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.domain.workdays import WorkCalendar
-from core.services.records import upsert_holidays
+from core.services.performance.records import upsert_holidays
 from tests import factories as f
 
 FRIDAY = date(2025, 3, 21)

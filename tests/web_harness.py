@@ -10,7 +10,7 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from core.models import Staff
-from core.services.web_access import issue_login_link
+from core.services.access.web_access import issue_login_link
 
 
 def login_link(engine: Engine, staff: Staff) -> str:

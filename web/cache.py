@@ -1,5 +1,5 @@
 """Figures computed once per state of the data: the dashboard's IKU and trend, keyed by
-the period and the IKU inputs' stamp (``core.services.iku_stamp``), so a change anywhere
+the period and the IKU inputs' stamp (``core.services.performance.iku_stamp``), so a change anywhere
 is seen on the next page load and an unchanged year is not recomputed for every viewer.
 """
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.domain.periods import Period
-from core.services.system_figures import ChannelSetup
+from core.services.operations.system_figures import ChannelSetup
 from web.cache import FiguresCache
 from web.i18n import translator
 

@@ -13,8 +13,8 @@ from starlette.responses import FileResponse
 
 from core.config import Settings
 from core.errors import InvalidInput
-from core.services.file_kinds import sniff
-from core.services.media_names import (
+from core.services.files.file_kinds import sniff
+from core.services.messaging.media_names import (
     TELEGRAM_FILE_ID,
     kept_file,
     telegram_file_stem,

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from core.domain.access import Permission, may
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Staff, WebSession
-from core.services.web_access import active_session
+from core.services.access.web_access import active_session
 from web import files
 from web.context import Office
 from web.limits import FORM, BodyLimit, BodyRefused, read_form, upload_limit

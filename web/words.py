@@ -12,9 +12,9 @@ from pathlib import Path
 
 from core.domain.complaints import STATE_LABELS, ComplaintState
 from core.domain.people import StaffRole
-from core.services.categories import Category, load_categories
-from core.services.fields import FieldKind, FieldSpec
-from core.services.registers import Register
+from core.services.complaints.categories import Category, load_categories
+from core.services.files.fields import FieldKind, FieldSpec
+from core.services.performance.registers import Register
 from web.context import word
 
 

@@ -26,9 +26,9 @@ from bot.throttle import ChatThrottle, Verdict
 from core.config import Settings
 from core.errors import SigapError
 from core.models import Staff
-from core.services.accounts import ChatContext, chat_context, staff_for_account
-from core.services.invites import redeem_invite
-from core.services.outbox import QueuedMessage, enqueue
+from core.services.access.accounts import ChatContext, chat_context, staff_for_account
+from core.services.access.invites import redeem_invite
+from core.services.messaging.outbox import QueuedMessage, enqueue
 
 MAX_INBOUND_TEXT = 4000
 DIALOGS: dict[str, Dialog] = {

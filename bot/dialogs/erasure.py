@@ -1,5 +1,5 @@
 """/hapus_data: a resident asks to erase their name and number. One question (Ya, hapus
-or Batal), then core erases the identity (core/services/erasure.py): their reports stay,
+or Batal), then core erases the identity (core/services/operations/erasure.py): their reports stay,
 without them, and they are told so."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from bot.dialogs.base import NEXT, Ask, Dialog, Invalid, Step
 from bot.dialogs.steps import answer
 from bot.dialogs.turn import Turn
 from bot.dialogs.types import Choice, Inbound
-from core.services.erasure import erase_resident_identity
+from core.services.operations.erasure import erase_resident_identity
 
 YES = "yes"
 TYPED_YES = frozenset({YES, "ya", "ya, hapus", "ya hapus"})

@@ -20,10 +20,10 @@ from core.domain.access import Permission
 from core.domain.performance import ActivityStatus, DocumentKind
 from core.errors import SigapError
 from core.models import Activity, ActivityPhoto
-from core.services import registers
-from core.services.fields import parse_field
-from core.services.register_kinds import ACTIVITIES, DOCUMENTS
-from core.services.registers import Register
+from core.services.files.fields import parse_field
+from core.services.performance import registers
+from core.services.performance.register_kinds import ACTIVITIES, DOCUMENTS
+from core.services.performance.registers import Register
 from core.timeutil import local_date, utcnow
 
 PLAN, HELD_NEW, TODAY, DONE = "@plan", "@held", "@today", "@done"

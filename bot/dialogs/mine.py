@@ -10,8 +10,8 @@ from bot.i18n import t
 from core.domain.complaints import ComplaintState
 from core.errors import NotFound, SigapError
 from core.models import Complaint
-from core.services import complaints as svc
-from core.services.categories import find_category
+from core.services.complaints import lifecycle as svc
+from core.services.complaints.categories import find_category
 
 LIST_LIMIT = 5
 # The reporter's answer to "selesai": buttons carry "rep:ok:<code>" or "rep:reopen:<code>".

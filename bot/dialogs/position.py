@@ -1,5 +1,5 @@
 """Where a person stands in a dialog, stored per (channel, user) so a restart resumes;
-read with the account itself (core.services.accounts.chat_context), in one query.
+read with the account itself (core.services.access.accounts.chat_context), in one query.
 
 Read and written with statements built once: this runs for every chat update, and an
 ORM object per turn cost more than the SQL itself. They run on the session's connection

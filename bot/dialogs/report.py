@@ -8,9 +8,9 @@ from bot.dialogs.steps import CATEGORY, DESCRIPTION, desa_step, take_file
 from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Inbound, channel_of
 from core.domain.complaints import Privacy
-from core.services.categories import find_category
-from core.services.complaint_queue import reports_in_last_hour
-from core.services.complaints import MAX_PHOTOS, NewComplaint, register_complaint
+from core.services.complaints.categories import find_category
+from core.services.complaints.lifecycle import MAX_PHOTOS, NewComplaint, register_complaint
+from core.services.complaints.queue import reports_in_last_hour
 
 DONE, DESA, SEND = "@done", "@desa", "@send"
 PRIVACY_VALUES = (Privacy.HIDDEN.value, Privacy.OPEN.value)

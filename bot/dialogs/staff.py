@@ -19,12 +19,12 @@ from core.domain.complaints import Channel, ComplaintState
 from core.domain.periods import Period
 from core.errors import SigapError
 from core.models import Complaint
-from core.services import complaints as svc
-from core.services.complaint_queue import open_complaints
-from core.services.confidential import may_list_rahasia
-from core.services.iku import iku_for_period
-from core.services.outbox import SECRET_TOPIC
-from core.services.web_access import TooManyLinks, login_url, request_login_link
+from core.services.access.web_access import TooManyLinks, login_url, request_login_link
+from core.services.complaints import lifecycle as svc
+from core.services.complaints.confidential import may_list_rahasia
+from core.services.complaints.queue import open_complaints
+from core.services.messaging.outbox import SECRET_TOPIC
+from core.services.performance.iku import iku_for_period
 from core.timeutil import local_date, utcnow
 
 S = ComplaintState

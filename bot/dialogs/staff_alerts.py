@@ -9,10 +9,10 @@ from bot.i18n import t
 from core.config import Settings
 from core.domain.complaints import Privacy
 from core.models import Complaint
-from core.services.accounts import Address, addresses_of_staff
-from core.services.categories import find_category
-from core.services.complaint_queue import photos_of
-from core.services.recipients import handler_recipients, section_recipients
+from core.services.access.accounts import Address, addresses_of_staff
+from core.services.complaints.categories import find_category
+from core.services.complaints.queue import photos_of
+from core.services.messaging.recipients import handler_recipients, section_recipients
 
 ACTIONS = ("claim", "verify", "process", "reject", "refer", "duplicate", "note", "resolve")
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.dialogs.base import NEXT, Ask, Invalid, Step
 from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Inbound, KeptFile
-from core.services.categories import load_categories
-from core.services.complaints import MAX_DESCRIPTION, MIN_DESCRIPTION
+from core.services.complaints.categories import load_categories
+from core.services.complaints.lifecycle import MAX_DESCRIPTION, MIN_DESCRIPTION
 
 
 def answer(message: Inbound) -> str:

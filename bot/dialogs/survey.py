@@ -18,7 +18,7 @@ from core.digits import ascii_int
 from core.domain.skm import Unsur
 from core.errors import NotFound
 from core.models import Service
-from core.services import skm
+from core.services.survey import skm
 from core.timeutil import utcnow
 
 QUESTION_ORDER = (

@@ -18,8 +18,8 @@ from bot.dialogs.types import ChatUser, Choice, KeptFile, Reply
 from bot.i18n import t
 from core.config import Settings
 from core.models import Resident, Staff
-from core.services.accounts import ResidentRef
-from core.services.outbox import QueuedMessage, enqueue
+from core.services.access.accounts import ResidentRef
+from core.services.messaging.outbox import QueuedMessage, enqueue
 
 BACK, CANCEL, SKIP = "@back", "@cancel", "@skip"
 

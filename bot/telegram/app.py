@@ -34,9 +34,9 @@ from bot.webhook_json import json_object
 from core.config import Settings
 from core.db import session_scope
 from core.digits import ascii_digits
-from core.services.media_names import TELEGRAM_FILE_ID, kept_file, telegram_file_stem
-from core.services.outbox import QueuedMessage
-from core.services.upsert import first_delivery
+from core.services.files.upsert import first_delivery
+from core.services.messaging.media_names import TELEGRAM_FILE_ID, kept_file, telegram_file_stem
+from core.services.messaging.outbox import QueuedMessage
 
 log = logging.getLogger(__name__)
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]

@@ -27,7 +27,7 @@ from bot.notifications import rendered, words
 from bot.outbox_sender import OutboxSender, Outcome, backoff
 from bot.telegram.convert import CHANNEL, keyboard
 from core.config import Settings
-from core.services import outbox
+from core.services.messaging import outbox
 
 log = logging.getLogger(__name__)
 GROUP_INTERVAL_SECONDS = 3.0  # Telegram: 20 messages per minute to one group

@@ -32,10 +32,10 @@ from core.config import Settings
 from core.db import session_scope
 from core.digits import ascii_digits
 from core.models import OutboxMessage
-from core.services.chat_window import note_inbound
-from core.services.media_names import whatsapp_file_stem
-from core.services.outbox import QueuedMessage, record_delivery_status
-from core.services.upsert import first_delivery
+from core.services.files.upsert import first_delivery
+from core.services.messaging.chat_window import note_inbound
+from core.services.messaging.media_names import whatsapp_file_stem
+from core.services.messaging.outbox import QueuedMessage, record_delivery_status
 
 log = logging.getLogger(__name__)
 MEDIA_ATTEMPTS = 4

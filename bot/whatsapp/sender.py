@@ -24,8 +24,8 @@ from bot.whatsapp import convert
 from bot.whatsapp.graph import GraphClient, GraphError
 from core.config import Settings
 from core.db import session_scope
-from core.services import outbox
-from core.services.chat_window import open_windows
+from core.services.messaging import outbox
+from core.services.messaging.chat_window import open_windows
 
 log = logging.getLogger(__name__)
 

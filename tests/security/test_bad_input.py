@@ -26,12 +26,12 @@ from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
 from core.models import Complaint, Staff
-from core.services import complaints as svc
-from core.services import records
-from core.services import registers as reg
-from core.services.fields import FieldKind
-from core.services.register_kinds import ACTIVITIES, DOCUMENTS, REGISTERS
-from core.services.skm import add_service
+from core.services.complaints import lifecycle as svc
+from core.services.files.fields import FieldKind
+from core.services.performance import records
+from core.services.performance import registers as reg
+from core.services.performance.register_kinds import ACTIVITIES, DOCUMENTS, REGISTERS
+from core.services.survey.skm import add_service
 from core.types import DECIMAL_PRECISION, DECIMAL_SCALE
 from tests import factories
 from tests.conftest import TELEGRAM_WEBHOOK_SECRET

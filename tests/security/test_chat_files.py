@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from core.config import Settings
 from core.domain.people import StaffRole
-from core.services.media_names import kept_file, telegram_file_stem, whatsapp_file_stem
+from core.services.messaging.media_names import kept_file, telegram_file_stem, whatsapp_file_stem
 from tests.fakes import graph_api as wa
 from tests.fakes import telegram_api as api
 from tests.fakes.graph_api import FakeGraph

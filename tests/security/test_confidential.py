@@ -36,10 +36,10 @@ from core.domain.people import StaffRole
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.errors import InvalidInput
-from core.services import complaints as svc
-from core.services import records
-from core.services.accounts import link_staff_account
-from core.services.iku import iku_for_period
+from core.services.access.accounts import link_staff_account
+from core.services.complaints import lifecycle as svc
+from core.services.performance import records
+from core.services.performance.iku import iku_for_period
 from reports import builders
 from reports.render import FORMATS, render
 from tests import factories

@@ -20,7 +20,8 @@ from core.config import Settings
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.formulas import FORMULA_STARTS, neutralise, restore, starts_like_formula
-from core.services import csv_io, skm
+from core.services.survey import skm
+from core.services.survey import skm_csv as csv_io
 from reports.builders import build_report
 from reports.render import render
 

@@ -31,7 +31,7 @@ from bot.dialogs.types import ChatUser, Inbound
 from bot.whatsapp import convert
 from core.config import Settings
 from core.models import OutboxMessage
-from core.services import outbox
+from core.services.messaging import outbox
 from tests.fakes import graph_api as wa
 from tests.fakes import telegram_api as api
 from tests.fakes.graph_api import FakeGraph

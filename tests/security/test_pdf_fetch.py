@@ -27,7 +27,7 @@ from core.config import Settings
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.models import SkmFollowUp
-from core.services import skm
+from core.services.survey import skm
 from reports import builders
 from reports.assets import Assets
 from reports.pdf import write_pdf

@@ -31,10 +31,10 @@ from core.models import (
     Resident,
     SkmResponse,
 )
-from core.services import records
-from core.services.erasure import ERASED, ERASURE_TRAIL, erase_resident_identity
-from core.services.skm import SkmAnswers, add_service, record_response
-from core.services.upsert import first_delivery
+from core.services.files.upsert import first_delivery
+from core.services.operations.erasure import ERASED, ERASURE_TRAIL, erase_resident_identity
+from core.services.performance import records
+from core.services.survey.skm import SkmAnswers, add_service, record_response
 from core.timeutil import utcnow
 from tests import factories
 from tests.fakes.telegram_api import FakeTelegram

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.domain.complaints import ComplaintState, Privacy
-from core.services import complaints as svc
+from core.services.complaints import lifecycle as svc
 from tests import factories
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import Person, RunningBot, bot_settings, until

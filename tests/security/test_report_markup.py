@@ -31,8 +31,9 @@ from core.domain.performance import DocumentKind, IkuCode
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.models import Activity, SkmFollowUp
-from core.services import complaints as svc
-from core.services import records, skm
+from core.services.complaints import lifecycle as svc
+from core.services.performance import records
+from core.services.survey import skm
 from reports import builders
 from reports.builders import KINDS
 from reports.charts import bar_chart

@@ -37,7 +37,7 @@ from core.domain.access import (
 from core.domain.people import StaffRole
 from core.errors import NotAllowed
 from core.models import Staff
-from core.services.authz import OPERATOR, authorize
+from core.services.access.authz import OPERATOR, authorize
 
 EVERY_STAFF = {"view_dashboard", "view_complaints", "view_registers"}
 

@@ -19,9 +19,14 @@ from core.config import Settings
 from core.domain.people import StaffRole
 from core.errors import InvalidInput
 from core.models import LoginLink, OutboxMessage, RegisterAudit, Staff, StaffInvite
-from core.services import records
-from core.services.invites import create_invite, pending_invites, redeem_invite, revoke_invite
-from core.services.outbox import SECRET_TOPIC
+from core.services.access.invites import (
+    create_invite,
+    pending_invites,
+    redeem_invite,
+    revoke_invite,
+)
+from core.services.messaging.outbox import SECRET_TOPIC
+from core.services.performance import records
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import RunningBot, bot_settings, until
 from tests.test_telegram_e2e import join_as_staff

@@ -25,8 +25,8 @@ from app.service import running
 from core.config import Settings, load_settings
 from core.domain.people import StaffRole
 from core.models import Staff
-from core.services import records
-from core.services.web_access import issue_login_link, redeem_login_link
+from core.services.access.web_access import issue_login_link, redeem_login_link
+from core.services.performance import records
 from tests.web_harness import csrf_of, log_in, login_link
 from tests.whatsapp_harness import serving
 from web.context import Office

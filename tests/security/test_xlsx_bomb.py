@@ -30,16 +30,16 @@ from core.config import Settings
 from core.domain.people import StaffRole
 from core.errors import InvalidInput
 from core.models import Activity
-from core.services import records
-from core.services import register_kinds as kinds
-from core.services import registers as reg
-from core.services.tabular import read_rows
-from core.services.xlsx_guard import (
+from core.services.files.tabular import read_rows
+from core.services.files.xlsx_guard import (
     MAX_XLSX_COLUMNS,
     MAX_XLSX_MEMBERS,
     MAX_XLSX_ROWS,
     MAX_XLSX_SHARED_STRINGS,
 )
+from core.services.performance import records
+from core.services.performance import register_kinds as kinds
+from core.services.performance import registers as reg
 from tests import factories
 from tests.web_harness import csrf_of, log_in, login_link
 from web.context import Office
@@ -228,7 +228,7 @@ CHILD = """
 import json, sys, time, tracemalloc
 from openpyxl import load_workbook  # imported first: the import is not the file's cost
 from core.errors import InvalidInput
-from core.services import tabular
+from core.services.files import tabular
 if sys.argv[1] == "unguarded":  # the reader's own limits, without the guard before it
     tabular.check_xlsx = lambda content: None
 content = sys.stdin.buffer.read()

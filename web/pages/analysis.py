@@ -5,7 +5,7 @@ the year or triwulan the page shows, with its audit trail.
 The IKU page includes ``iku_analysis.html``; that partial asks `panel` for its data
 through the template global `install` gives it, in the page's own transaction (the
 staff member's row belongs to it), so the page's handler needs no change. Saving goes
-through the analysis register (core/services/iku_analysis.py): the role matrix decides
+through the analysis register (core/services/performance/iku_analysis.py): the role matrix decides
 who may write which IKU's analysis, and every change is audited.
 """
 
@@ -28,7 +28,7 @@ from core.domain.periods import Period
 from core.errors import InvalidInput, NotFound
 from core.lkjip_models import ANALYSIS_MAX_CHARS, IkuAnalysis
 from core.models import Staff
-from core.services.iku_analysis import (
+from core.services.performance.iku_analysis import (
     ANALYSIS_RIGHTS,
     TEXTS,
     WHOLE_YEAR,
@@ -37,7 +37,7 @@ from core.services.iku_analysis import (
     get_analysis,
     save_analysis,
 )
-from core.services.records import names_of_staff
+from core.services.performance.records import names_of_staff
 from web.context import Office
 from web.views import Ctx, page
 

@@ -26,14 +26,14 @@ from core.domain.complaints import (
 )
 from core.errors import InvalidInput, NotFound
 from core.models import Complaint, ComplaintPhoto, Resident
-from core.services import complaint_queue as queue_svc
-from core.services import complaints as svc
-from core.services import reporter_identity
-from core.services.categories import load_categories
-from core.services.confidential import may_list_rahasia
-from core.services.fields import clean_text
-from core.services.iku_stamp import iku_inputs_stamp
-from core.services.records import names_of_staff
+from core.services.complaints import lifecycle as svc
+from core.services.complaints import queue as queue_svc
+from core.services.complaints import reporter_identity
+from core.services.complaints.categories import load_categories
+from core.services.complaints.confidential import may_list_rahasia
+from core.services.files.fields import clean_text
+from core.services.performance.iku_stamp import iku_inputs_stamp
+from core.services.performance.records import names_of_staff
 from core.timeutil import local_date, utcnow
 from web.files import IMAGES, private_file, read_upload, stored_path, upload_given
 from web.views import Ctx, page

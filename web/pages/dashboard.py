@@ -22,16 +22,16 @@ from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.errors import InvalidInput, NotFound
 from core.models import Document
-from core.services.complaint_desk import ComplaintDesk, complaint_desk
-from core.services.complaint_queue import iku4_rows
-from core.services.complaint_stats import NO_DESA, SECRET_ROW
-from core.services.confidential import may_list_rahasia
-from core.services.fields import parse_date
-from core.services.iku import IkuReport, iku_for_period, indicator_lines, year_earlier
-from core.services.iku_course import monthly_course
-from core.services.iku_stamp import iku_inputs_stamp
-from core.services.records import list_activities
-from core.services.skm import skm_summary
+from core.services.complaints.confidential import may_list_rahasia
+from core.services.complaints.desk import ComplaintDesk, complaint_desk
+from core.services.complaints.queue import iku4_rows
+from core.services.complaints.stats import NO_DESA, SECRET_ROW
+from core.services.files.fields import parse_date
+from core.services.performance.iku import IkuReport, iku_for_period, indicator_lines, year_earlier
+from core.services.performance.iku_course import monthly_course
+from core.services.performance.iku_stamp import iku_inputs_stamp
+from core.services.performance.records import list_activities
+from core.services.survey.skm import skm_summary
 from core.timeutil import local_date, utc_bounds, utcnow
 from web.pages import dashboard_view as view
 from web.pages.complaints import complaint_row

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from core.domain.performance import IKU_NAMES, IkuCode
 from core.domain.periods import Period
-from core.services.iku import IkuReport, IkuStatus, IkuValue
+from core.services.performance.iku import IkuReport, IkuStatus, IkuValue
 from web.context import number, word
 
 COUNTS = (IkuCode.IKU1,)

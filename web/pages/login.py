@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from core.errors import InvalidInput
-from core.services.web_access import (
+from core.services.access.web_access import (
     SESSION_LIFETIME,
     end_session,
     redeem_login_link,

@@ -17,11 +17,11 @@ from core.digits import ascii_int
 from core.domain.access import Permission
 from core.errors import InvalidInput, NotFound
 from core.models import ActivityPhoto
-from core.services import registers as reg
-from core.services.records import activity_photos, names_of_staff
-from core.services.register_kinds import ACTIVITIES, REGISTERS, RENSTRA
-from core.services.registers import Register
-from core.services.tabular import read_rows
+from core.services.files.tabular import read_rows
+from core.services.performance import registers as reg
+from core.services.performance.records import activity_photos, names_of_staff
+from core.services.performance.register_kinds import ACTIVITIES, REGISTERS, RENSTRA
+from core.services.performance.registers import Register
 from core.timeutil import local_date, utcnow
 from web.files import (
     EVIDENCE,

@@ -6,8 +6,8 @@ from starlette.responses import Response
 
 from core.domain.access import Permission
 from core.errors import InvalidInput, NotFound
-from core.services import skm
-from core.services.fields import clean_text
+from core.services.files.fields import clean_text
+from core.services.survey import skm
 from web.views import Ctx, page
 
 

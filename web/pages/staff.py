@@ -16,11 +16,11 @@ from core.domain.access import COMPLAINT_HANDLERS, ROLE_MATRIX, Permission
 from core.domain.people import StaffRole
 from core.errors import InvalidInput, NotFound
 from core.models import RegisterAudit
-from core.services import records
-from core.services.accounts import addresses_of_staff
-from core.services.fields import clean_text
-from core.services.invites import create_invite, pending_invites, revoke_invite
-from core.services.staff_audit import staff_trail
+from core.services.access.accounts import addresses_of_staff
+from core.services.access.invites import create_invite, pending_invites, revoke_invite
+from core.services.access.staff_audit import staff_trail
+from core.services.files.fields import clean_text
+from core.services.performance import records
 from web.views import Ctx, page
 from web.words import Words
 

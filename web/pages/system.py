@@ -2,7 +2,7 @@
 database's migration revision, the chat channels and how updates reach them, messages
 waiting per channel, the last backup, the last run of each scheduled duty, and disk
 space left where Sigap writes. The figures are the ones /metrics gives a monitoring
-system (core/services/system_figures.py), read afresh on every visit."""
+system (core/services/operations/system_figures.py), read afresh on every visit."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from starlette.responses import Response
 
 from core.domain.access import Permission
 from core.schema import code_head, database_revision
-from core.services.backup import sigap_version
-from core.services.system_figures import SystemFigures, system_figures
+from core.services.operations.backup import sigap_version
+from core.services.operations.system_figures import SystemFigures, system_figures
 from web.context import number
 from web.views import Ctx, page
 from web.words import Words

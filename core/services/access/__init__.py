@@ -1,0 +1,1 @@
+"""Who is who and may do what: chat accounts, the role matrix, invites, web logins, erasure."""

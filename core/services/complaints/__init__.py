@@ -1,0 +1,1 @@
+"""Complaints: registered, moved through their lifecycle, queued, counted and kept confidential."""

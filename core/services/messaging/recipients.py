@@ -1,0 +1,50 @@
+"""Who receives what by chat: section staff chats, and the office's leadership."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from core.config import Settings
+from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP
+from core.domain.people import StaffRole
+from core.models import Staff
+from core.services.access.accounts import Address, addresses_of_staff
+
+
+def _active(session: Session, roles: frozenset[StaffRole]) -> list[int]:
+    people = session.exec(
+        select(Staff.id, Staff.role).where(Staff.active == True).order_by(col(Staff.id))  # noqa: E712
+    ).all()
+    return [staff_id for staff_id, role in people if role in roles and staff_id is not None]
+
+
+def section_recipients(session: Session, settings: Settings, section: str) -> list[Address]:
+    """The section's configured group chats, else every chat account of every active
+    complaint handler."""
+    chats = settings.staff_chats.get(section, [])
+    if chats:
+        return [Address(*chat) for chat in chats]
+    return handler_recipients(session)
+
+
+def handler_recipients(session: Session) -> list[Address]:
+    """Every active complaint handler on each chat they have joined, never a group: for
+    what only handlers may read (a rahasia complaint), whoever else sits in the group."""
+    return addresses_of_staff(session, _active(session, COMPLAINT_HANDLERS))
+
+
+def leadership_recipients(session: Session) -> list[Address]:
+    """Every active camat and sekcam, on each chat they have joined."""
+    return addresses_of_staff(session, _active(session, LEADERSHIP))
+
+
+def sekcam_recipients(session: Session) -> list[Address]:
+    return addresses_of_staff(session, _active(session, frozenset({StaffRole.SEKCAM})))
+
+
+def admin_recipients(session: Session) -> list[Address]:
+    """Every active admin on each chat they have joined (the backup alerts); when no
+    admin has joined a chat (an admin made at first run uses only the web), the
+    leadership, so that the news still reaches someone who can act on it."""
+    admins = addresses_of_staff(session, _active(session, frozenset({StaffRole.ADMIN})))
+    return admins or leadership_recipients(session)
