@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def practice_engine(settings: Settings, real: Engine) -> Engine:
     """The practice database, migrated, with the office's current staff and services."""
     practice = make_engine(settings.practice_database_url)
-    upgrade(practice)
+    upgrade(practice, settings=settings)
     try:
         with session_scope(real) as source, session_scope(practice) as target:
             copy_reference_data(source, target)

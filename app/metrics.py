@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.config import Settings
+from core.scope import for_all_offices
 from core.services.operations.backup import sigap_version
 from core.services.operations.system_figures import SystemFigures, system_figures
 
@@ -46,6 +47,7 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with Session(self.engine) as session:
+            for_all_offices(session)  # the deployment's figures: every office's together
             figures = system_figures(session, self.settings, self.channels)
         yield from outbox_metrics(figures)
         yield from office_metrics(figures)

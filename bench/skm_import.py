@@ -39,15 +39,15 @@ from datetime import date, datetime, time, timezone
 from itertools import islice
 db = sqlite3.connect(sys.argv[2])
 service = db.execute("select id from service where code = 'ktp'").fetchone()[0]
-columns = ("service_id,tanggal,jam,u1,u2,u3,u4,u5,u6,u7,u8,u9,"
+columns = ("office_id,service_id,tanggal,jam,u1,u2,u3,u4,u5,u6,u7,u8,u9,"
            "jenis_kelamin,usia,pendidikan,saran,source,created_at")
-insert = f"insert into skmresponse ({columns}) values ({','.join('?' * 18)})"
+insert = f"insert into skmresponse ({columns}) values ({','.join('?' * 19)})"
 now = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(" ")
 def typed(cells):
     day, _, *rest = cells
     scores = [int(c) if c else None for c in rest[:9]]
     jam, jk, usia, pendidikan, saran = rest[9:]
-    return (service, date.fromisoformat(day).isoformat(), time.fromisoformat(jam).isoformat(),
+    return (1, service, date.fromisoformat(day).isoformat(), time.fromisoformat(jam).isoformat(),
             *scores, jk or None, int(usia) if usia else None, pendidikan or None,
             saran or None, "import", now)
 count = 0

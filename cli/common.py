@@ -89,6 +89,11 @@ def engine(config: Settings, *, migrates: bool = False) -> Engine:
     return db
 
 
+# The office a command acts as (`sigap --office 35.09.01 ...`, or SIGAP_OFFICE): needed
+# once a deployment serves several; a single-office install never names it.
+chosen_office: str | None = None
+
+
 @contextmanager
 def unit_of_work(config: Settings) -> Iterator[Session]:
     """Commit on success; on a refusal, roll back, print one line and exit non-zero."""
@@ -96,10 +101,14 @@ def unit_of_work(config: Settings) -> Iterator[Session]:
 
     from core.db import session_scope
     from core.errors import SigapError
+    from core.scope import OfficeNotChosen
 
     try:
         with session_scope(engine(config)) as session:
+            _act_as_the_chosen_office(session)
             yield session
+    except OfficeNotChosen:
+        fail(CHOOSE_OFFICE)
     except (SigapError, IllegalTransition, InvalidPeriod) as exc:
         fail(str(exc))
     except DBAPIError as exc:
@@ -107,6 +116,19 @@ def unit_of_work(config: Settings) -> Iterator[Session]:
             fail(NOT_MIGRATED)
         raise
 
+
+def _act_as_the_chosen_office(session: Session) -> None:
+    from core.scope import for_office
+    from core.services.access.offices import office_by_code
+
+    if chosen_office is not None:
+        for_office(session, office_by_code(session, chosen_office).id or 0)
+
+
+CHOOSE_OFFICE = (
+    "Basis data ini melayani beberapa kantor: pilih dengan --office KODE (lihat `sigap "
+    "office list`) / this database serves several offices: choose one with --office CODE."
+)
 
 NOT_MIGRATED = (
     "Basis data belum disiapkan / the database has no tables yet: "

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cli import common
 from cli.backup import backup, restore
 from cli.common import (
     FromOpt,
@@ -42,6 +43,7 @@ from core.domain.skm import Unsur
 if TYPE_CHECKING:
     from core import db as database
     from core import errors
+    from core.services.access import offices
     from core.services.files import imports
     from core.services.performance import iku as iku_service
     from core.services.performance.iku import IkuReport
@@ -55,6 +57,7 @@ else:
     iku_service = lazy("core.services.performance.iku")
     imports = lazy("core.services.files.imports")
     skm = lazy("core.services.survey.skm")
+    offices = lazy("core.services.access.offices")
     skm_importer = lazy("core.services.survey.skm_import")
 
 app = typer.Typer(
@@ -65,6 +68,23 @@ app = typer.Typer(
     # resident's name or phone, or a token.
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback()
+def act_as_office(
+    office: Annotated[
+        str | None,
+        typer.Option(
+            "--office",
+            envvar="SIGAP_OFFICE",
+            help="Kode kantor kecamatan (bila melayani beberapa) / the office to act as",
+        ),
+    ] = None,
+) -> None:
+    """Sigap: layanan pengaduan trantib, SKM dan IKU kecamatan."""
+    common.chosen_office = office
+
+
 db_app = typer.Typer(help="Basis data / Database.", no_args_is_help=True)
 skm_app = typer.Typer(help="Survei Kepuasan Masyarakat / SKM survey.", no_args_is_help=True)
 
@@ -98,9 +118,10 @@ def db_upgrade() -> None:
     """Terapkan migrasi skema / Apply schema migrations."""
     from core.schema import database_revision, steps_between
 
-    db = engine(settings(), migrates=True)
+    config = settings()
+    db = engine(config, migrates=True)
     before = database_revision(db)
-    database.upgrade(db)
+    database.upgrade(db, settings=config)
     after = database_revision(db)
     assert after is not None
     if before == after:
@@ -144,7 +165,7 @@ def run() -> None:
     if webhook and (not config.telegram_webhook_url or config.telegram_webhook_secret is None):
         fail("TELEGRAM_MODE=webhook perlu TELEGRAM_WEBHOOK_URL dan TELEGRAM_WEBHOOK_SECRET")
     db = engine(config, migrates=True)
-    database.upgrade(db)
+    database.upgrade(db, settings=config)
     from app.logs import configure_logging
     from app.service import run as serve
     from app.web import first_login_link
@@ -176,7 +197,7 @@ def chat(
     from app.chat import practice_engine
 
     if real:
-        database.upgrade(db)
+        database.upgrade(db, settings=config)
     else:
         db = practice_engine(config, db)
     try:
@@ -332,10 +353,11 @@ def iku(
     period = resolve_period(config, year, quarter, start, end)
     with unit_of_work(config) as session:
         report = iku_service.iku_for_period(session, config, period)
+        office = offices.office_profile(session).name
     if as_json:
         typer.echo(json.dumps(_iku_json(report), ensure_ascii=False))
         return
-    typer.echo(f"IKU {config.office_name}, {period}")
+    typer.echo(f"IKU {office}, {period}")
     for i in report.indicators:
         value = "belum ada data" if i.value is None else f"{i.value} {i.unit}"
         capaian = f", capaian {i.capaian}%" if i.capaian is not None else ""

@@ -28,7 +28,7 @@ from core.domain.sakip import predikat_for_score
 
 if TYPE_CHECKING:
     from core import models
-    from core.services.access import accounts, authz, invites, web_access
+    from core.services.access import accounts, authz, invites, offices, web_access
     from core.services.files import imports, tabular
     from core.services.performance import records, register_kinds, registers
     from core.services.survey import skm
@@ -37,6 +37,7 @@ else:
     models = lazy("core.models")
     accounts = lazy("core.services.access.accounts")
     authz = lazy("core.services.access.authz")
+    offices = lazy("core.services.access.offices")
     csv_io = lazy("core.services.survey.skm_csv")
     imports = lazy("core.services.files.imports")
     invites = lazy("core.services.access.invites")
@@ -245,7 +246,11 @@ def activity_import(
     with unit_of_work(config) as session:
         rows = tabular.read_rows(file.name, content)
         count = registers.import_records(
-            session, register_kinds.ACTIVITIES, rows, authz.OPERATOR, config.desa_list
+            session,
+            register_kinds.ACTIVITIES,
+            rows,
+            authz.OPERATOR,
+            list(offices.office_profile(session).desa),
         )
         imports.claim_import(session, "activity", file.name, content, count, config.tz)
     typer.echo(f"{count} kegiatan diimpor.")

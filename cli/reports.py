@@ -18,17 +18,20 @@ from cli.common import (
     lazy,
     resolve_period,
     settings,
+    unit_of_work,
 )
 from core.timeutil import local_date, utcnow
 
 if TYPE_CHECKING:
     from core import db as database
     from core import errors
+    from core.services.access import offices
     from reports import builders, deliver
     from reports import render as rendering
 else:
     database = lazy("core.db")
     errors = lazy("core.errors")
+    offices = lazy("core.services.access.offices")
     builders = lazy("reports.builders")
     deliver = lazy("reports.deliver")
     rendering = lazy("reports.render")
@@ -59,7 +62,7 @@ def report(
     today = local_date(utcnow(), config.tz)
     period = resolve_period(config, year, quarter, start, end)
     chosen = any(option is not None for option in (year, quarter, start, end))
-    with database.session_scope(engine(config)) as session:
+    with unit_of_work(config) as session:
         built = builders.build_report(
             kind,
             session,
@@ -92,8 +95,10 @@ def digest_send_now(
     config = settings()
     db = engine(config)
     today = local_date(utcnow(), config.tz)
-    key = deliver.digest_key(today)
-    queued = deliver.send_digest(db, config, today, key=key, force=force)
+    with unit_of_work(config) as session:  # the office it is for, and that office's key
+        profile = offices.office_profile(session)
+    key = offices.office_run_key(deliver.digest_key(today), profile)
+    queued = deliver.send_digest(db, config, today, key=key, force=force, office=profile.id)
     if queued.already_sent:
         typer.echo(
             f"Ringkasan minggu ini sudah dikirim ({key}); pakai --force untuk mengirim lagi "
@@ -123,11 +128,8 @@ def poster(
     from reports.poster import render_poster
 
     config = settings()
-    try:
-        with database.session_scope(engine(config)) as session:
-            content = render_poster(session, config, code)
-    except errors.SigapError as exc:
-        fail(str(exc))
+    with unit_of_work(config) as session:
+        content = render_poster(session, config, code)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(content)
     typer.echo(f"Poster ditulis ke {output} / poster written to {output}")

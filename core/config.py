@@ -32,7 +32,11 @@ class Settings(BaseSettings):
         "sqlite:///./data/sigap-latihan.db", alias="SIGAP_PRACTICE_DATABASE_URL"
     )
     timezone: str = Field("Asia/Jakarta", alias="SIGAP_TIMEZONE")
-    office_name: str = Field("Kecamatan Mumbulsari", alias="SIGAP_OFFICE_NAME")
+    office_name: str = Field("Kecamatan Mumbulsari", alias="SIGAP_OFFICE_NAME", max_length=200)
+    # Kemendagri's code of the kecamatan: the first office's, in a deployment of many
+    office_code: str = Field(
+        "35.09.23", alias="SIGAP_OFFICE_CODE", pattern=r"^[0-9]{2}(\.[0-9]{2,4}){0,3}$"
+    )
     kabupaten: str = Field("Kabupaten Jember", alias="SIGAP_KABUPATEN")
     # The kop surat and signature block of the reports an office files
     office_address: str = Field("", alias="SIGAP_OFFICE_ADDRESS", max_length=200)

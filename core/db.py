@@ -17,8 +17,12 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+import core.scope  # noqa: F401  (every session keeps to its office: see core/scope.py)
+
 if TYPE_CHECKING:
     from alembic.config import Config
+
+    from core.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -117,16 +121,19 @@ def repeatable_write(engine: Engine) -> Iterator[Session]:
                 connection.commit()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, settings: Settings | None = None) -> Config:
+    """``settings`` describe the first office to a migration that needs them (0014)."""
     from alembic.config import Config  # only when migrating: a query needs none of it
 
     config = Config()
     config.set_main_option("script_location", str(files("core") / "migrations"))
     config.attributes["engine"] = engine
+    if settings is not None:
+        config.attributes["settings"] = settings
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", settings: Settings | None = None) -> None:
     """Migrate to ``revision``; a database migrated by a newer Sigap is refused first
     (core.schema.SchemaNewerThanCode, one sentence) rather than half understood."""
     from alembic import command
@@ -134,4 +141,4 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from core.schema import refuse_newer_schema
 
     refuse_newer_schema(engine)
-    command.upgrade(alembic_config(engine), revision)
+    command.upgrade(alembic_config(engine, settings), revision)

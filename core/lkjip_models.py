@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 import core.models  # noqa: F401  (see the docstring)
 from core.domain.capaian import Direction
 from core.domain.performance import IkuCode
+from core.offices import OfficeScoped, office_key_column
 from core.types import EnumText, ExactDecimal
 
 ANALYSIS_MAX_CHARS = 2000  # one paragraph of a LKjIP, and within the web form's limits
@@ -23,7 +24,7 @@ def _analysis_text() -> str | None:
     return Field(default=None, max_length=ANALYSIS_MAX_CHARS)  # type: ignore[no-any-return]
 
 
-class IkuAnalysis(SQLModel, table=True):
+class IkuAnalysis(OfficeScoped, SQLModel, table=True):
     """Why one IKU did as it did in one period, and what the office will do about it:
     the LKjIP's faktor pendorong, faktor penghambat and upaya / rencana tindak lanjut.
 
@@ -31,6 +32,7 @@ class IkuAnalysis(SQLModel, table=True):
     is a key both databases hold unique (a NULL in a key would not be). Every change is
     in the registers' audit trail (``register_name = "analisis"``)."""
 
+    office_id: int | None = office_key_column()
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     quarter: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
@@ -40,11 +42,12 @@ class IkuAnalysis(SQLModel, table=True):
     deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
-class RenstraTarget(SQLModel, table=True):
+class RenstraTarget(OfficeScoped, SQLModel, table=True):
     """The Renstra's target for one IKU at the end of its period (the LKjIP compares each
     year's realisation with it). Keyed by the period's last year, so the next Renstra's
     targets are kept beside the current one's."""
 
+    office_id: int | None = office_key_column()
     end_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
     target: Decimal = Field(sa_type=ExactDecimal())

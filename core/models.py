@@ -21,6 +21,7 @@ from core.domain.capaian import Direction
 from core.domain.complaints import Channel, ComplaintState, Privacy
 from core.domain.people import StaffRole
 from core.domain.performance import ActivityStatus, DocumentKind
+from core.offices import OfficeScoped, office_column, office_key_column, optional_office_column
 from core.timeutil import utcnow
 from core.types import EnumText, ExactDecimal
 
@@ -43,10 +44,13 @@ class Resident(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     language: str = Field(default="id", max_length=5)
     created_at: datetime = Field(default_factory=utcnow)
+    # the office their last report went to: offered first next time (several offices)
+    last_office_id: int | None = Field(default=None, foreign_key="office.id")
 
 
-class Staff(SQLModel, table=True):
+class Staff(OfficeScoped, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = optional_office_column()
     name: str = Field(max_length=120)
     role: StaffRole = Field(sa_type=EnumText(StaffRole))
     active: bool = Field(default=True)
@@ -71,12 +75,13 @@ class ChatAccount(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Complaint(SQLModel, table=True):
+class Complaint(OfficeScoped, SQLModel, table=True):
     __table_args__ = (
         # Covers the IKU4 count and the period recap (breakdowns, times, service level):
         # read from the index alone, a year's 200,000 complaints cost no table lookups.
         Index(
             "ix_complaint_period_recap",
+            "office_id",
             "received_at",
             "state",
             "resolved_at",
@@ -87,10 +92,11 @@ class Complaint(SQLModel, table=True):
             "acknowledged_at",
             "due_date",
         ),
-        Index("ix_complaint_queue", "state", "due_date"),
+        Index("ix_complaint_queue", "office_id", "state", "due_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     code: str = Field(max_length=20, unique=True)
     channel: Channel = Field(sa_type=EnumText(Channel))
     category: str = Field(max_length=40)
@@ -113,18 +119,20 @@ class Complaint(SQLModel, table=True):
     resolution_note: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class ComplaintPhoto(SQLModel, table=True):
+class ComplaintPhoto(OfficeScoped, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     file_ref: str = Field(max_length=255)
     caption: str | None = Field(default=None, max_length=1024)
     added_at: datetime = Field(default_factory=utcnow)
 
 
-class ComplaintEvent(SQLModel, table=True):
+class ComplaintEvent(OfficeScoped, SQLModel, table=True):
     """The audit trail: every transition and staff action, who, when and why."""
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     at: datetime = Field(default_factory=utcnow)
     action: str = Field(max_length=30)
@@ -135,10 +143,11 @@ class ComplaintEvent(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class Service(SQLModel, table=True):
+class Service(OfficeScoped, SQLModel, table=True):
     """A jenis layanan rated by the SKM; the code goes into chat deep links."""
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     code: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=120)
     active: bool = Field(default=True)
@@ -154,18 +163,19 @@ _SARAN_ONLY: dict[str, Any] = {
 }
 
 
-class SkmResponse(SQLModel, table=True):
+class SkmResponse(OfficeScoped, SQLModel, table=True):
     """One respondent's answers, keyed by unsur (u1..u9), never by question position."""
 
     __table_args__ = (
         # One response per person per service per day (NULL residents are not limited).
         UniqueConstraint("resident_id", "service_id", "tanggal"),
-        Index("ix_skmresponse_tanggal_service", "tanggal", "service_id"),
+        Index("ix_skmresponse_tanggal_service", "office_id", "tanggal", "service_id"),
         # The few answers with a suggestion, newest first, for the SKM report's chapter V
-        Index("ix_skmresponse_saran", "tanggal", "id", **_SARAN_ONLY),
+        Index("ix_skmresponse_saran", "office_id", "tanggal", "id", **_SARAN_ONLY),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     service_id: int = Field(foreign_key="service.id")
     tanggal: date
     jam: time | None = None
@@ -192,7 +202,7 @@ def _sum_column() -> Any:
     return Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
-class SkmDailyTotal(SQLModel, table=True):
+class SkmDailyTotal(OfficeScoped, SQLModel, table=True):
     """Per day and service: respondents and each unsur's sum and count of answers.
 
     Maintained in the same transaction as every response, so a year's IKM reads about
@@ -201,6 +211,7 @@ class SkmDailyTotal(SQLModel, table=True):
 
     tanggal: date = Field(primary_key=True)
     service_id: int = Field(primary_key=True, foreign_key="service.id")
+    office_id: int | None = office_column()
     respondents: int = _sum_column()
     u1_sum: int = _sum_column()
     u1_n: int = _sum_column()
@@ -222,20 +233,22 @@ class SkmDailyTotal(SQLModel, table=True):
     u9_n: int = _sum_column()
 
 
-class SkmDailyProfile(SQLModel, table=True):
+class SkmDailyProfile(OfficeScoped, SQLModel, table=True):
     """Per day and service: respondents by profile answer (e.g. jenis_kelamin = P)."""
 
     tanggal: date = Field(primary_key=True)
     service_id: int = Field(primary_key=True, foreign_key="service.id")
+    office_id: int | None = office_column()
     dimension: str = Field(primary_key=True, max_length=20)
     value: str = Field(primary_key=True, max_length=20)
     respondents: int = _sum_column()
 
 
-class Activity(SQLModel, table=True):
+class Activity(OfficeScoped, SQLModel, table=True):
     """An empowerment activity (IKU3), planned and then held, postponed or cancelled."""
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     name: str = Field(max_length=200)
     kind: str = Field(max_length=40)
     desa: str | None = Field(default=None, max_length=80)
@@ -254,10 +267,11 @@ class Activity(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Document(SQLModel, table=True):
+class Document(OfficeScoped, SQLModel, table=True):
     """A penataan organisasi / tata laksana document (IKU1)."""
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     kind: DocumentKind = Field(sa_type=EnumText(DocumentKind))
     title: str = Field(max_length=200)
     doc_date: date = Field(index=True)
@@ -266,9 +280,10 @@ class Document(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class SakipEvaluation(SQLModel, table=True):
+class SakipEvaluation(OfficeScoped, SQLModel, table=True):
     """The evaluator's LHE AKIP score for one year (IKU5); predikat derives from it."""
 
+    office_id: int | None = office_key_column()
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     score: Decimal = Field(sa_type=ExactDecimal())
     note: str | None = Field(default=None, max_length=255)
@@ -276,10 +291,11 @@ class SakipEvaluation(SQLModel, table=True):
     deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
-class ProgramIndicator(SQLModel, table=True):
+class ProgramIndicator(OfficeScoped, SQLModel, table=True):
     """An indicator of a programme in the year's renja / DPA (IKU6)."""
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     year: int = Field(index=True)
     name: str = Field(max_length=255)
     unit: str | None = Field(default=None, max_length=40)
@@ -297,9 +313,10 @@ class Holiday(SQLModel, table=True):
     deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
-class ImportedFile(SQLModel, table=True):
+class ImportedFile(OfficeScoped, SQLModel, table=True):
     """A CSV already imported, by content hash: importing the same file twice is refused."""
 
+    office_id: int | None = office_key_column()
     sha256: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=20)
     filename: str = Field(max_length=255)
@@ -307,94 +324,20 @@ class ImportedFile(SQLModel, table=True):
     imported_at: datetime = Field(default_factory=utcnow)
 
 
-class DialogState(SQLModel, table=True):
-    """Where one person is in a chat dialog; kept in the database so a restart resumes."""
-
-    channel: str = Field(primary_key=True, max_length=20)
-    user_key: str = Field(primary_key=True, max_length=140)
-    dialog: str = Field(max_length=30)
-    step: str = Field(max_length=30)
-    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class ProcessedUpdate(SQLModel, table=True):
-    """An inbound update already handled: a second delivery changes nothing."""
-
-    channel: str = Field(primary_key=True, max_length=20)
-    update_key: str = Field(primary_key=True, max_length=200)  # a WhatsApp wamid runs long
-    processed_at: datetime = Field(default_factory=utcnow)
-
-
-class ChatWindow(SQLModel, table=True):
-    """When a person last wrote to us on a channel: WhatsApp accepts free-form messages
-    only within 24 h of that; after it, only an approved template."""
-
-    channel: str = Field(primary_key=True, max_length=20)
-    chat_id: str = Field(primary_key=True, max_length=140)
-    last_inbound_at: datetime
-
-
-class OutboxMessage(SQLModel, table=True):
-    """A message to deliver; marked sent only after the platform accepted it.
-
-    Either ``text`` (rendered by a dialog) or ``template`` + ``params`` (rendered at send
-    time in the recipient's language, so core can enqueue without knowing any wording).
-    """
-
-    __table_args__ = (
-        Index("ix_outbox_pending", "status", "next_attempt_at"),
-        Index("ix_outbox_external_id", "external_id"),  # status callbacks find the message
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    channel: str = Field(max_length=20)
-    recipient: str = Field(max_length=140)  # a WhatsApp BSUID is up to 131
-    language: str = Field(default="id", max_length=5)
-    text: str | None = Field(default=None, sa_column=Column(Text))
-    template: str | None = Field(default=None, max_length=60)
-    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    markup: str | None = Field(default=None, sa_column=Column(Text))
-    attachment: str | None = Field(default=None, max_length=255)
-    status: str = Field(default="pending", max_length=10)
-    attempts: int = Field(default=0)
-    next_attempt_at: datetime = Field(default_factory=utcnow)
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
-    external_id: str | None = Field(default=None, max_length=200)
-    # what the platform reported after accepting it: delivered, read, failed (WhatsApp)
-    delivery_status: str | None = Field(default=None, max_length=20)
-    last_error: str | None = Field(default=None, max_length=500)
-    dedupe_key: str | None = Field(default=None, max_length=120, unique=True)
-    topic: str | None = Field(default=None, max_length=30)  # e.g. "digest"
-    claimed_by: str | None = Field(default=None, max_length=40)  # the sender lease sending it
-
-
-class StaffInvite(SQLModel, table=True):
-    """A one-time invitation; the only way for a chat account to become staff.
-
-    Only the code's hash is kept (like login links): the code itself is shown once to
-    whoever made the invite, so a copy of the database makes nobody staff."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    code_hash: str = Field(max_length=64, unique=True)
-    role: StaffRole = Field(sa_type=EnumText(StaffRole))
-    name: str | None = Field(default=None, max_length=120)
-    created_at: datetime = Field(default_factory=utcnow)
-    created_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")  # None: CLI
-    expires_at: datetime
-    used_at: datetime | None = None
-    used_by_staff_id: int | None = Field(default=None, foreign_key="staff.id")
-    revoked_at: datetime | None = None
-
-
 # The back office's tables live beside these; re-exported so every model is one import.
 import core.lkjip_models  # noqa: E402, F401  (the LKjIP's tables: import them from there)
+from core.chat_models import ChatWindow as ChatWindow  # noqa: E402
+from core.chat_models import DialogState as DialogState  # noqa: E402
+from core.chat_models import OutboxMessage as OutboxMessage  # noqa: E402
+from core.chat_models import ProcessedUpdate as ProcessedUpdate  # noqa: E402
+from core.chat_models import StaffInvite as StaffInvite  # noqa: E402
 from core.office_models import LoginLink as LoginLink  # noqa: E402
 from core.office_models import RegisterAudit as RegisterAudit  # noqa: E402
 from core.office_models import ScheduledRun as ScheduledRun  # noqa: E402
 from core.office_models import SenderLease as SenderLease  # noqa: E402
 from core.office_models import WebSession as WebSession  # noqa: E402
+from core.offices import Office as Office  # noqa: E402
+from core.offices import OfficeArea as OfficeArea  # noqa: E402
 from core.performance_models import ActivityPhoto as ActivityPhoto  # noqa: E402
 from core.performance_models import IkuTarget as IkuTarget  # noqa: E402
 from core.performance_models import SkmFollowUp as SkmFollowUp  # noqa: E402

@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+from core.offices import OfficeScoped, office_column
 from core.timeutil import utcnow
 
 
-class RegisterAudit(SQLModel, table=True):
+class RegisterAudit(OfficeScoped, SQLModel, table=True):
     """Who changed a register row, when and why: created, edited, deleted, imported.
 
     ``changes`` holds the fields that changed as JSON ({field: [before, after]}), so the
@@ -21,6 +22,7 @@ class RegisterAudit(SQLModel, table=True):
     __table_args__ = (Index("ix_registeraudit_record", "register_name", "record_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     register_name: str = Field(max_length=30)
     record_key: str = Field(max_length=40)
     action: str = Field(max_length=10)  # buat | ubah | hapus | impor

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from core.domain.capaian import Direction
 from core.domain.performance import IkuCode
+from core.offices import OfficeScoped, office_column, office_key_column
 from core.timeutil import utcnow
 from core.types import EnumText, ExactDecimal
 
@@ -19,13 +20,14 @@ def _quarter_target() -> Decimal | None:
     return Field(default=None, sa_type=ExactDecimal(), nullable=True)  # type: ignore[no-any-return]
 
 
-class IkuTarget(SQLModel, table=True):
+class IkuTarget(OfficeScoped, SQLModel, table=True):
     """The Perjanjian Kinerja target of one IKU for one year.
 
     ``target_q1``..``target_q4`` are what the office means to have reached by the end of
     each triwulan (cumulative, like the realisation a triwulan review compares), where it
     set them; a triwulan report shows them beside the annual target."""
 
+    office_id: int | None = office_key_column()
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
     target: Decimal = Field(sa_type=ExactDecimal())
@@ -41,12 +43,13 @@ class IkuTarget(SQLModel, table=True):
         return value
 
 
-class SkmFollowUp(SQLModel, table=True):
+class SkmFollowUp(OfficeScoped, SQLModel, table=True):
     """One step of the rencana tindak lanjut the office commits to after an SKM: for the
     whole unit (no service) or one service, usually aimed at a weak unsur; for a year, or
     for one triwulan of it. The SKM report prints them in its follow-up chapter."""
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     year: int = Field(index=True)
     quarter: int | None = None  # 1..4; none: the whole year
     service_code: str | None = Field(default=None, max_length=32)  # none: the whole unit
@@ -58,11 +61,12 @@ class SkmFollowUp(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class ActivityPhoto(SQLModel, table=True):
+class ActivityPhoto(OfficeScoped, SQLModel, table=True):
     """A photo staff sent from the field as evidence that an activity was held (IKU3):
     a Telegram file id or ``wa:<media id>``, as complaint photos are kept."""
 
     id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
     activity_id: int = Field(foreign_key="activity.id", index=True)
     file_ref: str = Field(max_length=255)
     caption: str | None = Field(default=None, max_length=1000)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from core.config import Settings
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
+from core.services.access.offices import office_profile
 from core.services.performance.digest import IkuChange, weekly_digest
 from core.services.performance.iku import IkuValue, IndicatorLine, iku_for_period, indicator_lines
 from core.services.performance.iku_course import monthly_course
@@ -99,7 +100,9 @@ def _iku_chart(
 def build_iku(session: Session, settings: Settings, period: Period) -> Report:
     """The six IKU with the counts beneath them and, per indicator, its course through
     the months (cumulative from the period's start, as the annual target reads)."""
-    report = new_report("iku", "Laporan Capaian Indikator Kinerja Utama", settings, period)
+    report = new_report(
+        "iku", "Laporan Capaian Indikator Kinerja Utama", settings, period, office_profile(session)
+    )
     iku = iku_for_period(session, settings, period)
     rows = [_iku_row(v, settings) for v in iku.indicators]
     columns = IKU_COLUMNS
@@ -179,7 +182,9 @@ def build_weekly(
     session: Session, settings: Settings, today: date, week: Period | None = None
 ) -> Report:
     digest = weekly_digest(session, settings, today, week)
-    report = new_report("weekly", "Ringkasan Mingguan IKU", settings, digest.week)
+    report = new_report(
+        "weekly", "Ringkasan Mingguan IKU", settings, digest.week, office_profile(session)
+    )
     report.extra["digest"] = digest
     report.tables.append(
         Table(

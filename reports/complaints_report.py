@@ -12,6 +12,7 @@ from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.numbers import percentage, round_half_up
 from core.domain.periods import Period
+from core.services.access.offices import office_profile
 from core.services.complaints.stats import (
     NO_DESA,
     SECRET_ROW,
@@ -80,7 +81,9 @@ def build_complaints(
     """Reporter identities never appear; rahasia complaints only in the counts. With
     ``list_limit``, the overdue list holds only its oldest entries (and its full count):
     what a printed page shows, without loading tens of thousands of rows."""
-    report = new_report("complaints", "Rekap Pengaduan Trantib", settings, period)
+    report = new_report(
+        "complaints", "Rekap Pengaduan Trantib", settings, period, office_profile(session)
+    )
     recap = complaint_recap(session, settings, period, today, list_limit)
     received = f"diterima {_day(period.start)} s.d. {_day(period.end)}"
     report.tables.append(

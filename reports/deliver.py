@@ -5,7 +5,8 @@ transaction as its messages, so it is queued once, whoever runs it and however o
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +18,8 @@ from core.config import Settings
 from core.db import session_scope
 from core.domain.periods import Period
 from core.models import ScheduledRun
+from core.scope import for_office
+from core.services.access.offices import FIRST_OFFICE, office_profile, office_run_key
 from core.services.complaints.lifecycle import work_calendar
 from core.services.complaints.stats import deadlines
 from core.services.files.upsert import insert_if_absent
@@ -31,6 +34,21 @@ from reports.model import Report
 from reports.render import render, render_text, rows_shown, text_environment
 
 PDF_ROWS = rows_shown("pdf")
+
+
+@contextmanager
+def _office_work(engine: Engine, office: int | None) -> Iterator[Session]:
+    """A unit of work for one office (None: the only one, in a single-office install)."""
+    with session_scope(engine) as session:
+        if office is not None:
+            for_office(session, office)
+        yield session
+
+
+def _file_tag(session: Session) -> str:
+    """Report files of the first office keep their names; others' start with the code."""
+    profile = office_profile(session)
+    return "" if profile.id == FIRST_OFFICE else f"{profile.code}-"
 
 
 def already_ran(session: Session, key: str) -> bool:
@@ -97,20 +115,27 @@ def _queue(
 
 
 def send_digest(
-    engine: Engine, settings: Settings, today: date, key: str | None, force: bool = False
+    engine: Engine,
+    settings: Settings,
+    today: date,
+    key: str | None,
+    force: bool = False,
+    office: int | None = None,
 ) -> Queued:
     """The weekly digest as chat text, with the full report as a PDF, to every camat and
-    sekcam. ``key`` (e.g. ``digest:2026-W48``) makes it once-only, so a manual send and
-    the scheduled one never both go out; ``force`` sends again and still records it."""
-    with session_scope(engine) as session:
+    sekcam of the office. ``key`` (e.g. ``digest:2026-W48``) makes it once-only, so a
+    manual send and the scheduled one never both go out; ``force`` sends again and still
+    records it."""
+    with _office_work(engine, office) as session:
         if key and not force and already_ran(session, key):
             return Queued(0, [], already_sent=True)
         report = builders.build_weekly(session, settings, today)
+        tag = _file_tag(session)
     text = render_text(report)
     pdf = save_file(
-        settings, f"ringkasan-mingguan-{report.period.start}.pdf", render(report, "pdf")
+        settings, f"{tag}ringkasan-mingguan-{report.period.start}.pdf", render(report, "pdf")
     )
-    with session_scope(engine) as session:
+    with _office_work(engine, office) as session:
         if key and not claim_run(session, key) and not force:
             return Queued(0, [], already_sent=True)
         recipients = leadership_recipients(session)
@@ -119,11 +144,13 @@ def send_digest(
     return Queued(len(recipients), [pdf])
 
 
-def send_deadline_reminders(engine: Engine, settings: Settings, today: date) -> Queued:
-    """On working days: complaints due today or on the next working day, and overdue ones,
-    to the Trantib section; overdue ones also to the Sekcam (escalation)."""
-    key = f"deadline:{today.isoformat()}"
-    with session_scope(engine) as session:
+def send_deadline_reminders(
+    engine: Engine, settings: Settings, today: date, office: int | None = None
+) -> Queued:
+    """On working days: the office's complaints due today or on the next working day,
+    and overdue ones, to its Trantib section; overdue ones also to its Sekcam."""
+    with _office_work(engine, office) as session:
+        key = office_run_key(f"deadline:{today.isoformat()}", office_profile(session))
         if not work_calendar(session).is_working_day(today) or already_ran(session, key):
             return Queued(0, [])
         due = deadlines(session, settings, today)
@@ -141,27 +168,34 @@ def send_deadline_reminders(engine: Engine, settings: Settings, today: date) -> 
     return Queued(len(section) + len(escalated), [])
 
 
-def _files(settings: Settings, reports: list[Report]) -> list[tuple[Path, str]]:
+def _files(settings: Settings, reports: list[Report], tag: str) -> list[tuple[Path, str]]:
     files = []
     for report in reports:
-        name = f"{report.kind}-{report.period.start}-{report.period.end}.pdf"
+        name = f"{tag}{report.kind}-{report.period.start}-{report.period.end}.pdf"
         files.append((save_file(settings, name, render(report, "pdf")), report.title))
     return files
 
 
 def send_period_reports(
-    engine: Engine, settings: Settings, period: Period, kinds: list[str], key: str, today: date
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    kinds: list[str],
+    key: str,
+    today: date,
+    office: int | None = None,
 ) -> Queued:
-    """Report files for a finished month or quarter, to the leadership."""
-    with session_scope(engine) as session:
+    """The office's report files for a finished month or quarter, to its leadership."""
+    with _office_work(engine, office) as session:
         if already_ran(session, key):
             return Queued(0, [])
         built = [
             builders.build_report(k, session, settings, period, today, list_limit=PDF_ROWS)
             for k in kinds
         ]
-    files = _files(settings, built)
-    with session_scope(engine) as session:
+        tag = _file_tag(session)
+    files = _files(settings, built, tag)
+    with _office_work(engine, office) as session:
         if not claim_run(session, key):
             return Queued(0, [])
         recipients = leadership_recipients(session)

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from core.config import Settings
 from core.domain.periods import Period
+from core.services.access.offices import OfficeProfile
 from core.timeutil import utcnow
 
 Cell = str | int | Decimal | date | None
@@ -66,11 +68,10 @@ LOGO_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
-def _logo(settings: Settings) -> tuple[bytes | None, str]:
-    """SIGAP_OFFICE_LOGO's bytes and type, told by their content, not the file's name:
+def _logo(path: Path | None) -> tuple[bytes | None, str]:
+    """The office logo's bytes and type, told by their content, not the file's name:
     a path set to anything but a PNG or JPEG of at most 2 MB (a typo, ``/proc/...``)
     puts no logo and nothing of that file in a report."""
-    path = settings.office_logo
     if path is None or not path.is_file():
         return None, "image/png"
     with path.open("rb") as handle:
@@ -78,7 +79,7 @@ def _logo(settings: Settings) -> tuple[bytes | None, str]:
     for signature, kind in LOGO_SIGNATURES:
         if data.startswith(signature) and len(data) <= LOGO_MAX_BYTES:
             return data, kind
-    log.warning("SIGAP_OFFICE_LOGO is not a PNG or JPEG of at most 2 MB: no logo")
+    log.warning("the office logo is not a PNG or JPEG of at most 2 MB: no logo")
     return None, "image/png"
 
 
@@ -98,20 +99,21 @@ class Letterhead:
     rank: str = ""  # pangkat/golongan, printed between the name and the NIP
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Letterhead:
-        logo, kind = _logo(settings)
-        short = settings.office_name.removeprefix("Kecamatan ").strip()
+    def of_office(cls, settings: Settings, office: OfficeProfile) -> Letterhead:
+        """The office's own kop and Camat; the kabupaten and the place from settings."""
+        logo, kind = _logo(Path(office.logo_path) if office.logo_path else None)
+        short = office.name.removeprefix("Kecamatan ").strip()
         return cls(
             government=f"PEMERINTAH {settings.kabupaten.upper()}",
-            office=settings.office_name.upper(),
-            address=settings.office_address,
+            office=office.name.upper(),
+            address=office.address,
             logo=logo,
             logo_type=kind,
             place=settings.signature_place or short,
             position=f"Camat {short}",
-            signatory=settings.camat_name,
-            nip=settings.camat_nip,
-            rank=settings.camat_pangkat,
+            signatory=office.camat_name,
+            nip=office.camat_nip,
+            rank=office.camat_pangkat,
         )
 
 
@@ -130,16 +132,18 @@ class Report:
     letterhead: Letterhead | None = None
 
 
-def new_report(kind: str, title: str, settings: Settings, period: Period) -> Report:
+def new_report(
+    kind: str, title: str, settings: Settings, period: Period, office: OfficeProfile
+) -> Report:
     return Report(
         kind=kind,
         title=title,
-        office=f"{settings.office_name}, {settings.kabupaten}",
+        office=f"{office.name}, {settings.kabupaten}",
         period=period,
         generated_at=utcnow().astimezone(settings.tz),
         summary=[],
         tables=[],
-        letterhead=Letterhead.from_settings(settings),
+        letterhead=Letterhead.of_office(settings, office),
     )
 
 

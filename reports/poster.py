@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.errors import InvalidInput
+from core.services.access.offices import office_profile
 from core.services.survey.skm import get_service
 from reports.assets import Assets
 from reports.render import html_environment
@@ -55,7 +56,7 @@ def poster_html(session: Session, settings: Settings, service_code: str) -> str:
         html_environment()
         .get_template("poster.html.j2")
         .render(
-            office=f"{settings.office_name}, {settings.kabupaten}",
+            office=f"{office_profile(session).name}, {settings.kabupaten}",
             service=service.name,
             codes=[(label, link, _qr_svg(link)) for label, link in links],
         )

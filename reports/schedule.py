@@ -25,6 +25,9 @@ from sqlalchemy import Engine
 from core.config import Settings
 from core.db import session_scope
 from core.domain.periods import Period
+from core.models import Office
+from core.scope import for_all_offices
+from core.services.access.offices import list_offices, office_run_key
 from core.services.operations.backup_duty import scheduled_backup
 from core.services.operations.housekeeping import prune
 from core.timeutil import local_date, utcnow
@@ -47,35 +50,51 @@ class Duties:
     def _today(self) -> date:
         return local_date(self.clock(), self.settings.tz)
 
+    def _offices(self) -> list[Office]:
+        """Every active office: each gets its own digest, reminders and reports."""
+        with session_scope(self.engine) as session:
+            return [o for o in list_offices(session) if o.active]
+
     def weekly_digest(self) -> None:
         today = self._today()
-        queued = deliver.send_digest(self.engine, self.settings, today, deliver.digest_key(today))
-        log.info("weekly digest queued for %s recipients", queued.recipients)
+        for office in self._offices():
+            key = office_run_key(deliver.digest_key(today), office)
+            queued = deliver.send_digest(self.engine, self.settings, today, key, office=office.id)
+            log.info("weekly digest queued for %s recipients", queued.recipients)
 
     def deadline_reminders(self) -> None:
-        queued = deliver.send_deadline_reminders(self.engine, self.settings, self._today())
-        log.info("deadline reminders queued for %s recipients", queued.recipients)
+        for office in self._offices():
+            queued = deliver.send_deadline_reminders(
+                self.engine, self.settings, self._today(), office=office.id
+            )
+            log.info("deadline reminders queued for %s recipients", queued.recipients)
 
     def monthly_reports(self) -> None:
         today = self._today()
         last_day = today.replace(day=1) - timedelta(days=1)
         period = Period(last_day.replace(day=1), last_day)
-        key = f"monthly:{last_day:%Y-%m}"
-        deliver.send_period_reports(
-            self.engine, self.settings, period, ["iku", "complaints"], key, today
-        )
+        for office in self._offices():
+            key = office_run_key(f"monthly:{last_day:%Y-%m}", office)
+            kinds = ["iku", "complaints"]
+            deliver.send_period_reports(
+                self.engine, self.settings, period, kinds, key, today, office=office.id
+            )
 
     def quarterly_reports(self) -> None:
         today = self._today()
         last_day = today.replace(day=1) - timedelta(days=1)
         quarter = (last_day.month - 1) // 3 + 1
         period = Period.quarter(last_day.year, quarter)
-        key = f"quarterly:{last_day.year}-Q{quarter}"
-        kinds = ["iku", "skm", "complaints"]
-        deliver.send_period_reports(self.engine, self.settings, period, kinds, key, today)
+        for office in self._offices():
+            key = office_run_key(f"quarterly:{last_day.year}-Q{quarter}", office)
+            kinds = ["iku", "skm", "complaints"]
+            deliver.send_period_reports(
+                self.engine, self.settings, period, kinds, key, today, office=office.id
+            )
 
     def prune(self) -> None:
         with session_scope(self.engine) as session:
+            for_all_offices(session)  # what only grows, in the whole deployment
             pruned = prune(
                 session, self.clock(), self.settings.keep_days, self.settings.idle_account_days
             )

@@ -15,6 +15,7 @@ from core.domain.numbers import apportion, round_half_up
 from core.domain.periods import Period
 from core.domain.skm import IkmResult, Unsur, krejcie_morgan_sample, unsur_category
 from core.models import SkmFollowUp
+from core.services.access.offices import office_profile
 from core.services.survey.follow_up import follow_ups_for
 from core.services.survey.skm import (
     JENIS_KELAMIN,
@@ -138,7 +139,9 @@ def _unsur_name(code: str | None) -> str:
 def build_skm(
     session: Session, settings: Settings, period: Period, service_users: int | None = None
 ) -> Report:
-    report = new_report("skm", "Laporan Survei Kepuasan Masyarakat", settings, period)
+    report = new_report(
+        "skm", "Laporan Survei Kepuasan Masyarakat", settings, period, office_profile(session)
+    )
     summary = skm_summary(session, period)
     result = summary.result
     names = {s.code: s.name for s in list_services(session, active_only=False)}

@@ -15,12 +15,13 @@ from pathlib import Path
 import psycopg
 import pytest
 from playwright.async_api import Browser, async_playwright
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, insert, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 from core.config import Settings, load_settings
 from core.db import make_engine, upgrade
+from core.models import Office, OfficeArea
 from tests.browser import LAUNCH_ARGS, require_browser
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram
@@ -85,6 +86,7 @@ def _truncate_all(engine: Engine) -> None:
         with engine.begin() as connection:
             connection.execute(text("SET LOCAL lock_timeout = '30s'"))
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _first_office(connection)
     except OperationalError:
         with engine.connect() as connection:
             holders = connection.execute(
@@ -94,6 +96,23 @@ def _truncate_all(engine: Engine) -> None:
                 )
             ).all()
         pytest.fail(f"TRUNCATE waited 30 s on a lock; idle in transaction: {holders}")
+
+
+def _first_office(connection: Connection) -> None:
+    """Office #1 as a migrated database holds it (migration 0014, default settings)."""
+    defaults = load_settings(_env_file=None)
+    office = Office(
+        id=1,
+        code=defaults.office_code,
+        name=defaults.office_name,
+        ticket_prefix=defaults.ticket_prefix,
+    )
+    connection.execute(insert(Office).values(office.model_dump()))
+    areas = [
+        {"office_id": 1, "name": d, "kind": "desa", "active": True} for d in defaults.desa_list
+    ]
+    connection.execute(insert(OfficeArea), areas)
+    connection.execute(text("SELECT setval(pg_get_serial_sequence('office', 'id'), 1)"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.config import Settings
+from core.db import make_engine
 from core.domain.complaints import Channel, ComplaintState, Privacy
 from core.domain.people import StaffRole
-from core.models import ChatAccount, Complaint, Resident, Staff
+from core.models import ChatAccount, Complaint, Office, OfficeArea, Resident, Staff
+from core.services.access.offices import forget_office_profile
 from core.services.complaints import lifecycle as svc
 from core.services.performance.records import add_staff
 
@@ -66,3 +68,35 @@ def advance(
     for state in PATH_TO[to]:
         svc.transition_complaint(session, item, state, staff=by, note="catatan petugas", now=at)
     return item
+
+
+def office_as_configured(database_url: str, settings: Settings) -> Settings:
+    """Office #1 as ``settings`` describe it (name, letterhead, Camat, desa), as migration
+    0014 makes it from an office's settings on its upgrade; ``settings`` returned."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        office = session.get(Office, 1)
+        assert office is not None
+        office.name, office.address = settings.office_name, settings.office_address
+        office.logo_path = str(settings.office_logo) if settings.office_logo else None
+        office.camat_name, office.camat_nip = settings.camat_name, settings.camat_nip
+        office.camat_pangkat, office.ticket_prefix = settings.camat_pangkat, settings.ticket_prefix
+        session.add(office)
+        for area in session.exec(select(OfficeArea).where(OfficeArea.office_id == 1)).all():
+            session.delete(area)
+        session.add_all(OfficeArea(office_id=1, name=name) for name in settings.desa_list)
+        session.commit()
+    engine.dispose()
+    return settings
+
+
+def set_office(session: Session, **fields: object) -> Office:
+    """Change office #1's row (as `sigap office set` does) within ``session``."""
+    office = session.get(Office, 1)
+    assert office is not None
+    for name, value in fields.items():
+        setattr(office, name, value)
+    session.add(office)
+    session.flush()
+    forget_office_profile(session)
+    return office

@@ -30,7 +30,11 @@ def _at(day: date, hour: int = 3) -> datetime:
 
 
 def fill_office_year(
-    session: Session, settings: Settings, triwulan_targets: bool, year: int = YEAR
+    session: Session,
+    settings: Settings,
+    triwulan_targets: bool,
+    year: int = YEAR,
+    service: str = "ktp",
 ) -> None:
     """A year of an office: every register, complaints across the triwulan boundaries
     (one at 00:30 WIB on 1 April, which is 31 March in UTC), a rahasia one, a rejected
@@ -56,10 +60,10 @@ def fill_office_year(
         (DocumentKind.ANJAB, "Anjab dan ABK", date(year, 8, 20)),
     ]:
         records.add_document(session, kind, title, day)
-    service = skm.add_service(session, "ktp", "KTP-el")
-    assert service.id
+    rated = skm.add_service(session, service, "KTP-el")
+    assert rated.id
     for day, score in [(date(year, 2, 3), 4), (date(year, 2, 4), 3), (date(year, 7, 7), 3)]:
-        skm.record_response(session, skm.SkmAnswers(service.id, day, {u: score for u in Unsur}))
+        skm.record_response(session, skm.SkmAnswers(rated.id, day, {u: score for u in Unsur}))
     for planned, held in [
         (date(year, 3, 1), date(year, 3, 2)),
         (date(year, 6, 1), None),

@@ -14,6 +14,7 @@ from core.domain.complaints import ComplaintState as S
 from core.errors import InvalidInput, NotFound
 from core.models import Complaint
 from core.services.complaints import lifecycle as svc
+from core.services.complaints.own import complaints_of_resident
 from tests import factories as f
 
 AT = datetime(2026, 3, 2, 3, tzinfo=UTC)  # Monday 10:00 WIB
@@ -114,12 +115,12 @@ def test_laporan_saya_lists_the_newest_first_up_to_the_limit(
         f.complaint(session, settings, reporter=siti, received_at=AT + timedelta(days=n)).code
         for n in (3, 0, 7, 1)
     ]
-    listed = [c.code for c in svc.complaints_of_resident(session, siti)]
+    listed = [c.code for c in complaints_of_resident(session, siti)]
     assert listed == [codes[2], codes[0], codes[3], codes[1]]
-    assert [c.code for c in svc.complaints_of_resident(session, siti, limit=2)] == listed[:2]
+    assert [c.code for c in complaints_of_resident(session, siti, limit=2)] == listed[:2]
     for n in range(8):
         f.complaint(session, settings, reporter=siti, received_at=AT - timedelta(days=n + 1))
-    assert len(svc.complaints_of_resident(session, siti)) == 10  # the default page
+    assert len(complaints_of_resident(session, siti)) == 10  # the default page
 
 
 def test_the_audit_trail_reads_in_time_order(session: Session, settings: Settings) -> None:

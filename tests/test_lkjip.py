@@ -18,7 +18,7 @@ import pytest
 from pdfminer.high_level import extract_text
 from sqlmodel import Session, select
 
-from core.config import Settings, load_settings
+from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
@@ -45,6 +45,7 @@ from reports import builders
 from reports.model import Report, Table
 from reports.render import render
 from tests import factories as f
+from tests.factories import set_office
 
 YEAR = 2025
 TODAY = date(2026, 12, 3)
@@ -452,16 +453,15 @@ def test_the_skm_trend_of_a_triwulan_is_the_triwulans_before(
 # -- the signature block ----------------------------------------------------------------
 
 
-def test_the_signature_carries_pangkat_and_nip(database_url: str, session: Session) -> None:
-    office = load_settings(
-        _env_file=None,
-        DATABASE_URL=database_url,
-        SIGAP_CAMAT_NAME="Drs. Ahmad Fauzi, M.Si.",
-        SIGAP_CAMAT_PANGKAT="Pembina Tingkat I (IV/b)",
-        SIGAP_CAMAT_NIP="19700101 199003 1 001",
+def test_the_signature_carries_pangkat_and_nip(settings: Settings, session: Session) -> None:
+    set_office(
+        session,
+        camat_name="Drs. Ahmad Fauzi, M.Si.",
+        camat_pangkat="Pembina Tingkat I (IV/b)",
+        camat_nip="19700101 199003 1 001",
     )
     for kind in ("iku", "skm"):
-        report = builders.build_report(kind, session, office, Period.year(YEAR), TODAY)
+        report = builders.build_report(kind, session, settings, Period.year(YEAR), TODAY)
         html = render(report, "html").decode()
         signature = html[html.index('<section class="signature">') :]
         name, rank, nip = (
@@ -470,11 +470,6 @@ def test_the_signature_carries_pangkat_and_nip(database_url: str, session: Sessi
             signature.index("NIP. 19700101 199003 1 001"),
         )
         assert name < rank < nip
-    plain = builders.build_report(
-        "iku",
-        session,
-        load_settings(_env_file=None, DATABASE_URL=database_url),
-        Period.year(YEAR),
-        TODAY,
-    )
+    set_office(session, camat_pangkat="")
+    plain = builders.build_report("iku", session, settings, Period.year(YEAR), TODAY)
     assert "Pembina" not in render(plain, "html").decode()

@@ -40,7 +40,7 @@ NIP = "19700101 199003 1 001"
 def office(database_url: str, tmp_path: Path) -> Settings:
     logo = tmp_path / "logo.png"
     logo.write_bytes(_png_logo())
-    return load_settings(
+    settings = load_settings(
         _env_file=None,
         DATABASE_URL=database_url,
         SIGAP_OFFICE_ADDRESS="Jl. Raya Mumbulsari No. 1, Mumbulsari, Jember 68174",
@@ -48,6 +48,7 @@ def office(database_url: str, tmp_path: Path) -> Settings:
         SIGAP_CAMAT_NAME="Drs. Ahmad Fauzi, M.Si.",
         SIGAP_CAMAT_NIP=NIP,
     )
+    return f.office_as_configured(database_url, settings)
 
 
 def _png_logo() -> bytes:

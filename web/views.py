@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from core.domain.access import Permission, may
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Staff, WebSession
+from core.scope import for_office
 from core.services.access.web_access import active_session
 from web import files
 from web.context import Office
@@ -169,6 +170,9 @@ def _serve(
             return _anonymous(office, request)
         web_session, staff = found
         t = office.translator(web_session.language)
+        if staff.office_id is None:  # a kabupaten account: no office's pages (yet)
+            return _message_page(office, web_session.language, 403, t("no_office"))
+        for_office(db, staff.office_id)  # every query of this page: this office's rows only
         if form is not None:
             given = form.get("csrf") or request.headers.get("x-csrf-token")
             if not csrf_valid(web_session.csrf_token, given if isinstance(given, str) else None):

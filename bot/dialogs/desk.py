@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.dialogs import mine, staff
+from bot.dialogs import mine, office_choice, staff
 from bot.dialogs.base import Dialog
 from bot.dialogs.erasure import ErasureDialog, help_choices
 from bot.dialogs.fieldwork import DokumenDialog, KegiatanDialog
@@ -26,6 +26,7 @@ from bot.throttle import ChatThrottle, Verdict
 from core.config import Settings
 from core.errors import SigapError
 from core.models import Staff
+from core.scope import for_office
 from core.services.access.accounts import ChatContext, chat_context, staff_for_account
 from core.services.access.invites import redeem_invite
 from core.services.messaging.outbox import QueuedMessage, enqueue
@@ -82,7 +83,11 @@ def context_for(session: Session, user: ChatUser) -> ChatContext:
 
 
 def staff_for(session: Session, user: ChatUser) -> Staff | None:
-    return staff_for_account(session, user.channel, user.user_id)
+    """The staff member writing, if any; from then on the turn works for their office."""
+    staff = staff_for_account(session, user.channel, user.user_id)
+    if staff is not None and staff.office_id is not None:
+        for_office(session, staff.office_id)
+    return staff
 
 
 def queue_apology(session: Session, user: ChatUser, claim_owner: str) -> list[QueuedMessage]:
@@ -147,6 +152,7 @@ class Desk:
             find_staff=lambda: staff_for(session, user),
             claim_owner=claim_owner,
         )
+        office_choice.scope_dialog(turn)  # a resident's report goes to the office chosen
         if message.kind == "command":
             self._command(turn, message)
         elif message.kind == "choice":
@@ -218,9 +224,10 @@ class Desk:
         return turn.state is not None and turn.state.dialog in DIALOGS
 
     def _start(self, turn: Turn, payload: str) -> None:
-        """/start, and the deep links: lapor, skm_<service>, staff_<invite>."""
-        if payload == "lapor":
-            DIALOGS["lapor"].start(turn)
+        """/start, and the deep links: lapor, lapor_<office code without dots>,
+        skm_<service>, staff_<invite>."""
+        if payload == "lapor" or payload.startswith("lapor_"):
+            DIALOGS["lapor"].start(turn, payload.removeprefix("lapor").removeprefix("_"))
         elif payload.startswith("skm_"):
             DIALOGS["skm"].start(turn, payload.removeprefix("skm_"))
         elif payload.startswith("staff_"):

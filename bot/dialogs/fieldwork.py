@@ -20,6 +20,7 @@ from core.domain.access import Permission
 from core.domain.performance import ActivityStatus, DocumentKind
 from core.errors import SigapError
 from core.models import Activity, ActivityPhoto
+from core.services.access.offices import office_profile
 from core.services.files.fields import parse_field
 from core.services.performance import registers
 from core.services.performance.register_kinds import ACTIVITIES, DOCUMENTS
@@ -34,7 +35,7 @@ PICK_LIMIT = 8  # planned activities offered as buttons (a WhatsApp list holds 1
 def _field(turn: Turn, register: Register, name: str, raw: str) -> Any:
     """One field's value as the register reads it, its message if not."""
     try:
-        return parse_field(register.spec(name), raw, tuple(turn.settings.desa_list))
+        return parse_field(register.spec(name), raw, office_profile(turn.session).desa)
     except SigapError as exc:
         raise Invalid(text=str(exc)) from None
 

@@ -12,6 +12,7 @@ from core.errors import NotFound, SigapError
 from core.models import Complaint
 from core.services.complaints import lifecycle as svc
 from core.services.complaints.categories import find_category
+from core.services.complaints.own import complaints_of_resident, own_complaint
 
 LIST_LIMIT = 5
 # The reporter's answer to "selesai": buttons carry "rep:ok:<code>" or "rep:reopen:<code>".
@@ -40,14 +41,11 @@ def on_reporter_choice(turn: Turn, rest: str) -> None:
 
 def _owned(turn: Turn, code: str) -> Complaint:
     """The resident's own complaint by code; anyone else's is simply "not found"."""
-    complaint = svc.get_complaint(turn.session, code)
-    if complaint.reporter_id != turn.resident.id:
-        raise NotFound("not yours")
-    return complaint
+    return own_complaint(turn.session, turn.resident, code)
 
 
 def show_mine(turn: Turn) -> None:
-    mine = svc.complaints_of_resident(turn.session, turn.resident, LIST_LIMIT)
+    mine = complaints_of_resident(turn.session, turn.resident, LIST_LIMIT)
     if not mine:
         turn.say("mine.empty")
         return

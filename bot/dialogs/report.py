@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.dialogs import office_choice
 from bot.dialogs.base import NEXT, STAY, Ask, Dialog, Invalid, Step
 from bot.dialogs.staff_alerts import announce_new_complaint
 from bot.dialogs.steps import CATEGORY, DESCRIPTION, desa_step, take_file
@@ -106,6 +107,7 @@ def _take_confirm(turn: Turn, message: Inbound) -> str | None:
 class ReportDialog(Dialog):
     name = "lapor"
     steps = (
+        office_choice.KECAMATAN,  # asked only where one Sigap serves several kecamatan
         CATEGORY,
         DESCRIPTION,
         Step("location", _ask_location, _take_location),
@@ -118,7 +120,17 @@ class ReportDialog(Dialog):
     def start(self, turn: Turn, argument: str = "") -> None:
         if self._over_limit(turn):
             return
-        super().start(turn, argument)
+        if not office_choice.several_offices(turn):
+            turn.begin(self.name, CATEGORY.name)
+            self.prompt(turn, CATEGORY.name)
+            return
+        linked = office_choice.office_from_link(turn, argument) if argument else None
+        if linked is None:
+            super().start(turn, argument)  # which kecamatan, first
+            return
+        turn.begin(self.name, CATEGORY.name, {"office": linked})
+        office_choice.choose(turn, linked)
+        self.prompt(turn, CATEGORY.name)
 
     @staticmethod
     def _over_limit(turn: Turn) -> bool:
@@ -151,6 +163,7 @@ class ReportDialog(Dialog):
             ),
             reporter=turn.resident,
         )
+        office_choice.remember(turn)
         turn.finish()
         turn.say("report.saved", code=complaint.code, due=complaint.due_date.strftime("%d-%m-%Y"))
         announce_new_complaint(turn, complaint)

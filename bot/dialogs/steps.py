@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.dialogs.base import NEXT, Ask, Invalid, Step
 from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Inbound, KeptFile
+from core.services.access.offices import office_profile
 from core.services.complaints.categories import load_categories
 from core.services.complaints.lifecycle import MAX_DESCRIPTION, MIN_DESCRIPTION
 
@@ -65,7 +66,7 @@ def take_file(turn: Turn, message: Inbound, *, document: bool = False) -> str:
 
 
 def _desa_options(turn: Turn) -> list[tuple[str, str]]:
-    return [(d, d) for d in turn.settings.desa_list]
+    return [(d, d) for d in office_profile(turn.session).desa]
 
 
 def desa_step(*, optional: bool, then: str | None = NEXT, question: str = "report.desa") -> Step:
@@ -80,7 +81,7 @@ def desa_step(*, optional: bool, then: str | None = NEXT, question: str = "repor
         value = answer(message)
         if optional and value == SKIP:
             turn.data["desa"] = None
-        elif value in turn.settings.desa_list:
+        elif value in office_profile(turn.session).desa:
             turn.data["desa"] = value
         else:
             raise Invalid()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.dialogs import office_choice
 from bot.dialogs.base import END, NEXT, Ask, Dialog, Invalid, Step
 from bot.dialogs.steps import answer
 from bot.dialogs.turn import SKIP, Turn
@@ -136,23 +137,32 @@ PROFILE = (
 class SurveyDialog(Dialog):
     name = "skm"
     steps = (
+        office_choice.KECAMATAN,  # asked only where one Sigap serves several kecamatan
         Step("service", _ask_service, _take_service),
         *(_question(n, unsur) for n, unsur in enumerate(QUESTION_ORDER, start=1)),
         *PROFILE,
     )
 
     def start(self, turn: Turn, argument: str = "") -> None:
-        """``/start skm_<code>`` (the counter's QR code) goes straight to the questions."""
+        """``/start skm_<code>`` (the counter's QR code) goes straight to the questions,
+        for the office the service belongs to; else the kecamatan (where one Sigap serves
+        several), then the service."""
         turn.begin(self.name, "service")
         if argument:
             try:
-                service = skm.get_service(turn.session, argument)
+                service = skm.service_for_link(turn.session, argument)
             except NotFound:
                 turn.say("skm.unknown_service")
             else:
+                if service.office_id is not None:
+                    office_choice.choose(turn, service.office_id)
                 if choose_service(turn, service) is NEXT:
                     self.advance(turn, "q1")
                 return
+        if office_choice.several_offices(turn):
+            turn.begin(self.name, office_choice.KECAMATAN.name)
+            self.prompt(turn, office_choice.KECAMATAN.name)
+            return
         self.prompt(turn, "service")
 
     def complete(self, turn: Turn) -> None:

@@ -33,6 +33,7 @@ from reports.assets import Assets
 from reports.pdf import write_pdf
 from reports.poster import render_poster
 from reports.render import render
+from tests.factories import set_office
 
 SECRET_FILE = "file:///etc/passwd"
 
@@ -113,15 +114,15 @@ def _naming(url: str) -> str:
 def test_reports_naming_addresses_fetch_nothing_and_embed_nothing(
     kind: str, recorder: Recorder, session: Session, settings: Settings
 ) -> None:
-    office = settings.model_copy(
-        update={
-            "office_name": f"Kecamatan {_naming(recorder.url)}",
-            "office_address": _naming(recorder.url),
-        }
+    url = recorder.url  # the office's columns hold 200 characters: the markup split over two
+    set_office(
+        session,
+        name=f'Kecamatan <img src="{url}/img"><link rel="attachment" href="{url}/link">',
+        address=f'Lihat {url}/teks, {SECRET_FILE} <a rel="attachment" href="{SECRET_FILE}">z</a>',
     )
     _skm_naming(session, recorder.url)
     report = builders.build_report(
-        kind, session, office, Period.year(2026), date(2026, 12, 1), service_users=50
+        kind, session, settings, Period.year(2026), date(2026, 12, 1), service_users=50
     )
     pdf = render(report, "pdf")
     assert recorder.requests == []
@@ -143,9 +144,8 @@ def _skm_naming(session: Session, url: str) -> None:
 def test_the_poster_naming_addresses_fetches_nothing(
     recorder: Recorder, session: Session, settings: Settings
 ) -> None:
-    office = settings.model_copy(
-        update={"office_name": _naming(recorder.url), "telegram_bot_username": "sigap_bot"}
-    )
+    office = settings.model_copy(update={"telegram_bot_username": "sigap_bot"})
+    set_office(session, name=f'Kecamatan <img src="{recorder.url}/img">')
     skm.add_service(session, "ktp", f"KTP {recorder.url}/poster")
     pdf = render_poster(session, office, "ktp")
     assert recorder.requests == []
@@ -211,12 +211,12 @@ def test_assets_make_only_image_data_uris() -> None:
 def test_a_logo_path_that_is_no_image_puts_nothing_of_the_file_in_a_report(
     session: Session, settings: Settings, tmp_path: Path
 ) -> None:
-    """SIGAP_OFFICE_LOGO is read by its content: a path set to another file (here a
+    """The office logo is read by its content: a path set to another file (here a
     stand-in for ``/proc/self/environ``) adds no logo and none of its bytes."""
     secret = tmp_path / "environ.png"
     secret.write_bytes(b"TELEGRAM_BOT_TOKEN=123:secret\x00DATABASE_URL=postgresql://x\x00")
-    office = settings.model_copy(update={"office_logo": secret})
-    report = builders.build_report("iku", session, office, Period.year(2026), date(2026, 12, 1))
+    set_office(session, logo_path=str(secret))
+    report = builders.build_report("iku", session, settings, Period.year(2026), date(2026, 12, 1))
     html = render(report, "html").decode()
     assert base64.b64encode(secret.read_bytes()[:30]).decode()[:40] not in html
     assert 'alt="Logo"' not in html  # and so none in the PDF, laid out from this HTML

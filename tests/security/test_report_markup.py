@@ -96,13 +96,14 @@ def hostile_office(database_url: str, tmp_path: Path) -> Settings:
         "chapter = 'Perda'\nservice_level_days = 3\n",
         encoding="utf-8",
     )
-    return load_settings(
+    settings = load_settings(
         _env_file=None,
         DATABASE_URL=database_url,
         SIGAP_CATEGORIES_FILE=str(categories),
         SIGAP_DESA=f"Mumbulsari,{DESA}",
         **OFFICE,
     )
+    return f.office_as_configured(database_url, settings)
 
 
 def _at(day: date) -> datetime:

@@ -26,6 +26,7 @@ from core.domain.complaints import (
 )
 from core.errors import InvalidInput, NotFound
 from core.models import Complaint, ComplaintPhoto, Resident
+from core.services.access.offices import office_profile
 from core.services.complaints import lifecycle as svc
 from core.services.complaints import queue as queue_svc
 from core.services.complaints import reporter_identity
@@ -169,7 +170,7 @@ def queue(ctx: Ctx) -> Response:
         chosen={name: query.get(name, "") for name in FILTERS},
         states=STATE_LABELS,
         categories=load_categories(ctx.office.settings.categories_file),
-        desa=ctx.office.settings.desa_list,
+        desa=office_profile(ctx.db).desa,
         channels=list(Channel),
         w=_words(ctx),
     )

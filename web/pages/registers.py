@@ -17,6 +17,7 @@ from core.digits import ascii_int
 from core.domain.access import Permission
 from core.errors import InvalidInput, NotFound
 from core.models import ActivityPhoto
+from core.services.access.offices import office_profile
 from core.services.files.tabular import read_rows
 from core.services.performance import registers as reg
 from core.services.performance.records import activity_photos, names_of_staff
@@ -98,7 +99,7 @@ def _list(
         year=year,
         raw=raw or {},
         can_manage=ctx.may(register.permission),
-        desa=ctx.office.settings.desa_list,
+        desa=office_profile(ctx.db).desa,
         w=_words(ctx),
         lead=next((s.column for s in register.fields if s.column in NAMING_COLUMNS), None),
     )
@@ -127,7 +128,7 @@ def _raw(ctx: Ctx, register: Register) -> dict[str, str]:
 
 
 def _values(ctx: Ctx, register: Register, raw: dict[str, str]) -> dict[str, Any]:
-    values, problems = reg.read_fields(register, raw, ctx.office.settings.desa_list)
+    values, problems = reg.read_fields(register, raw, office_profile(ctx.db).desa)
     if problems:
         raise InvalidInput("\n".join(message for _, message in problems))
     return values
@@ -176,7 +177,7 @@ def _show(
         staff_names=names_of_staff(ctx.db, [a.staff_id for a in audit]),
         can_manage=ctx.may(register.permission) and row.deleted_at is None,
         has_file=stored_path(ctx.office.settings, file_ref) is not None,
-        desa=ctx.office.settings.desa_list,
+        desa=office_profile(ctx.db).desa,
         photos=photos,
     )
 
@@ -283,7 +284,7 @@ def import_file(ctx: Ctx) -> Response:
             raise InvalidInput("Pilih berkas XLSX atau CSV.")
         _, content = read_upload(upload, ctx.office.settings, SPREADSHEETS)
         rows = read_rows(upload.filename or "", content)
-        count = reg.import_records(ctx.db, register, rows, ctx.staff, ctx.office.settings.desa_list)
+        count = reg.import_records(ctx.db, register, rows, ctx.staff, office_profile(ctx.db).desa)
     except InvalidInput as exc:
         return _list(ctx, register, str(exc))
     return ctx.redirect(f"/register/{register.name}", pesan=ctx.t("imported", count=count))

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput
 from core.models import ChatAccount, DialogState, Resident, Staff
+from core.scope import across_offices
 from core.services.files.fields import clean_text
 from core.timeutil import utcnow
 
@@ -127,7 +128,7 @@ def staff_for_account(
     )
     if active_only:
         query = query.where(col(Staff.active) == True)  # noqa: E712
-    return session.exec(query).first()
+    return session.exec(across_offices(query)).first()  # who it is, before their office
 
 
 def link_staff_account(session: Session, staff: Staff, channel: str, external_id: str) -> None:

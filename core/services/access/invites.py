@@ -20,6 +20,7 @@ from core.domain.access import Permission
 from core.domain.people import StaffRole
 from core.errors import InvalidInput, NotFound
 from core.models import Staff, StaffInvite
+from core.scope import across_offices, for_office
 from core.services.access.accounts import link_staff_account, staff_for_account
 from core.services.access.authz import OPERATOR, Actor, actor_staff_id, authorize
 from core.services.access.staff_audit import record_staff_change
@@ -94,18 +95,23 @@ def _spend(session: Session, code: str) -> StaffInvite:
         raise InvalidInput(INVITE_REFUSED)
     now = utcnow()
     spent = session.execute(
-        update(StaffInvite)
-        .where(
-            col(StaffInvite.code_hash) == _hash(code),
-            col(StaffInvite.used_at).is_(None),
-            col(StaffInvite.revoked_at).is_(None),
-            col(StaffInvite.expires_at) > now,
+        across_offices(  # the code says which office: the session learns it from the invite
+            update(StaffInvite)
+            .where(
+                col(StaffInvite.code_hash) == _hash(code),
+                col(StaffInvite.used_at).is_(None),
+                col(StaffInvite.revoked_at).is_(None),
+                col(StaffInvite.expires_at) > now,
+            )
+            .values(used_at=now)
         )
-        .values(used_at=now)
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidInput(INVITE_REFUSED)
-    invite = session.exec(select(StaffInvite).where(StaffInvite.code_hash == _hash(code))).one()
+    found = select(StaffInvite).where(StaffInvite.code_hash == _hash(code))
+    invite = session.exec(across_offices(found)).one()
+    if invite.office_id is not None:
+        for_office(session, invite.office_id)
     return invite
 
 
@@ -119,7 +125,7 @@ def redeem_invite(
         name=invite.name or display_name, role=invite.role
     )
     before = None if staff.id is None else staff.role.value
-    staff.role = invite.role
+    staff.role, staff.office_id = invite.role, invite.office_id  # the invite's office
     staff.active = True
     session.add(staff)
     session.flush()

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, func, select
 from core.config import Settings
 from core.errors import InvalidInput, NotFound
 from core.models import LoginLink, Staff, WebSession
+from core.scope import ACROSS_OFFICES, across_offices
 from core.timeutil import utcnow
 
 LINK_LIFETIME = timedelta(minutes=10)
@@ -98,7 +99,11 @@ def redeem_login_link(session: Session, token: str, now: datetime | None = None)
         .values(used_at=at)
     )
     link = session.get(LoginLink, token_hash) if used.rowcount == 1 else None  # type: ignore[attr-defined]
-    staff = session.get(Staff, link.staff_id) if link is not None else None
+    staff = (
+        session.get(Staff, link.staff_id, execution_options=ACROSS_OFFICES)
+        if link is not None
+        else None
+    )
     if staff is None or not staff.active:
         raise InvalidInput(LINK_REFUSED)
     session_id = secrets.token_urlsafe(32)
@@ -120,13 +125,15 @@ def active_session(
     if not session_id or len(session_id) > 100:
         return None
     found = session.exec(
-        select(WebSession, Staff)
-        .join(Staff, col(Staff.id) == WebSession.staff_id)
-        .where(
-            WebSession.id_hash == _hash(session_id),
-            col(WebSession.revoked_at).is_(None),
-            col(WebSession.expires_at) > (now or utcnow()),
-            Staff.active == True,  # noqa: E712
+        across_offices(  # whoever it is, before their office is known
+            select(WebSession, Staff)
+            .join(Staff, col(Staff.id) == WebSession.staff_id)
+            .where(
+                WebSession.id_hash == _hash(session_id),
+                col(WebSession.revoked_at).is_(None),
+                col(WebSession.expires_at) > (now or utcnow()),
+                Staff.active == True,  # noqa: E712
+            )
         )
     ).first()
     return None if found is None else (found[0], found[1])

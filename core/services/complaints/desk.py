@@ -19,6 +19,7 @@ from core.domain.complaints import IKU4_SETTLED_STATES, OPEN_STATES, Privacy
 from core.domain.numbers import percentage, round_half_up
 from core.domain.periods import Period
 from core.models import Complaint
+from core.services.access.offices import office_profile
 from core.services.complaints.stats import NO_DESA, SECRET_ROW, within_level
 from core.timeutil import utc_bounds
 
@@ -110,7 +111,7 @@ def complaint_desk(
         overdue=sum(n for _, n in open_now.values()),
         settled_this_month=settled_count,
         settled_within_level=within_level(session, settings, settled) if settled_count else 0,
-        by_desa=_lines(received, open_now, tuple(settings.desa_list)),
+        by_desa=_lines(received, open_now, office_profile(session).desa),
     )
 
 

@@ -26,6 +26,7 @@ from core.domain.complaints import (
 from core.domain.workdays import WorkCalendar
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Holiday, Resident, Staff
+from core.services.access.offices import office_profile
 from core.services.complaints.categories import find_category
 from core.services.files.fields import EARLIEST_DATE, clean_text, refuse_hidden_characters
 from core.services.messaging.notifications import notify_reporter
@@ -75,7 +76,7 @@ def _unused_ticket_code(session: Session, prefix: str) -> str:
     raise RuntimeError(f"no unused ticket code after {CODE_ATTEMPTS} attempts")
 
 
-def _validate(data: NewComplaint, settings: Settings) -> None:
+def _validate(data: NewComplaint, settings: Settings, desa: tuple[str, ...]) -> None:
     """Every field held to its column and to printable text, on SQLite as on PostgreSQL;
     the messages name the field, never repeat its value."""
     text = data.description.strip()
@@ -93,8 +94,8 @@ def _validate(data: NewComplaint, settings: Settings) -> None:
     ):
         raise InvalidInput("Koordinat lokasi tidak valid.")
     find_category(data.category, settings.categories_file)
-    if data.desa is not None and data.desa not in settings.desa_list:
-        raise InvalidInput(f"Desa tidak dikenal; pilihan: {', '.join(settings.desa_list)}.")
+    if data.desa is not None and data.desa not in desa:
+        raise InvalidInput(f"Desa tidak dikenal; pilihan: {', '.join(desa)}.")
     if data.external_ref is not None:
         clean_text(data.external_ref, "Nomor rujukan", 64)
     for ref in data.photos:
@@ -121,7 +122,7 @@ def register_complaint(
     received_at: datetime | None = None,
 ) -> Complaint:
     """Record a complaint with its due date; staff registering one must be handlers."""
-    _validate(data, settings)
+    _validate(data, settings, office_profile(session).desa)
     if registered_by is not None:
         require_handler(registered_by)
     if received_at is not None:
@@ -130,7 +131,7 @@ def register_complaint(
     level = find_category(data.category, settings.categories_file).service_level_days
     due = work_calendar(session).add_working_days(local_date(received, settings.tz), level)
     complaint = Complaint(
-        code=_unused_ticket_code(session, settings.ticket_prefix),
+        code=_unused_ticket_code(session, office_profile(session).ticket_prefix),
         channel=data.channel,
         category=data.category,
         description=data.description.strip(),
@@ -355,17 +356,6 @@ def get_complaint(session: Session, code: str) -> Complaint:
         if complaint is not None:
             return complaint
     raise NotFound(f"Laporan dengan kode {code.strip()} tidak ditemukan.")
-
-
-def complaints_of_resident(
-    session: Session, resident: Resident, limit: int = 10
-) -> Sequence[Complaint]:
-    return session.exec(
-        select(Complaint)
-        .where(Complaint.reporter_id == resident.id)
-        .order_by(col(Complaint.received_at).desc())
-        .limit(limit)
-    ).all()
 
 
 def open_queue(session: Session, limit: int = 50) -> Sequence[Complaint]:

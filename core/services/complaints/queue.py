@@ -21,6 +21,7 @@ from core.domain.complaints import (
     normalise_ticket_code,
 )
 from core.models import Complaint, ComplaintPhoto, Resident
+from core.scope import across_offices
 from core.services.complaints.confidential import Listing, list_complaints_for, withheld
 from core.timeutil import utcnow
 
@@ -201,10 +202,10 @@ def photos_of(session: Session, complaint: Complaint) -> Sequence[ComplaintPhoto
 
 
 def reports_in_last_hour(session: Session, resident: Resident, now: datetime | None = None) -> int:
-    """Counted in the database, so the limit holds however many processes serve chat."""
+    """Counted in the database, so the limit holds however many processes serve chat;
+    and over every office, so it holds however many kecamatan one Sigap serves."""
     since = (now or utcnow()) - timedelta(hours=1)
-    return session.exec(
-        select(func.count()).where(
-            col(Complaint.reporter_id) == resident.id, col(Complaint.received_at) >= since
-        )
-    ).one()
+    mine = select(func.count()).where(
+        col(Complaint.reporter_id) == resident.id, col(Complaint.received_at) >= since
+    )
+    return session.exec(across_offices(mine)).one()

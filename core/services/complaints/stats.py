@@ -28,6 +28,7 @@ from core.domain.complaints import (
 from core.domain.numbers import percentage, round_half_up
 from core.domain.periods import Period
 from core.models import Complaint
+from core.scope import office_of
 from core.services.complaints.categories import find_category, load_categories
 from core.services.complaints.history import state_at
 from core.services.complaints.lifecycle import work_calendar
@@ -336,8 +337,8 @@ def overdue_list(
     rows = (
         session.connection()
         .execute(  # Core: no ORM row loading for 50,000 rows
-            sa.select(*columns)
-            .where(*overdue, sa.not_(secret_flag))
+            sa.select(*columns)  # Core, not through the session: the office said here
+            .where(*overdue, sa.not_(secret_flag), col(Complaint.office_id) == office_of(session))
             .order_by(col(Complaint.due_date), col(Complaint.id))
             .limit(limit)
         )

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from core.errors import InvalidInput
 from core.models import ImportedFile
+from core.scope import office_of
 
 READ_BLOCK = 1 << 20  # characters read at a time for a file's digest
 
@@ -62,7 +63,7 @@ def open_text(path: Path) -> TextIO:
 
 
 def refuse_if_imported(session: Session, digest: str, tz: ZoneInfo) -> None:
-    earlier = session.get(ImportedFile, digest)
+    earlier = session.get(ImportedFile, (office_of(session), digest))
     if earlier is not None:
         at = earlier.imported_at
         local = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz)

@@ -19,14 +19,16 @@ def add_to_counters(
     table: Table,
     key_columns: Sequence[str],
     rows: Sequence[dict[str, Any]],
+    fixed_columns: Sequence[str] = (),
 ) -> None:
-    """Insert each row, or add its counter values to the row already under its key."""
+    """Insert each row, or add its counter values to the row already under its key;
+    ``fixed_columns`` are neither key nor counter (they go in with a new row only)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table)
-    counters = [name for name in rows[0] if name not in key_columns]
+    counters = [name for name in rows[0] if name not in (*key_columns, *fixed_columns)]
     statement = statement.on_conflict_do_update(
         index_elements=list(key_columns),
         set_={name: table.c[name] + statement.excluded[name] for name in counters},

@@ -8,7 +8,9 @@ from core.config import Settings
 from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP
 from core.domain.people import StaffRole
 from core.models import Staff
+from core.scope import office_of
 from core.services.access.accounts import Address, addresses_of_staff
+from core.services.access.offices import FIRST_OFFICE
 
 
 def _active(session: Session, roles: frozenset[StaffRole]) -> list[int]:
@@ -19,10 +21,10 @@ def _active(session: Session, roles: frozenset[StaffRole]) -> list[int]:
 
 
 def section_recipients(session: Session, settings: Settings, section: str) -> list[Address]:
-    """The section's configured group chats, else every chat account of every active
-    complaint handler."""
+    """The section's configured group chats (the first office's, from the settings), else
+    every chat account of every active complaint handler of the session's office."""
     chats = settings.staff_chats.get(section, [])
-    if chats:
+    if chats and office_of(session) == FIRST_OFFICE:  # the settings' chats: the first office's
         return [Address(*chat) for chat in chats]
     return handler_recipients(session)
 

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from core.config import Settings
 from core.db import session_scope
 from core.models import ScheduledRun
+from core.scope import for_all_offices
 from core.services.files.upsert import insert_if_absent
 from core.services.messaging.outbox import enqueue
 from core.services.messaging.recipients import admin_recipients
@@ -70,6 +71,7 @@ def scheduled_backup(engine: Engine, settings: Settings, now: datetime) -> DutyO
         hours=settings.backup_max_age_hours
     )
     with session_scope(engine) as session:
+        for_all_offices(session)  # the deployment's backup: every office's admins hear
         if missing and previous is not None:
             since = previous.at.astimezone(settings.tz)
             params = {"since": f"{since:%d-%m-%Y %H:%M}", "folder": str(settings.backup_dir)}
@@ -83,6 +85,7 @@ def scheduled_backup(engine: Engine, settings: Settings, now: datetime) -> DutyO
     except Exception as exc:  # whatever stopped it, the admins must hear of it
         log.exception("scheduled backup failed")
         with session_scope(engine) as session:
+            for_all_offices(session)
             params = {"reason": one_line(exc), "day": f"{today:%d-%m-%Y}"}
             alert_admins(session, FAILED, params, f"backup-failed:{today}")
         return DutyOutcome(True, error=one_line(exc), missing_since=missing_since)

@@ -27,6 +27,8 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
 from core.models import ChatAccount, Complaint, ComplaintEvent, RegisterAudit, Resident, SkmResponse
+from core.scope import across_offices, writing_across_offices
+from core.services.access.offices import FIRST_OFFICE
 from core.services.complaints.lifecycle import get_complaint
 from core.services.operations.housekeeping import forget_accounts
 from core.timeutil import utcnow
@@ -52,50 +54,68 @@ def erase_resident_identity(
     if resident is None:
         raise NotFound("Warga itu tidak ada (identitasnya mungkin sudah dihapus).")
     note = f"{NOTE} ({actor_description})"
-    codes = _detach_complaints(session, resident_id, note)
-    ratings = session.execute(
-        update(SkmResponse)
-        .where(col(SkmResponse.resident_id) == resident_id)
-        .values(resident_id=None)
-    )
-    session.execute(
-        update(ChatAccount)
-        .where(col(ChatAccount.resident_id) == resident_id, col(ChatAccount.staff_id).is_not(None))
-        .values(resident_id=None)
-    )
-    accounts = forget_accounts(session, col(ChatAccount.resident_id) == resident_id)
-    session.delete(resident)
-    session.add(
-        RegisterAudit(
-            register_name=ERASURE_TRAIL,
-            record_key="-",
-            action="hapus",
-            staff_id=None,
-            reason=note[:500],
-            changes=json.dumps({"pengaduan": [list(codes), None]}, ensure_ascii=False),
+    with writing_across_offices(session):  # their records, in every office they reached
+        by_office = _detach_complaints(session, resident_id, note)
+        ratings = session.execute(
+            across_offices(
+                update(SkmResponse)
+                .where(col(SkmResponse.resident_id) == resident_id)
+                .values(resident_id=None)
+            )
         )
-    )
-    session.flush()
+        session.execute(
+            update(ChatAccount)
+            .where(
+                col(ChatAccount.resident_id) == resident_id, col(ChatAccount.staff_id).is_not(None)
+            )
+            .values(resident_id=None)
+        )
+        accounts = forget_accounts(session, col(ChatAccount.resident_id) == resident_id)
+        session.delete(resident)
+        for office, found in (by_office or {resident.last_office_id or FIRST_OFFICE: []}).items():
+            session.add(_trail(office, note, found))
+    codes = tuple(code for found in by_office.values() for code in found)
     return ErasureResult(codes, int(ratings.rowcount), accounts)  # type: ignore[attr-defined]
 
 
-def _detach_complaints(session: Session, resident_id: int, note: str) -> tuple[str, ...]:
-    """The resident's complaints, made anonymous, each with the erasure in its history."""
-    complaints = session.exec(
-        select(Complaint).where(Complaint.reporter_id == resident_id).order_by(col(Complaint.id))
-    ).all()
+def _trail(office: int, note: str, codes: list[str]) -> RegisterAudit:
+    """The erasure in the office's register trail: which of its complaints lost their
+    reporter (no name, no number)."""
+    return RegisterAudit(
+        office_id=office,
+        register_name=ERASURE_TRAIL,
+        record_key="-",
+        action="hapus",
+        staff_id=None,
+        reason=note[:500],
+        changes=json.dumps({"pengaduan": [codes, None]}, ensure_ascii=False),
+    )
+
+
+def _detach_complaints(session: Session, resident_id: int, note: str) -> dict[int, list[str]]:
+    """The resident's complaints, made anonymous, each with the erasure in its history;
+    their codes by office."""
+    theirs = select(Complaint).where(Complaint.reporter_id == resident_id)
+    complaints = session.exec(across_offices(theirs.order_by(col(Complaint.id)))).all()
     now = utcnow()
+    by_office: dict[int, list[str]] = {}
     for complaint in complaints:
-        assert complaint.id is not None
+        assert complaint.id is not None and complaint.office_id is not None
         complaint.reporter_id = None
         session.add(complaint)
         session.add(
             ComplaintEvent(
-                complaint_id=complaint.id, at=now, action=ERASED, actor_kind="system", note=note
+                office_id=complaint.office_id,
+                complaint_id=complaint.id,
+                at=now,
+                action=ERASED,
+                actor_kind="system",
+                note=note,
             )
         )
+        by_office.setdefault(complaint.office_id, []).append(complaint.code)
     session.flush()  # before the resident row goes: nothing may point at it
-    return tuple(complaint.code for complaint in complaints)
+    return by_office
 
 
 def reporter_of(session: Session, code: str) -> int:

@@ -28,6 +28,7 @@ from core.domain.performance import IKU_NAMES, ActivityStatus, IkuCode
 from core.domain.periods import Period
 from core.domain.sakip import predikat_for_score
 from core.models import Activity, Complaint, Document, IkuTarget, ProgramIndicator, SakipEvaluation
+from core.scope import office_of
 from core.services.survey.skm import ikm_for_period
 from core.timeutil import utc_bounds
 
@@ -218,7 +219,7 @@ def complaints_value(session: Session, settings: Settings, period: Period) -> Ik
 
 
 def sakip_value(session: Session, period: Period) -> IkuValue:
-    evaluation = session.get(SakipEvaluation, period.end.year)
+    evaluation = session.get(SakipEvaluation, (office_of(session), period.end.year))
     if evaluation is None or evaluation.deleted_at is not None:
         return IkuValue(IkuCode.IKU5, None, "nilai SAKIP")
     predikat = predikat_for_score(evaluation.score)

@@ -24,6 +24,7 @@ from core.domain.periods import Period
 from core.errors import InvalidInput, NotAllowed
 from core.lkjip_models import ANALYSIS_MAX_CHARS, IkuAnalysis
 from core.models import RegisterAudit
+from core.scope import office_of
 from core.services.access.authz import Actor, authorize
 from core.services.files.fields import FieldKind, FieldSpec, clean_text
 from core.services.performance.registers import Register, create_record, history, update_record
@@ -100,7 +101,7 @@ def _find(session: Session, key: str) -> IkuAnalysis | None:
         quarter = ascii_int(parts[1][1:]) if parts[1][:1] == "Q" and len(parts[1]) == 2 else None
     if year is None or quarter is None or not 0 <= quarter <= 4:
         return None
-    return session.get(IkuAnalysis, (year, quarter, IkuCode(parts[-1])))
+    return session.get(IkuAnalysis, (office_of(session), year, quarter, IkuCode(parts[-1])))
 
 
 def analysis_register(code: IkuCode) -> Register:
@@ -130,7 +131,7 @@ def may_write(actor: Actor, code: IkuCode) -> bool:
 
 
 def get_analysis(session: Session, code: IkuCode, when: AnalysisPeriod) -> IkuAnalysis | None:
-    row = session.get(IkuAnalysis, (when.year, when.quarter, code))
+    row = session.get(IkuAnalysis, (office_of(session), when.year, when.quarter, code))
     return row if row is not None and row.deleted_at is None else None
 
 

@@ -27,6 +27,7 @@ from core.models import (
     Service,
     SkmFollowUp,
 )
+from core.scope import office_of
 from core.services.files.fields import FieldKind, FieldSpec
 from core.services.performance.registers import Register
 from core.types import INTEGER_MAX
@@ -85,12 +86,12 @@ def _find_target(session: Session, key: str) -> IkuTarget | None:
     number = ascii_int(year) if len(year) == 4 else None
     if number is None or code not in IkuCode.__members__.values():
         return None
-    return session.get(IkuTarget, (number, IkuCode(code)))
+    return session.get(IkuTarget, (office_of(session), number, IkuCode(code)))
 
 
 def _find_sakip(session: Session, key: str) -> SakipEvaluation | None:
     year = ascii_int(key) if len(key) == 4 else None
-    return session.get(SakipEvaluation, year) if year is not None else None
+    return session.get(SakipEvaluation, (office_of(session), year)) if year is not None else None
 
 
 def _find_holiday(session: Session, key: str) -> Holiday | None:
@@ -277,7 +278,7 @@ def _find_renstra(session: Session, key: str) -> RenstraTarget | None:
     number = ascii_int(year) if len(year) == 4 else None
     if number is None or code not in IkuCode.__members__.values():
         return None
-    return session.get(RenstraTarget, (number, IkuCode(code)))
+    return session.get(RenstraTarget, (office_of(session), number, IkuCode(code)))
 
 
 # The LKjIP compares each year's realisation with the Renstra's end-of-period target.

@@ -7,14 +7,13 @@ totals, so a year of a kabupaten's responses is summarised from a few thousand r
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Table, func, literal_column
+from sqlalchemy import func, literal_column
 from sqlmodel import Session, col, select
 
 from core.domain.periods import Period
@@ -30,8 +29,10 @@ from core.domain.skm import (
 )
 from core.errors import InvalidInput, NotFound
 from core.models import Resident, Service, SkmDailyProfile, SkmDailyTotal, SkmResponse
+from core.scope import across_offices, office_of
 from core.services.files.fields import EARLIEST_DATE, LATEST_DATE, clean_text
-from core.services.files.upsert import add_to_counters, insert_rows
+from core.services.files.upsert import insert_rows
+from core.services.survey.daily_totals import add_to_daily_totals, table_of
 from core.timeutil import utcnow
 
 SERVICE_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -124,8 +125,8 @@ def add_service(session: Session, code: str, name: str) -> Service:
         raise InvalidInput("Kode layanan: huruf kecil, angka dan '-', maksimal 32 karakter.")
     if not name.strip():
         raise InvalidInput("Nama layanan kosong.")
-    if session.exec(select(Service).where(Service.code == code)).first():
-        raise InvalidInput(f"Kode layanan '{code}' sudah dipakai.")
+    if session.exec(across_offices(select(Service).where(Service.code == code))).first():
+        raise InvalidInput(f"Kode layanan '{code}' sudah dipakai.")  # codes name QR links
     service = Service(code=code, name=name.strip())
     session.add(service)
     session.flush()
@@ -134,6 +135,16 @@ def add_service(session: Session, code: str, name: str) -> Service:
 
 def get_service(session: Session, code: str) -> Service:
     service = session.exec(select(Service).where(Service.code == code.strip().lower())).first()
+    if service is None:
+        raise NotFound(f"Layanan '{code}' tidak dikenal.")
+    return service
+
+
+def service_for_link(session: Session, code: str) -> Service:
+    """The service a counter's QR code names, whichever office it belongs to (codes are
+    unique across the deployment); the caller then works for that office."""
+    wanted = select(Service).where(Service.code == code.strip().lower())
+    service = session.exec(across_offices(wanted)).first()
     if service is None:
         raise NotFound(f"Layanan '{code}' tidak dikenal.")
     return service
@@ -173,7 +184,7 @@ def record_response(
         raise AlreadyRated("Terima kasih, Anda sudah mengisi survei layanan ini hari ini.")
     row = _response_row(answers, resident.id if resident else None, source)
     session.add(row)
-    _add_to_daily_totals(session, [answers])
+    add_to_daily_totals(session, [answers])
     return row
 
 
@@ -188,14 +199,15 @@ def record_responses(
     in constant memory. ``progress`` hears how many rows are written so far, after each
     chunk (a long import shows it is alive, and a test can tell it is mid-write)."""
     written = 0
+    office = office_of(session)
     answers_left = iter(batch)
     while chunk := list(islice(answers_left, BATCH_ROWS)):
         for answers in chunk:
             answers.validate()
         now = utcnow()
-        rows = [_response_values(a, source, None, now) for a in chunk]
-        insert_rows(session, _table(SkmResponse), rows)
-        _add_to_daily_totals(session, chunk)
+        rows = [_response_values(a, source, None, now, office) for a in chunk]
+        insert_rows(session, table_of(SkmResponse), rows)
+        add_to_daily_totals(session, chunk)
         written += len(chunk)
         if progress is not None:
             progress(written)
@@ -203,13 +215,18 @@ def record_responses(
 
 
 def _response_values(
-    answers: SkmAnswers, source: str, resident_id: int | None, now: datetime | None = None
+    answers: SkmAnswers,
+    source: str,
+    resident_id: int | None,
+    now: datetime | None = None,
+    office: int | None = None,
 ) -> dict[str, Any]:
     """Column values of a stored response (batches insert them with a Core executemany,
     about 10x faster than ORM objects)."""
     profile = answers.profile
     scores = answers.scores
     return {
+        "office_id": office,
         "service_id": answers.service_id,
         "tanggal": answers.tanggal,
         "jam": answers.jam,
@@ -223,59 +240,6 @@ def _response_values(
         "source": source,
         "created_at": now or utcnow(),
     }
-
-
-# Per (day, service): respondents, then each unsur's sum and count, in UNSUR_FIELDS order.
-TOTAL_COUNTERS = ["respondents"] + [f"{f}_{k}" for _, f in UNSUR_FIELDS for k in ("sum", "n")]
-
-
-def _add_to_daily_totals(session: Session, batch: Iterable[SkmAnswers]) -> None:
-    totals: dict[tuple[date, int], list[int]] = {}
-    profiles: Counter[tuple[date, int, str, str]] = Counter()
-    for answers in batch:  # per stored answer: plain lists, no per-score formatting
-        key = (answers.tanggal, answers.service_id)
-        counts = totals.get(key)
-        if counts is None:
-            counts = totals[key] = [0] * len(TOTAL_COUNTERS)
-        counts[0] += 1
-        scores = answers.scores
-        for index, (unsur, _) in enumerate(UNSUR_FIELDS):
-            score = scores.get(unsur)
-            if score is not None:
-                counts[1 + 2 * index] += score
-                counts[2 + 2 * index] += 1
-        for dimension, value in answers.profile.buckets().items():
-            profiles[(answers.tanggal, answers.service_id, dimension, value)] += 1
-    write_daily_totals(session, totals, profiles)
-
-
-def write_daily_totals(
-    session: Session,
-    totals: Mapping[tuple[date, int], Sequence[int]],
-    profiles: Mapping[tuple[date, int, str, str], int],
-) -> None:
-    """Add counts to the per-day totals: ``totals`` per (day, service) in TOTAL_COUNTERS
-    order, ``profiles`` per (day, service, dimension, bucket)."""
-    total_rows = [
-        {"tanggal": day, "service_id": sid, **dict(zip(TOTAL_COUNTERS, counts, strict=True))}
-        for (day, sid), counts in totals.items()
-    ]
-    profile_rows = [
-        {"tanggal": d, "service_id": s, "dimension": dim, "value": v, "respondents": n}
-        for (d, s, dim, v), n in profiles.items()
-    ]
-    add_to_counters(session, _table(SkmDailyTotal), ["tanggal", "service_id"], total_rows)
-    add_to_counters(
-        session,
-        _table(SkmDailyProfile),
-        ["tanggal", "service_id", "dimension", "value"],
-        profile_rows,
-    )
-
-
-def _table(model: type[Any]) -> Table:
-    table: Table = model.__table__
-    return table
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,9 @@ from sqlmodel import Session
 from core.domain.skm import MAX_SCORE, MIN_SCORE, UNSUR_FIELDS
 from core.errors import InvalidInput, SigapError
 from core.models import SkmResponse
+from core.scope import office_of
 from core.services.files.upsert import PLACEHOLDERS
+from core.services.survey.daily_totals import TOTAL_COUNTERS, write_daily_totals
 from core.services.survey.skm import (
     BATCH_ROWS,
     JENIS_KELAMIN,
@@ -38,12 +40,10 @@ from core.services.survey.skm import (
     PEKERJAAN,
     PENDIDIKAN,
     PROFILE_DIMENSIONS,
-    TOTAL_COUNTERS,
     USIA_MAX,
     USIA_MIN,
     SkmAnswers,
     usia_band,
-    write_daily_totals,
 )
 from core.services.survey.skm_csv import (
     SKM_REQUIRED,
@@ -113,6 +113,7 @@ class _Import:
         self.source = source
         self.header = read_header(reader, SKM_REQUIRED)
         self.parse = skm_row_parser(session)
+        self.office = office_of(session)  # every row is the office's, as its services are
         connection = session.connection()
         dialect = connection.dialect
         table: Table = SkmResponse.__table__  # type: ignore[attr-defined]
@@ -125,9 +126,9 @@ class _Import:
         self.sql = None
         if mark is not None:
             prepare = dialect.identifier_preparer
-            names = ", ".join(prepare.quote(c) for c in COLUMNS)
+            names = ", ".join(prepare.quote(c) for c in ("office_id", *COLUMNS))
             self.sql = f"INSERT INTO {prepare.format_table(table)} ({names}) "
-            self.sql += f"VALUES ({', '.join([mark] * len(COLUMNS))})"
+            self.sql += f"VALUES ({int(self.office)}, {', '.join([mark] * len(COLUMNS))})"
         # columns whose values the driver is given converted (SQLite: dates and times as
         # text): converted once per distinct value through the learnt dicts below
         self.converted_once = {"tanggal", "jam", "created_at"}
@@ -272,7 +273,8 @@ class _Import:
         connection = self.session.connection()
         if self.sql is None:
             connection.execute(
-                insert(self.table), [dict(zip(COLUMNS, r, strict=True)) for r in rows]
+                insert(self.table),
+                [{"office_id": self.office} | dict(zip(COLUMNS, r, strict=True)) for r in rows],
             )
         else:
             connection.exec_driver_sql(self.sql, rows)

@@ -1,0 +1,150 @@
+"""The offices of a deployment: what each is called, its desa, its letterhead and Camat.
+
+A session works for one office (``core.scope``); ``office_profile`` says which, with
+what its reports, tickets and desa questions need. The settings that described the one
+office before offices were data describe office #1 still (migration 0014 copied them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from core.errors import InvalidInput, NotFound
+from core.models import Office, OfficeArea, Resident
+from core.scope import office_of
+
+OFFICE_CODE = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")  # a kecamatan: 35.09.23
+TICKET_PREFIX = re.compile(r"^[A-Z]{2,5}$")
+_PROFILE = "sigap_office_profile"
+
+
+@dataclass(frozen=True)
+class OfficeProfile:
+    id: int
+    code: str
+    name: str
+    ticket_prefix: str
+    address: str
+    logo_path: str | None
+    camat_name: str
+    camat_nip: str
+    camat_pangkat: str
+    desa: tuple[str, ...]
+
+
+def office_profile(session: Session) -> OfficeProfile:
+    """The session's office, read once per session."""
+    cached: OfficeProfile | None = session.info.get(_PROFILE)
+    if cached is not None:
+        return cached
+    profile = profile_of(session, office_of(session))
+    session.info[_PROFILE] = profile
+    return profile
+
+
+def profile_of(session: Session, office_id: int) -> OfficeProfile:
+    office = session.get(Office, office_id)
+    if office is None:
+        raise NotFound("Kantor tidak ditemukan / office not found")
+    desa = session.exec(
+        select(OfficeArea.name)
+        .where(OfficeArea.office_id == office_id, col(OfficeArea.active))
+        .order_by(col(OfficeArea.name))
+    ).all()
+    return OfficeProfile(
+        id=office_id,
+        code=office.code,
+        name=office.name,
+        ticket_prefix=office.ticket_prefix,
+        address=office.address,
+        logo_path=office.logo_path,
+        camat_name=office.camat_name,
+        camat_nip=office.camat_nip,
+        camat_pangkat=office.camat_pangkat,
+        desa=tuple(desa),
+    )
+
+
+def list_offices(session: Session) -> list[Office]:
+    return list(session.exec(select(Office).order_by(col(Office.code))).all())
+
+
+def office_by_code(session: Session, code: str) -> Office:
+    office = session.exec(select(Office).where(Office.code == code.strip())).first()
+    if office is None:
+        raise InvalidInput(f"Kode kantor tidak dikenal: {code.strip()[:20]}")
+    return office
+
+
+def add_office(
+    session: Session,
+    code: str,
+    name: str,
+    ticket_prefix: str,
+    desa: tuple[str, ...] = (),
+) -> Office:
+    """A new kantor kecamatan with its desa (names; codes come with an import)."""
+    code, name, prefix = code.strip(), name.strip(), ticket_prefix.strip().upper()
+    if not OFFICE_CODE.match(code):
+        raise InvalidInput("Kode kecamatan seperti 35.09.23 / a kecamatan code like 35.09.23")
+    if not TICKET_PREFIX.match(prefix):
+        raise InvalidInput("Awalan tiket 2–5 huruf besar / ticket prefix: 2–5 capital letters")
+    if not name or len(name) > 200:
+        raise InvalidInput("Nama kantor 1–200 karakter / office name: 1–200 characters")
+    taken = session.exec(
+        select(Office).where((Office.code == code) | (Office.ticket_prefix == prefix))
+    ).first()
+    if taken is not None:
+        raise InvalidInput(f"Kode atau awalan tiket sudah dipakai oleh {taken.name}")
+    office = Office(code=code, name=name, ticket_prefix=prefix)
+    session.add(office)
+    session.flush()
+    session.add_all(OfficeArea(office_id=office.id or 0, name=d.strip()) for d in desa)
+    session.flush()
+    return office
+
+
+FIRST_OFFICE = 1  # the office a single-office install has been all along (migration 0014)
+
+
+def active_office_ids(session: Session) -> list[int]:
+    """Every office a scheduled duty runs for, oldest first."""
+    ids = session.exec(select(Office.id).where(col(Office.active)).order_by(col(Office.id)))
+    return [i for i in ids if i is not None]
+
+
+def office_run_key(key: str, office: Office | OfficeProfile) -> str:
+    """A scheduled duty's run key for one office: the first office keeps the key it has
+    always had (a run made before offices is not made again after the upgrade)."""
+    return key if office.id == FIRST_OFFICE else f"{key}@{office.code}"
+
+
+def offices_to_choose(session: Session, first: int | None = None) -> list[Office]:
+    """The active offices as a resident picks one: ``first`` (their last) leading, the
+    rest by name."""
+    found = sorted((o for o in list_offices(session) if o.active), key=lambda o: o.name.casefold())
+    return sorted(found, key=lambda o: o.id != first)
+
+
+def offices_named(session: Session, typed: str) -> list[Office]:
+    """Active offices whose name holds what was typed ("jomb" finds Kecamatan Jombang)."""
+    wanted = " ".join(typed.casefold().replace("kecamatan", " ").split())
+    if not wanted:
+        return []
+    return [o for o in offices_to_choose(session) if wanted in o.name.casefold()]
+
+
+def remember_office(session: Session, resident_id: int, office_id: int) -> None:
+    """The office a resident reported to, offered first on their next report."""
+    resident = session.get(Resident, resident_id)
+    if resident is not None and resident.last_office_id != office_id:
+        resident.last_office_id = office_id
+        session.add(resident)
+
+
+def forget_office_profile(session: Session) -> None:
+    """After the office's row changed in this session: read it afresh next time."""
+    session.info.pop(_PROFILE, None)
