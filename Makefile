@@ -81,7 +81,7 @@ test: lint browser deploy-tools
 
 # Every benchmark runs, even after one missed its target; then `make bench` exits
 # non-zero if any did, so a regression shows the day it lands.
-BENCHES := bench bench.reports bench.telegram_bot bench.whatsapp bench.web bench.skm_import bench.db_copy bench.backup
+BENCHES := bench bench.reports bench.telegram_bot bench.whatsapp bench.web bench.skm_import bench.db_copy bench.backup bench.offices
 
 bench: install
 	@missed=""; \

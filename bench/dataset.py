@@ -2,11 +2,16 @@
 
 SKM responses go through the service layer's batch path (so the daily totals are
 maintained exactly as in production); complaints are bulk-inserted with realistic states.
+Each fill works for one office when given ``office`` (its sessions scoped to it, as the
+application's are: bench/offices.py spreads the year over a kabupaten's kecamatan), for
+the only office of a single-office database otherwise.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +22,8 @@ from core.db import session_scope
 from core.domain.complaints import ComplaintState, new_ticket_code
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.skm import Unsur
-from core.models import Activity, Complaint, Document
+from core.models import Activity, Complaint, Document, Office
+from core.scope import for_office
 from core.services.performance import records
 from core.services.survey import skm
 
@@ -54,30 +60,45 @@ def _answers(rng: random.Random, service_ids: list[int]) -> skm.SkmAnswers:
     return skm.SkmAnswers(rng.choice(service_ids), _day(rng), scores, profile=profile)
 
 
-def fill_skm(engine: Engine, responses: int, seed: int = 1) -> None:
-    rng = random.Random(seed)
+@contextmanager
+def _scoped(engine: Engine, office: int | None) -> Iterator[Session]:
+    """A unit of work for ``office``, or for the only office when none is named."""
     with session_scope(engine) as session:
+        if office is not None:
+            for_office(session, office)
+        yield session
+
+
+def _service_code(i: int, office: int | None) -> str:
+    """Codes are unique across the deployment: each office's carry its number."""
+    return f"layanan-{i:02d}" if office is None else f"layanan-{office:02d}-{i:02d}"
+
+
+def fill_skm(engine: Engine, responses: int, seed: int = 1, office: int | None = None) -> None:
+    rng = random.Random(seed)
+    with _scoped(engine, office) as session:
         ids = [
-            skm.add_service(session, f"layanan-{i:02d}", f"Layanan {i}").id for i in range(SERVICES)
+            skm.add_service(session, _service_code(i, office), f"Layanan {i}").id
+            for i in range(SERVICES)
         ]
     service_ids = [i for i in ids if i is not None]
     done = 0
     while done < responses:
         size = min(BATCH, responses - done)
-        with session_scope(engine) as session:
+        with _scoped(engine, office) as session:
             skm.record_responses(
                 session, [_answers(rng, service_ids) for _ in range(size)], source="bench"
             )
         done += size
 
 
-def _complaint_row(rng: random.Random, used: set[str]) -> dict[str, Any]:
+def _complaint_row(rng: random.Random, used: set[str], prefix: str = "BEN") -> dict[str, Any]:
     received = datetime(YEAR, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(365 * 86400))
     state = rng.choices([s for s, _ in STATES], [w for _, w in STATES])[0]
     settled = state in (ComplaintState.SELESAI, ComplaintState.BUKAN_WEWENANG)
-    code = new_ticket_code("BEN")
+    code = new_ticket_code(prefix)
     while code in used:
-        code = new_ticket_code("BEN")
+        code = new_ticket_code(prefix)
     used.add(code)
     return {
         "code": code,
@@ -93,12 +114,17 @@ def _complaint_row(rng: random.Random, used: set[str]) -> dict[str, Any]:
     }
 
 
-def fill_complaints(engine: Engine, count: int, seed: int = 2) -> None:
+def fill_complaints(engine: Engine, count: int, seed: int = 2, office: int | None = None) -> None:
+    """Codes carry the office's own ticket prefix when ``office`` is named (codes are
+    unique across the deployment), "BEN" otherwise."""
     rng = random.Random(seed)
     used: set[str] = set()
-    with session_scope(engine) as session:
+    with _scoped(engine, office) as session:
+        prefix = "BEN"
+        if office is not None:
+            prefix = session.get_one(Office, office).ticket_prefix
         for start in range(0, count, BATCH):
-            rows = [_complaint_row(rng, used) for _ in range(min(BATCH, count - start))]
+            rows = [_complaint_row(rng, used, prefix) for _ in range(min(BATCH, count - start))]
             session.execute(insert(Complaint), rows)
 
 

@@ -12,8 +12,10 @@ instead of reading every office's rows.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -103,15 +105,44 @@ def _resolved_office(session: Session) -> int | None:
     return office
 
 
+# A single-office install asks which office it is at most every few seconds, not in every
+# session (a chat update opens two): an office added meanwhile by another process turns
+# unnamed sessions into refusals within that time. Until then they keep to the one
+# office they knew, so nothing of the new office is ever shown through them.
+ONLY_OFFICE_SECONDS = 5.0
+_only_office: dict[tuple[int, str], tuple[float, int]] = {}
+
+
 def _the_only_office(session: Session) -> int:
+    bind = session.get_bind()
+    key = (id(bind), str(getattr(bind, "url", "")))  # an engine's id alone may be reused
+    known = _only_office.get(key)
+    if known is not None and known[0] > time.monotonic():
+        return known[1]
     session.info[_RESOLVING] = True
     try:
         ids = list(session.exec(select(Office.id).order_by(col(Office.id)).limit(2)))
     finally:
         session.info.pop(_RESOLVING, None)
     if len(ids) != 1:
+        _only_office.pop(key, None)
         raise OfficeNotChosen(f"{len(ids)} offices and no office chosen for this session")
-    return int(ids[0] or 0)
+    office = int(ids[0] or 0)
+    _only_office[key] = (time.monotonic() + ONLY_OFFICE_SECONDS, office)
+    return office
+
+
+def forget_the_only_office() -> None:
+    """After adding an office: unnamed sessions of this process are refused at once."""
+    _only_office.clear()
+
+
+@lru_cache(maxsize=4096)
+def _criterion(table: str, office: int) -> Any:
+    """One office's condition on one table, built once: the option carries the office
+    as a bound value, so each office has its own entry in SQLAlchemy's statement cache."""
+    cls = _BY_TABLE[table]
+    return with_loader_criteria(cls, cls.office_id == office, include_aliases=True)
 
 
 def _scoped_classes() -> dict[str, type[Any]]:
@@ -125,14 +156,15 @@ def _scoped_classes() -> dict[str, type[Any]]:
 _BY_TABLE: dict[str, type[Any]] = {}
 
 
-def _classes_in(statement: Any) -> list[type[Any]]:
+def _tables_in(statement: Any) -> list[str]:
+    """The office tables a statement reads or changes anywhere in it (subqueries too)."""
     if not _BY_TABLE:
         _BY_TABLE.update(_scoped_classes())
     names = {
         getattr(table, "name", None)
         for table in find_tables(statement, include_crud=True, include_aliases=True)
     }
-    return [cls for name, cls in _BY_TABLE.items() if name in names]
+    return [name for name in _BY_TABLE if name in names]
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -145,14 +177,12 @@ def _only_the_office(state: ORMExecuteState) -> Any:
         return None
     if state.execution_options.get(_ACROSS):
         return None
-    classes = _classes_in(state.statement)
+    classes = _tables_in(state.statement)
     if not classes:
         return None
     office = _resolved_office(state.session)  # type: ignore[arg-type]
-    for cls in classes:
-        state.statement = state.statement.options(
-            with_loader_criteria(cls, lambda c: c.office_id == office, include_aliases=True)
-        )
+    assert office is not None
+    state.statement = state.statement.options(*(_criterion(name, office) for name in classes))
     return None
 
 

@@ -213,3 +213,45 @@ def test_backup_bench_measures_postgres_next_to_pg_dump_and_pg_restore(
     lines = [figure.line() for figure in budget({"pg": results})]
     assert [line.split()[1:3] for line in lines[:2]] == [["pg", "backup"], ["pg", "restore"]]
     assert all(BUDGET_LINE.match(line) for line in lines), lines
+
+
+def test_offices_bench_measures_office_one_alone_and_among_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    from bench.offices import FIGURES, build_offices
+    from bench.offices import measure as measure_offices
+
+    single, spread = tmp_path / "single.db", tmp_path / "spread.db"
+    build(single, responses=3000, complaints=500)
+    build_offices(spread, responses=3000, complaints=500, offices=5)
+    figures = measure_offices(single, spread, repeat=1)
+    out = capsys.readouterr().out
+    assert re.search(
+        r"^dataset: 3,000 SKM responses and 500 complaints over 5 offices in \d+\.\d s; "
+        r"office #1 holds 600 and 100$",
+        out,
+        re.M,
+    ), out
+    for label in FIGURES:
+        times = r" +\d+\.\d\d ms +\d+\.\d\d ms +\d+\.\d\dx  <= 1\.2x: (met|MISSED)$"
+        assert re.search(rf"^{re.escape(label)}{times}", out, re.M), out
+    lines = [figure.line() for figure in figures]
+    assert [line.split("sigap")[0].split()[1:] for line in lines] == [
+        name.split() for name, _ in FIGURES.values()
+    ]
+    assert all(BUDGET_LINE.match(line) for line in lines), lines
+    with closing(sqlite3.connect(spread)) as db:  # each office its share, its own prefix
+        complaints = db.execute(
+            "SELECT c.office_id, count(*), min(o.ticket_prefix = substr(c.code, 1, 3)) "
+            "FROM complaint c JOIN office o ON o.id = c.office_id GROUP BY c.office_id"
+        ).fetchall()
+        answers = db.execute(
+            "SELECT r.office_id, count(*), count(DISTINCT r.service_id) FROM skmresponse r "
+            "JOIN service s ON s.id = r.service_id AND s.office_id = r.office_id "
+            "GROUP BY r.office_id"
+        ).fetchall()
+    assert complaints == [(office, 100, 1) for office in range(1, 6)]
+    assert answers == [(office, 600, 20) for office in range(1, 6)]

@@ -139,6 +139,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, list[str]]:
         "/layanan": ["/layanan"],
         "/petugas": ["/petugas"],
         "/sistem": ["/sistem"],
+        "/kantor": ["/kantor"],
     }
 
 

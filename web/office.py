@@ -29,6 +29,7 @@ from web.pages import (
     staff,
     system,
 )
+from web.pages import office as kantor
 from web.security import SecurityHeaders
 
 GET, POST = ["GET"], ["POST"]
@@ -93,6 +94,12 @@ PAGES: list[Route] = [
     Route("/petugas/{staff_id:id}/nonaktif", staff.deactivate, methods=POST),
     Route("/petugas/{staff_id:id}/peran", staff.change_role, methods=POST),
     Route("/sistem", system.system, methods=GET),
+    Route("/kantor", kantor.office_page, methods=GET),
+    Route("/kantor", kantor.save_profile, methods=POST),
+    Route("/kantor/logo", kantor.upload_logo, methods=POST),
+    Route("/kantor/desa", kantor.add_area, methods=POST),
+    Route("/kantor/desa/nonaktif", kantor.deactivate_area, methods=POST),
+    Route("/kantor/desa/aktifkan", kantor.reactivate_area, methods=POST),
     Route("/keluar", login.logout, methods=POST),
     Route("/bahasa", login.switch_language, methods=POST),
 ]

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     MANAGE_HOLIDAYS = "manage_holidays"  # the working-day calendar behind due dates
     MANAGE_STAFF = "manage_staff"  # invite, change role, deactivate
     VIEW_SYSTEM = "view_system"  # the page "Sistem": channels, outbox, backups, disks
+    MANAGE_OFFICE = "manage_office"  # the page "Kantor": letterhead, Camat, logo, desa
 
     @property
     def label(self) -> str:
@@ -66,6 +67,7 @@ _LABELS = {
     P.MANAGE_HOLIDAYS: "mengelola hari libur",
     P.MANAGE_STAFF: "mengelola petugas",
     P.VIEW_SYSTEM: "melihat keadaan sistem",
+    P.MANAGE_OFFICE: "mengelola profil kantor",
 }
 
 

@@ -34,6 +34,7 @@ from core.models import (
     Complaint,
     ComplaintPhoto,
     Document,
+    OfficeArea,
     ProgramIndicator,
     SakipEvaluation,
     Service,
@@ -72,6 +73,7 @@ class Theirs:
     service: str
     staff: int
     invite: int
+    area: int
 
 
 @pytest.fixture
@@ -124,6 +126,7 @@ def _fill_second_office(engine: Engine, settings: Settings) -> Theirs:
             service.code,
             member.id or 0,
             invite.id or 0,
+            s.exec(select(OfficeArea.id).where(OfficeArea.office_id == office_id)).one() or 0,
         )
 
 
@@ -193,6 +196,7 @@ def _posts(t: Theirs) -> list[tuple[str, dict[str, str]]]:
         (f"/petugas/{t.staff}/nonaktif", {}),
         (f"/petugas/{t.staff}/peran", {"peran": "admin"}),
         (f"/petugas/undangan/{t.invite}/cabut", {}),
+        ("/kantor/desa/nonaktif", {"desa": str(t.area)}),
     ]
 
 
@@ -230,6 +234,7 @@ LISTINGS = [
     "/layanan",
     "/petugas",
     "/sistem",
+    "/kantor",
     f"/iku/IKU1?tahun={YEAR}",
     f"/iku/IKU4?tahun={YEAR}",
     f"/laporan/complaints.html?tahun={YEAR}",

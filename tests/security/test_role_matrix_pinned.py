@@ -10,8 +10,9 @@ Roles: the Camat reads the IKU and every report and takes part in complaint hand
 the Sekcam runs the secretariat (activities, documents, SAKIP, indicators and targets,
 SKM services, holidays) and handles complaints; Seksi Trantib handles complaints; Seksi
 PMKS keeps the empowerment activities (IKU3); Pelayanan keeps the SKM services (IKU2);
-the admin may do everything, and only the admin manages staff and sees the system page
-(channels, outbox, backups, disk space). Every active staff member may view the
+the admin may do everything, and only the admin manages staff, sees the system page
+(channels, outbox, backups, disk space) and corrects the office's own profile (name,
+letterhead, Camat, logo, desa). Every active staff member may view the
 dashboard, the complaint queue and the registers; an inactive one may do nothing.
 
 The last test checks that the front ends ask the matrix instead of checking a role by
@@ -93,6 +94,7 @@ RIGHTS: dict[str, set[str]] = {
         "manage_holidays",
         "manage_staff",
         "view_system",
+        "manage_office",
     },
 }
 ROLES = {"camat", "sekcam", "trantib", "pmks", "pelayanan", "admin"}
@@ -109,6 +111,7 @@ PERMISSIONS = {
     "manage_holidays",
     "manage_staff",
     "view_system",
+    "manage_office",
 }
 # Role groups, by hand: who handles complaints (and so may see a hidden reporter and a
 # rahasia complaint, and gets rahasia alerts), and who gets the digest and /ringkasan.
@@ -128,6 +131,7 @@ HOLDERS: dict[str, set[str]] = {
     "manage_holidays": {"sekcam", "admin"},
     "manage_staff": {"admin"},
     "view_system": {"admin"},
+    "manage_office": {"admin"},
 }
 PAIRS = [(role, right) for role in sorted(ROLES) for right in sorted(PERMISSIONS)]
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from core.errors import InvalidInput, NotFound
 from core.models import Office, OfficeArea, Resident
-from core.scope import office_of
+from core.scope import forget_the_only_office, office_of
 
 OFFICE_CODE = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")  # a kecamatan: 35.09.23
 TICKET_PREFIX = re.compile(r"^[A-Z]{2,5}$")
@@ -102,6 +102,7 @@ def add_office(
     office = Office(code=code, name=name, ticket_prefix=prefix)
     session.add(office)
     session.flush()
+    forget_the_only_office()  # this process's unnamed sessions: refused from now on
     session.add_all(OfficeArea(office_id=office.id or 0, name=d.strip()) for d in desa)
     session.flush()
     return office
