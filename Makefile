@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench mutation system-deps browser deploy-tools
+.PHONY: install run test lint bench mutation system-deps browser deploy-tools area-data
 
 # PDF reports (WeasyPrint) need Pango and HarfBuzz's subsetter from the system; on a
 # Debian/Ubuntu machine that lacks them, they are installed with apt-get.
@@ -51,13 +51,25 @@ deploy-tools:
 	  || { echo "Please install$$missing with your package manager."; exit 1; }; \
 	fi
 
+# The kabupaten's kecamatan and desa (`sigap office import`) come from Kemendagri's codes
+# as the idn-area-data npm package ships them (wilayah/package-lock.json pins it; data
+# ODbL 1.0, see wilayah/README.md). Installed once, where missing; needs Node.js 18+.
+AREA_DATA := wilayah/node_modules/idn-area-data/data/districts.csv
+
+area-data:
+	@if [ ! -f $(AREA_DATA) ]; then \
+	  echo "installing the administrative-area data (idn-area-data, npm)"; \
+	  npm ci --prefix wilayah --ignore-scripts --no-audit --no-fund \
+	  || { echo "Please install Node.js 18+ with npm, then run make area-data."; exit 1; }; \
+	fi
+
 $(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) area-data
 
 run: install
 	$(BIN)/sigap run
@@ -70,7 +82,7 @@ lint: install
 
 # The suite runs under coverage; COVERAGE_PROCESS_START makes every Python subprocess the
 # tests start (the `sigap` CLI, bots, schedulers) measure itself too.
-test: lint browser deploy-tools
+test: lint browser deploy-tools area-data
 	rm -f .coverage .coverage.*
 	COVERAGE_PROCESS_START=$(CURDIR)/pyproject.toml COVERAGE_FILE=$(CURDIR)/.coverage \
 	  $(BIN)/coverage run -m pytest

@@ -26,6 +26,7 @@ from cli.common import (
 )
 from cli.complaints import complaint_app
 from cli.database import db_copy_command
+from cli.offices import office_app
 from cli.records import (
     activity_app,
     document_app,
@@ -102,6 +103,7 @@ for name, sub in [
     ("skm", skm_app),
     ("digest", digest_app),
     ("resident", resident_app),
+    ("office", office_app),
 ]:
     app.add_typer(sub, name=name)
 

@@ -15,6 +15,11 @@ from core.digits import ascii_digits
 from core.domain.capaian import DEFAULT_BANDS, parse_bands
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/sigap.db"
+# Kemendagri's kecamatan and desa codes (idn-area-data, installed by `make area-data`;
+# see wilayah/README.md), read by `sigap office import`
+DEFAULT_AREA_DATA_DIR = (
+    Path(__file__).resolve().parent.parent / "wilayah" / "node_modules" / "idn-area-data" / "data"
+)
 
 
 class SettingsError(RuntimeError):
@@ -55,6 +60,7 @@ class Settings(BaseSettings):
         "Karang Kedawung,Kawangrejo,Lampeji,Lengkong,Mumbulsari,Suco,Tamansari",
         alias="SIGAP_DESA",
     )
+    area_data_dir: Path = Field(DEFAULT_AREA_DATA_DIR, alias="SIGAP_AREA_DATA_DIR")
 
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(
@@ -169,6 +175,11 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """``TELEGRAM_BOT_TOKEN=`` copied from .env.example means "not set"."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("area_data_dir", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        return DEFAULT_AREA_DATA_DIR if isinstance(value, str) and not value.strip() else value
 
     @field_validator("backup_passphrase", "pg_dump", "pg_restore", mode="before")
     @classmethod

@@ -27,7 +27,7 @@ from core.db import session_scope
 from core.domain.periods import Period
 from core.models import Office
 from core.scope import for_all_offices
-from core.services.access.offices import list_offices, office_run_key
+from core.services.access.offices import active_offices, office_run_key
 from core.services.operations.backup_duty import scheduled_backup
 from core.services.operations.housekeeping import prune
 from core.timeutil import local_date, utcnow
@@ -53,7 +53,7 @@ class Duties:
     def _offices(self) -> list[Office]:
         """Every active office: each gets its own digest, reminders and reports."""
         with session_scope(self.engine) as session:
-            return [o for o in list_offices(session) if o.active]
+            return active_offices(session)
 
     def weekly_digest(self) -> None:
         today = self._today()

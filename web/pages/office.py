@@ -35,6 +35,7 @@ FIELD_WORDS = {
     "nip_camat": "office_camat_nip",
     "pangkat_camat": "office_camat_pangkat",
     "logo": "office_logo",
+    "awalan_tiket": "office_ticket_prefix",
 }
 AREA_ACTIONS = frozenset({"buat", "aktif", "nonaktif"})  # a desa added, brought back, put aside
 

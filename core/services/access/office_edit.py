@@ -26,7 +26,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import Office, OfficeArea, RegisterAudit
 from core.scope import office_of
 from core.services.access.authz import Actor, actor_staff_id, authorize
-from core.services.access.offices import forget_office_profile
+from core.services.access.offices import TICKET_PREFIX, forget_office_profile
 from core.services.files.fields import clean_text
 from core.services.files.file_kinds import HEAD_BYTES, MEDIA_TYPES, sniff
 
@@ -244,3 +244,23 @@ def set_area_active(session: Session, actor: Actor, area_id: int, active: bool) 
 def area_key(area: OfficeArea) -> str:
     """A desa's key in the trail."""
     return f"desa:{area.id}"
+
+
+def set_ticket_prefix(session: Session, actor: Actor, prefix: str) -> str:
+    """The office's ticket prefix (2–5 capitals, unique across the deployment); tickets
+    already given keep theirs. Returns the prefix it had; the change is in the trail."""
+    authorize(actor, Permission.MANAGE_OFFICE)
+    prefix = prefix.strip().upper()
+    if not TICKET_PREFIX.match(prefix):
+        raise InvalidInput("Awalan tiket 2–5 huruf besar / ticket prefix: 2–5 capital letters")
+    office = own_office(session)
+    before = office.ticket_prefix
+    if before == prefix:
+        return before
+    taken = session.exec(select(Office).where(Office.ticket_prefix == prefix)).first()
+    if taken is not None:
+        raise InvalidInput(f"Awalan tiket {prefix} sudah dipakai oleh {taken.name}")
+    office.ticket_prefix = prefix
+    session.add(office)
+    _changed(session, actor, office.code, "ubah", {"awalan_tiket": [before, prefix]})
+    return before

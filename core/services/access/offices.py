@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from core.errors import InvalidInput, NotFound
 from core.models import Office, OfficeArea, Resident
 from core.scope import forget_the_only_office, office_of
+from core.services.files.fields import clean_text
 
 OFFICE_CODE = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")  # a kecamatan: 35.09.23
 TICKET_PREFIX = re.compile(r"^[A-Z]{2,5}$")
@@ -111,6 +112,11 @@ def add_office(
 FIRST_OFFICE = 1  # the office a single-office install has been all along (migration 0014)
 
 
+def active_offices(session: Session) -> list[Office]:
+    """The offices at work (a scheduled duty runs for each; residents choose among them)."""
+    return [office for office in list_offices(session) if office.active]
+
+
 def active_office_ids(session: Session) -> list[int]:
     """Every office a scheduled duty runs for, oldest first."""
     ids = session.exec(select(Office.id).where(col(Office.active)).order_by(col(Office.id)))
@@ -126,7 +132,7 @@ def office_run_key(key: str, office: Office | OfficeProfile) -> str:
 def offices_to_choose(session: Session, first: int | None = None) -> list[Office]:
     """The active offices as a resident picks one: ``first`` (their last) leading, the
     rest by name."""
-    found = sorted((o for o in list_offices(session) if o.active), key=lambda o: o.name.casefold())
+    found = sorted(active_offices(session), key=lambda o: o.name.casefold())
     return sorted(found, key=lambda o: o.id != first)
 
 
@@ -149,3 +155,27 @@ def remember_office(session: Session, resident_id: int, office_id: int) -> None:
 def forget_office_profile(session: Session) -> None:
     """After the office's row changed in this session: read it afresh next time."""
     session.info.pop(_PROFILE, None)
+
+
+def desa_names(typed: str) -> tuple[str, ...]:
+    """A comma list of desa names as ``add_office`` takes them: each 1–80 characters,
+    none twice (ignoring case and spacing)."""
+    names: list[str] = []
+    for part in typed.split(","):
+        name = clean_text(" ".join(part.split()), "Nama desa/kelurahan", 80)
+        if not name:
+            continue
+        if name.casefold() in (n.casefold() for n in names):
+            raise InvalidInput(f"Desa {name} disebut dua kali / desa named twice")
+        names.append(name)
+    return tuple(names)
+
+
+def area_counts(session: Session) -> dict[tuple[int, str], int]:
+    """How many active desa and kelurahan each office has: {(office id, kind): n}."""
+    rows = session.exec(
+        select(OfficeArea.office_id, OfficeArea.kind, func.count())
+        .where(col(OfficeArea.active))
+        .group_by(col(OfficeArea.office_id), col(OfficeArea.kind))
+    )
+    return {(office_id, kind): count for office_id, kind, count in rows}

@@ -38,6 +38,7 @@ HEADER_MEMBER = "sigap-backup.json"
 MANIFEST_MEMBER = "manifest.json"
 DATABASE_MEMBERS = ("database.sqlite3", "database.pgdump")
 FILE_FOLDERS = ("media", "reports")
+PAX_LIMIT = 64 * 1024  # a long name or two; Sigap writes nothing longer
 
 
 class Sink(Protocol):
@@ -312,6 +313,7 @@ class TarReader:
         self._source = source
         self.fd = fd  # a plain archive's descriptor: positional reads, kernel copies
         self.offset = 0
+        self._length = os.fstat(fd).st_size if fd is not None else None
 
     def readinto(self, view: memoryview) -> int:
         if self.fd is not None:
@@ -349,18 +351,33 @@ class TarReader:
         while (info := self._header()) is not None:
             name, size = info.name, info.size
             if info.type == tarfile.XHDTYPE:  # a PAX header: the next member's long name
+                if not 0 <= info.size <= PAX_LIMIT:
+                    raise CorruptArchive(CORRUPT)
                 extended = _pax(self._exact(info.size))
                 self.skip(-info.size % BLOCK)
                 info = self._header()
                 if info is None:
                     raise CorruptArchive(CORRUPT)
                 name = extended.get("path", info.name)
-                size = int(extended.get("size", info.size))
+                size = _size(extended.get("size", str(info.size)))
             if info.type not in tarfile.REGULAR_TYPES or not safe_name(name):
                 raise CorruptArchive(CORRUPT)
+            self._check_fits(size)
             member = Member(self, name, size)
             yield member
             self.skip(member.left + (-size % BLOCK))
+
+    def _check_fits(self, size: int) -> None:
+        """A size the archive cannot hold is damage, refused before any byte is read
+        or any buffer allocated for it."""
+        if size < 0 or (self._length is not None and size > self._length - self.offset):
+            raise CorruptArchive(CORRUPT)
+
+
+def _size(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise CorruptArchive(CORRUPT)
+    return int(text)
 
 
 def _pax(data: bytes) -> dict[str, str]:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.resources import files
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from core.config import Settings
@@ -69,6 +69,7 @@ class Unpacked:
     manifest: dict[str, Any] | None = None
     database: Stored | None = None
     files: dict[str, Stored] = field(default_factory=dict)
+    folders: set[str] = field(default_factory=set)
 
 
 class Staging:
@@ -215,12 +216,22 @@ def _unpack(source: TarReader, staging: Staging | None, settings: Settings | Non
                 if found.database is not None or member.name != _member_for(found.header):
                     raise CorruptArchive(CORRUPT)
                 found.database = _extract(member, staging.database if staging else None, pool)
-            elif member.name in found.files:
+            elif _clashes(member.name, found):
                 raise CorruptArchive(CORRUPT)
             else:
                 target = staging.path_for(member.name) if staging else None
                 found.files[member.name] = _extract(member, target, pool)
     return found
+
+
+def _clashes(name: str, found: Unpacked) -> bool:
+    """Twice the same file, or a file where a folder must be (``media/x`` and
+    ``media/x/a.jpg``): no archive Sigap wrote holds either. Noted as it goes."""
+    parents = [str(parent) for parent in PurePosixPath(name).parents]
+    if name in found.files or name in found.folders or any(p in found.files for p in parents):
+        return True
+    found.folders.update(parents)
+    return False
 
 
 def _member_for(header: dict[str, Any]) -> str:
