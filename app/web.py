@@ -51,11 +51,14 @@ def first_login_link(settings: Settings, engine: Engine) -> str | None:
     link for them. None once anyone works here; later links come from /masuk or
     `sigap web masuk`."""
     from core.domain.people import StaffRole
+    from core.scope import for_office
+    from core.services.access.offices import FIRST_OFFICE
     from core.services.performance.records import add_staff
 
     with Session(engine, expire_on_commit=False) as session:
-        if has_any_staff(session):
+        if has_any_staff(session):  # in any office
             return None
+        for_office(session, FIRST_OFFICE)  # admins of other offices: `sigap --office X staff add`
         admin: Staff = add_staff(session, "Admin", StaffRole.ADMIN)
         token = issue_login_link(session, admin)
         session.commit()

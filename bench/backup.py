@@ -264,6 +264,7 @@ def cli_wall_seconds(db: Path, out: Path) -> float:
     sigap = str(Path(sys.executable).with_name("sigap"))
     folder = out / "cli"
     _reset(folder)
+    folder.mkdir(parents=True)  # `--to` names a folder that exists (a mounted disk)
     env = {**_office(f"sqlite:///{db}", out / "unused"), "SIGAP_BACKUP_DIR": str(folder)}
     start = time.perf_counter()
     subprocess.run(

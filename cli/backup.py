@@ -93,7 +93,11 @@ def restore(
 ) -> None:
     """Pulihkan arsip ke basis data dan folder kosong / Restore into an empty target."""
     config = settings()
-    from core.services.operations.backup_restore import restore_backup, verify_archive
+    from core.services.operations.backup_restore import (
+        restore_backup,
+        restore_problem,
+        verify_archive,
+    )
 
     with _one_line():
         if check:
@@ -104,6 +108,8 @@ def restore(
                 f"{manifest['sigap_version']}, {len(manifest['tables'])} tabel, "
                 f"{_dots(rows)} baris, {_dots(len(manifest['files']))} berkas"
             )
+            if (problem := restore_problem(config, manifest)) is not None:
+                typer.echo(f"Namun / but: {problem}", err=True)
             return
         result = restore_backup(config, archive, force=force)
     rows = sum(result.tables.values())

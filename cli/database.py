@@ -27,8 +27,11 @@ def _dots(number: int) -> str:
 def _engine(url: str, option: str) -> Engine:
     from sqlalchemy.exc import ArgumentError
 
+    from core.config import database_url_problem
     from core.db import make_engine
 
+    if (problem := database_url_problem(_with_driver(url))) is not None:
+        fail(f"{option}: {problem}")
     try:
         return make_engine(_with_driver(url))
     except (ArgumentError, ValueError) as exc:

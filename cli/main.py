@@ -143,13 +143,13 @@ def db_upgrade() -> None:
 NO_TOKEN = """Belum ada token bot Telegram / no Telegram bot token yet.
 1. Buka Telegram, chat dengan @BotFather, kirim /newbot dan ikuti petunjuknya.
 2. Salin token yang diberikan ke berkas .env:  TELEGRAM_BOT_TOKEN=123456:ABC...
-3. Jalankan lagi: make run
+3. Jalankan lagi: sigap run (atau make run)
 Sementara itu, coba Sigap di terminal / meanwhile try it in the terminal: sigap chat"""
 
 
 NO_CHANNEL = (
     "Obrolan belum tersambung / chat not connected: isi TELEGRAM_BOT_TOKEN (dari @BotFather) "
-    "atau WHATSAPP_* di .env (lihat .env.example), lalu jalankan lagi make run."
+    "atau WHATSAPP_* di .env (lihat .env.example), lalu jalankan lagi sigap run."
 )
 
 

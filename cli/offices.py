@@ -13,14 +13,18 @@ from cli import common
 from cli.common import fail, lazy, settings, unit_of_work
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from core import scope
     from core.services.access import authz, office_edit, office_import, offices
+    from core.services.complaints import categories
 else:
     scope = lazy("core.scope")
     authz = lazy("core.services.access.authz")
     office_edit = lazy("core.services.access.office_edit")
     office_import = lazy("core.services.access.office_import")
     offices = lazy("core.services.access.offices")
+    categories = lazy("core.services.complaints.categories")
 
 office_app = typer.Typer(help="Kantor kecamatan / Offices.", no_args_is_help=True)
 
@@ -47,7 +51,8 @@ def office_import_command(
 
 @office_app.command("list")
 def office_list() -> None:
-    """Daftar kantor: kode, awalan tiket, nama, jumlah desa/kelurahan / List offices."""
+    """Daftar kantor: kode, awalan tiket, nama, jumlah desa/kelurahan, pengaturan sendiri
+    / List offices."""
     with unit_of_work(settings()) as session:
         counts = offices.area_counts(session)
         for o in offices.list_offices(session):
@@ -56,8 +61,14 @@ def office_list() -> None:
                 counts.get((o.id or 0, "kelurahan"), 0),
             )
             state = "" if o.active else " [nonaktif]"
+            own = "".join(
+                f"; {label}: {value}"
+                for label, value in (("layanan", o.service_levels), ("grup", o.staff_chats))
+                if value
+            )
             typer.echo(
-                f"{o.code}\t{o.ticket_prefix}\t{o.name}\t{desa} desa, {kelurahan} kelurahan{state}"
+                f"{o.code}\t{o.ticket_prefix}\t{o.name}\t{desa} desa, {kelurahan} kelurahan"
+                f"{own}{state}"
             )
 
 
@@ -89,6 +100,23 @@ PangkatOpt = Annotated[
     str | None, typer.Option("--camat-pangkat", help="Pangkat/golongan, mis. Pembina (IV/a)")
 ]
 LogoOpt = Annotated[Path | None, typer.Option("--logo", help="Logo PNG/JPEG, paling besar 2 MB")]
+LevelsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--service-levels",
+        help="Tingkat layanan kantor ini, hari kerja: 'pkl=3;miras=2' ('' = kembali ke "
+        "daftar kategori) / this office's service levels ('' = the category list's)",
+    ),
+]
+ChatsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--staff-chats",
+        help="Grup Telegram seksi: 'trantib=-1001,-1002' ('' = kembali ke bawaan: "
+        "TELEGRAM_STAFF_CHATS untuk kantor pertama, selain itu akun chat tiap petugas) / "
+        "section group chats ('' = the default)",
+    ),
+]
 
 
 @office_app.command("set")
@@ -101,6 +129,8 @@ def office_set(
     camat_nip: NipOpt = None,
     camat_pangkat: PangkatOpt = None,
     logo: LogoOpt = None,
+    service_levels: LevelsOpt = None,
+    staff_chats: ChatsOpt = None,
 ) -> None:
     """Ubah profil kantor (dicatat di jejak perubahan) / Change an office's profile."""
     given = {
@@ -110,7 +140,7 @@ def office_set(
         "camat_nip": camat_nip,
         "camat_pangkat": camat_pangkat,
     }
-    if all(v is None for v in (*given.values(), prefix, logo)):
+    if all(v is None for v in (*given.values(), prefix, logo, service_levels, staff_chats)):
         fail("Sebutkan yang diubah, mis. --name / say what to change, e.g. --name")
     if common.chosen_office is not None and common.chosen_office.strip() != code.strip():
         fail(f"--office {common.chosen_office} bukan {code} / --office names another office")
@@ -130,5 +160,19 @@ def office_set(
         if logo is not None:
             office_edit.set_logo(session, authz.OPERATOR, logo.expanduser().resolve())
             changed.append("logo")
+        changed += _own_settings(session, service_levels, staff_chats)
     shown = ", ".join(changed) or "tidak ada perubahan / nothing changed"
     typer.echo(f"Kantor {office.code} / office: {shown}")
+
+
+def _own_settings(session: Session, levels: str | None, chats: str | None) -> list[str]:
+    """Where this office differs from the defaults: its service levels, its group chats."""
+    changed = []
+    if levels is not None:
+        known = [c.code for c in categories.load_categories(settings().categories_file)]
+        office_edit.set_service_levels(session, authz.OPERATOR, levels, known)
+        changed.append("tingkat_layanan")
+    if chats is not None:
+        office_edit.set_staff_chats(session, authz.OPERATOR, chats)
+        changed.append("grup_staf")
+    return changed

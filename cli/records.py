@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli import common
 from cli.common import (
     FromOpt,
     QuarterOpt,
@@ -27,7 +28,7 @@ from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.sakip import predikat_for_score
 
 if TYPE_CHECKING:
-    from core import models
+    from core import models, scope
     from core.services.access import accounts, authz, invites, offices, web_access
     from core.services.files import imports, tabular
     from core.services.performance import records, register_kinds, registers
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from core.services.survey import skm_csv as csv_io
 else:
     models = lazy("core.models")
+    scope = lazy("core.scope")
     accounts = lazy("core.services.access.accounts")
     authz = lazy("core.services.access.authz")
     offices = lazy("core.services.access.offices")
@@ -350,16 +352,58 @@ def target_set(
     typer.echo(f"Target {iku.value} {year}: {target}{shown}")
 
 
+@holiday_app.command("list")
+def holiday_list(
+    year: Annotated[int | None, typer.Option("--year", help="Tahun / Year")] = None,
+) -> None:
+    """Hari libur kantor ini: tanggal, nasional/kantor, keterangan / This office's holidays."""
+    with unit_of_work(settings()) as session:
+        rows = registers.list_records(session, register_kinds.HOLIDAYS, year)
+        lines = [
+            f"{row.day.isoformat()}\t{'nasional' if row.national else 'kantor'}\t{row.name}"
+            for row in rows
+        ]
+    typer.echo("\n".join(lines) if lines else "Belum ada hari libur / no holidays yet.")
+
+
 @holiday_app.command("import")
 def holiday_import(
     file: Annotated[
         Path, typer.Argument(help="CSV: tanggal,keterangan", exists=True, dir_okay=False)
     ],
+    all_offices: Annotated[
+        bool,
+        typer.Option(
+            "--all-offices",
+            help="Untuk setiap kantor (libur nasional, cuti bersama) / for every office",
+        ),
+    ] = False,
 ) -> None:
     """Impor hari libur nasional dan cuti bersama / Import holidays."""
-    with file.open(encoding="utf-8-sig", newline="") as handle, unit_of_work(settings()) as s:
-        count = records.upsert_holidays(s, csv_io.read_holidays_csv(handle))
-    typer.echo(f"{count} hari libur diimpor.")
+    with unit_of_work(settings()), file.open(encoding="utf-8-sig", newline="") as handle:
+        days = csv_io.read_holidays_csv(handle)  # a bad row: one line, nothing stored
+    if all_offices and common.chosen_office is not None:
+        fail("--all-offices atau --office, bukan keduanya / not both")
+    if not all_offices:
+        with unit_of_work(settings()) as s:
+            new = records.upsert_holidays(s, days)
+        typer.echo(_holidays_kept(new, len(days)))
+        return
+    with unit_of_work(settings()) as s:
+        ids = offices.active_office_ids(s)
+    new = 0
+    for office_id in ids:  # each office in its own transaction: a rerun changes nothing
+        with unit_of_work(settings()) as s:
+            scope.for_office(s, office_id)
+            new += records.upsert_holidays(s, days, national=True)
+    typer.echo(f"{_holidays_kept(new, len(days) * len(ids))} ({len(ids)} kantor / offices)")
+
+
+def _holidays_kept(new: int, given: int) -> str:
+    return (
+        f"{new} hari libur baru, {given - new} sudah tercatat / "
+        f"{new} new holidays, {given - new} already kept"
+    )
 
 
 @staff_app.command("login-link")

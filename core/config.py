@@ -176,6 +176,14 @@ class Settings(BaseSettings):
         """``TELEGRAM_BOT_TOKEN=`` copied from .env.example means "not set"."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("database_url", "practice_database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
     @field_validator("area_data_dir", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
@@ -257,7 +265,7 @@ class Settings(BaseSettings):
     @field_validator("telegram_staff_chats")
     @classmethod
     def _staff_chats_shape(cls, value: str) -> str:
-        _parse_staff_chats(value)
+        parse_staff_chats(value)
         return value
 
     @property
@@ -302,13 +310,14 @@ class Settings(BaseSettings):
     def staff_chats(self) -> dict[str, list[tuple[str, str]]]:
         """``trantib=-1001,-1002;pmks=-1003`` (Telegram group ids) as
         {section: [(channel, chat id)]}."""
-        parsed = _parse_staff_chats(self.telegram_staff_chats)
+        parsed = parse_staff_chats(self.telegram_staff_chats)
         return {
             section: [("telegram", chat) for chat in chats] for section, chats in parsed.items()
         }
 
 
-def _parse_staff_chats(value: str) -> dict[str, list[str]]:
+def parse_staff_chats(value: str) -> dict[str, list[str]]:
+    """``trantib=-1001,-1002;pmks=-1003`` as {section: [chat id]}; ValueError otherwise."""
     chats: dict[str, list[str]] = {}
     for part in filter(None, (p.strip() for p in value.split(";"))):
         section, sep, ids = part.partition("=")
@@ -316,8 +325,31 @@ def _parse_staff_chats(value: str) -> dict[str, list[str]]:
         numbers = all(ascii_digits(i.removeprefix("-")) for i in items)
         if not sep or not section.strip() or not numbers:
             raise ValueError("expected section=chat_id,chat_id;section=chat_id")
+        if section.strip() in chats:
+            raise ValueError("expected each section once: section=chat_id,chat_id")
         chats[section.strip()] = items
     return chats
+
+
+DATABASES = "sqlite:///data/sigap.db atau postgresql://user:sandi@host/nama"
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why Sigap cannot use ``url`` (None when it can): SQLite or PostgreSQL through
+    psycopg are what it installs, so anything else fails here in words, not later in a
+    driver's traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"bukan alamat basis data / not a database URL: tulis / write {DATABASES}"
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"):
+        return None
+    return (
+        f"basis data {parsed.drivername} tidak didukung / not supported: tulis / write {DATABASES}"
+    )
 
 
 def _describe(error: ValidationError) -> str:
@@ -325,7 +357,8 @@ def _describe(error: ValidationError) -> str:
     name = str(first["loc"][0]) if first["loc"] else "?"
     field = Settings.model_fields.get(name)
     variable = (field.alias if field and field.alias else name).upper()
-    return f"Invalid setting {variable}: {first['msg']}"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"Pengaturan {variable} tidak sah / Invalid setting {variable}: {message}"
 
 
 def load_settings(**overrides: object) -> Settings:

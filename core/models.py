@@ -320,11 +320,15 @@ class ProgramIndicator(OfficeScoped, SQLModel, table=True):
     deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
-class Holiday(SQLModel, table=True):
-    """A national holiday or cuti bersama: not a working day for due dates."""
+class Holiday(OfficeScoped, SQLModel, table=True):
+    """A day the office does not work (a national holiday, cuti bersama, or the office's
+    own): not a working day for its due dates. National ones are added to every office at
+    once (`sigap holiday add --all-offices`); a new office starts with the ones to come."""
 
+    office_id: int | None = office_key_column()
     day: date = Field(primary_key=True)
     name: str = Field(max_length=120)
+    national: bool = Field(default=False)  # added for every office by the kabupaten
     deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 

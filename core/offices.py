@@ -57,6 +57,10 @@ class Office(SQLModel, table=True):
     camat_name: str = Field(default="", max_length=120)
     camat_nip: str = Field(default="", max_length=24)
     camat_pangkat: str = Field(default="", max_length=60)
+    # Where this office differs: "pkl=3;miras=2" (days, over the category list's) and
+    # "trantib=-1001,-1002;pmks=-1003" (its sections' Telegram groups); empty: defaults
+    service_levels: str = Field(default="", max_length=500)
+    staff_chats: str = Field(default="", max_length=1000)
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 VERSION_TABLE = "alembic_version"
+# Rows a migration writes into a new database (office #1 from the settings, migration
+# 0014): a migrated database holding only these is empty; a copy or a restore replaces them.
+SEEDED_TABLES = ("officearea", "office")
 _REVISION_LINE = re.compile(r"""^revision(?:\s*:\s*str)?\s*=\s*["']([^"']+)["']""", re.M)
 
 

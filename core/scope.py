@@ -126,7 +126,8 @@ def _the_only_office(session: Session) -> int:
         session.info.pop(_RESOLVING, None)
     if len(ids) != 1:
         _only_office.pop(key, None)
-        raise OfficeNotChosen(f"{len(ids)} offices and no office chosen for this session")
+        many = "no office" if not ids else "several offices"
+        raise OfficeNotChosen(f"{many} in the database and no office chosen for this session")
     office = int(ids[0] or 0)
     _only_office[key] = (time.monotonic() + ONLY_OFFICE_SECONDS, office)
     return office

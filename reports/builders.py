@@ -14,15 +14,18 @@ from core.domain.periods import Period
 from core.services.access.offices import office_profile
 from core.services.performance.digest import IkuChange, weekly_digest
 from core.services.performance.iku import IkuValue, IndicatorLine, iku_for_period, indicator_lines
-from core.services.performance.iku_course import monthly_course
+from core.services.performance.iku_course import month_ends, monthly_course
 from reports.bulk import gc_paused
 from reports.charts import line_chart, year_chart
 from reports.complaints_report import OVERDUE_COLUMNS, build_complaints, overdue_rows
 from reports.lkjip import add_lkjip_sections
 from reports.model import Cell, Chart, Report, Table, new_report
+from reports.numbers import number
 from reports.skm_report import build_skm
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+
+COURSE_MONTHS = 24  # a range of years shows its last two years of months, as the dashboard
 
 
 def iku_category(value: IkuValue, settings: Settings) -> str:
@@ -117,12 +120,14 @@ def build_iku(session: Session, settings: Settings, period: Period) -> Report:
         report.notes.append(QUARTER_RULE.format(q=quarter))
     report.tables.append(Table("iku", "Capaian IKU", columns, rows))
     report.notes += IKU_RULES
-    course = [month for _, month in monthly_course(session, settings, period)]
+    course = [month for _, month in monthly_course(session, settings, period, last=COURSE_MONTHS)]
     labels = [f"{MONTHS[m.period.end.month - 1]} {m.period.end.year % 100:02d}" for m in course]
+    latest = f", {COURSE_MONTHS} bulan terakhir" if len(month_ends(period)) > COURSE_MONTHS else ""
     report.tables.append(
         Table(
             "iku_bulanan",
-            "Realisasi kumulatif sejak awal periode, per akhir bulan (IKU5 dan IKU6 tahunan)",
+            "Realisasi kumulatif sejak awal periode, per akhir bulan "
+            f"(IKU5 dan IKU6 tahunan{latest})",
             ["Bulan", *(code.value for code in MONTHLY)],
             [
                 [label, *(month.get(code).value for code in MONTHLY)]
@@ -137,10 +142,18 @@ def build_iku(session: Session, settings: Settings, period: Period) -> Report:
     report.summary = [
         ("IKU dengan data", sum(1 for v in iku.indicators if v.value is not None)),
         ("IKU mencapai target", len(iku.meeting_target)),
-        ("IKU perlu perhatian", ", ".join(v.code.value for v in iku.needing_attention) or "-"),
+        ("IKU perlu perhatian", "; ".join(map(_attention, iku.needing_attention)) or "-"),
     ]
     add_lkjip_sections(report, session, settings, period)  # Bab III: reports/lkjip.py
     return report
+
+
+def _attention(value: IkuValue) -> str:
+    """Why an IKU needs attention, as the dashboard's headline says it: its band and
+    capaian, or that it has no target to be judged against."""
+    if value.judged_capaian is None:
+        return f"{value.code.value} ({value.category})"
+    return f"{value.code.value} ({value.category}, capaian {number(value.judged_capaian)} %)"
 
 
 def _indicator_table(lines: list[IndicatorLine], period: Period) -> Table:

@@ -33,6 +33,7 @@ from reports.model import Chart
 from reports.numbers import number, trimmed
 
 COLOUR, TARGET_COLOUR = "#1f5f99", "#c0392b"
+NO_DATA = "Belum ada data"
 DPI = 150  # sharp on a printed A4 page, where the image is ~17 cm wide
 TITLE_WIDTH = 70  # characters a title line holds at 9 pt across the figure
 NICE_STEPS = (1.0, 2.0, 2.5, 5.0)
@@ -112,6 +113,20 @@ def _whole(values: Sequence[float], target: Decimal | None) -> bool:
     return all(float(v).is_integer() for v in shown)
 
 
+def _no_data(axes: Axes) -> None:
+    """An empty plot says so in words: blank axes read as a drawing that failed."""
+    axes.text(
+        0.5,
+        0.5,
+        NO_DATA,
+        transform=axes.transAxes,
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="#555555",
+    )
+
+
 def _legend(figure: Figure, axes: Axes) -> None:
     """Below the plot, outside it: no line or point can run through its text. The
     realisation first, then the target, whatever order they were drawn in."""
@@ -168,6 +183,8 @@ def _line_figure(
     axes.set_xlim(-0.5, len(labels) - 0.5)  # every month's place, with or without data
     top = _top(points, float(target) if target is not None else None, ceiling)
     _value_axis(axes, base, top, unit, _whole(points, target), "y")
+    if all(p != p for p in points):
+        _no_data(axes)
     _title(axes, title)
     axes.tick_params(labelsize=7)
     axes.grid(alpha=0.3)
@@ -205,6 +222,8 @@ def _year_figure(
         )
     top = max(100.0, shown * 1.15, float(target or 0) * 1.15)
     _value_axis(axes, 0.0, top, unit, False, "x")
+    if value is None:
+        _no_data(axes)
     _title(axes, title)
     axes.tick_params(labelsize=7)
     _legend(figure, axes)
@@ -234,6 +253,8 @@ def _bar_figure(title: str, labels: list[str], values: list[float]) -> Figure:
     axes.set_yticks(positions, [_plain(label) for label in labels])
     whole = all(float(v).is_integer() for v in values)
     _value_axis(axes, 0.0, max([*values, 1]) * 1.2, "", whole, "x")
+    if not values:
+        _no_data(axes)
     _title(axes, title)
     axes.tick_params(labelsize=7)
     return figure

@@ -20,7 +20,7 @@ from core.domain.periods import Period
 from core.models import ScheduledRun
 from core.scope import for_office
 from core.services.access.offices import FIRST_OFFICE, office_profile, office_run_key
-from core.services.complaints.lifecycle import work_calendar
+from core.services.complaints.due import work_calendar
 from core.services.complaints.stats import deadlines
 from core.services.files.upsert import insert_if_absent
 from core.services.messaging.outbox import DIGEST_TOPIC, enqueue

@@ -13,6 +13,8 @@ is marked safe except markup built by code (the poster's QR codes, reports/poste
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -35,6 +37,11 @@ ROWS_SHOWN = {"text": TEXT_TABLE_ROWS, "html": DOCUMENT_TABLE_ROWS, "pdf": DOCUM
 
 
 LONG_TOKEN = 20  # characters without a space: more, and the cell may break it anywhere
+BREAK_EVERY = 16  # a long token gets a break opportunity this often (breakable)
+ZERO_WIDTH_SPACE = "\u200b"
+CELL_CHARS = 600  # a table cell on paper shows this much of a text; XLSX and JSON all of it
+CLIPPED = " … (selengkapnya di berkas XLSX)"
+LONG_RUN = re.compile(rf"\S{{{LONG_TOKEN + 1},}}")
 
 
 def data_as_of(report: Report) -> date | None:
@@ -61,6 +68,46 @@ def cell_class(cell: Cell) -> str:
     if isinstance(cell, str) and any(len(word) > LONG_TOKEN for word in cell.split()):
         return "long"
     return ""
+
+
+def clipped(text: str) -> str:
+    """A table cell's text cut at CELL_CHARS on paper and screen: a page of one
+    resident's suggestion helps no reader, and the full text is in the XLSX."""
+    if not isinstance(text, str) or len(text) <= CELL_CHARS:
+        return text
+    return text[:CELL_CHARS].rstrip() + CLIPPED
+
+
+def breakable(text: str) -> str:
+    """A token longer than LONG_TOKEN (a pasted address, a resident's 2,000 letters
+    without a space) given a zero-width space every BREAK_EVERY characters, never
+    inside a letter and its combining marks. The browser and WeasyPrint then wrap it
+    as they wrap words; left to ``overflow-wrap: anywhere`` in a table, WeasyPrint
+    spent seconds per such cell sizing the columns (a report stalled by a survey)."""
+    if not isinstance(text, str) or len(text) <= LONG_TOKEN:
+        return text
+    return LONG_RUN.sub(lambda run: _cut(run.group()), text)
+
+
+def _cut(token: str) -> str:
+    pieces, since = [], 0
+    for char in token:
+        if since >= BREAK_EVERY and _starts_a_letter(char):
+            pieces.append(ZERO_WIDTH_SPACE)
+            since = 0
+        pieces.append(char)
+        since += 1
+    return "".join(pieces)
+
+
+def _starts_a_letter(char: str) -> bool:
+    """Not a combining mark, a joiner or a variation selector: a break before it would
+    tear a letter (an accent, a conjunct, an emoji sequence) in two."""
+    return not (
+        unicodedata.combining(char)
+        or unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf")
+        or "\ufe00" <= char <= "\ufe0f"
+    )
 
 
 def rows_shown(fmt: str) -> int | None:
@@ -105,6 +152,8 @@ def _environment(suffix: str, autoescape: bool) -> Environment:
     env.filters["movement"] = movement
     env.filters["long_date"] = long_date
     env.filters["cell_class"] = cell_class
+    env.filters["breakable"] = breakable
+    env.filters["clipped"] = clipped
     return env
 
 

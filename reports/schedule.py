@@ -60,14 +60,16 @@ class Duties:
         for office in self._offices():
             key = office_run_key(deliver.digest_key(today), office)
             queued = deliver.send_digest(self.engine, self.settings, today, key, office=office.id)
-            log.info("weekly digest queued for %s recipients", queued.recipients)
+            log.info("%s: weekly digest queued for %s recipients", office.code, queued.recipients)
 
     def deadline_reminders(self) -> None:
         for office in self._offices():
             queued = deliver.send_deadline_reminders(
                 self.engine, self.settings, self._today(), office=office.id
             )
-            log.info("deadline reminders queued for %s recipients", queued.recipients)
+            log.info(
+                "%s: deadline reminders queued for %s recipients", office.code, queued.recipients
+            )
 
     def monthly_reports(self) -> None:
         today = self._today()
@@ -113,11 +115,14 @@ class Duties:
         outcome = scheduled_backup(self.engine, self.settings, self.clock())
         if outcome.result is not None:
             log.info(
-                "backup written: %s (%s bytes), %s old archives removed",
+                "backup written: %s (%s bytes, %s), %s old archives removed",
                 outcome.result.path,
                 outcome.result.size,
+                "encrypted" if outcome.result.encrypted else "NOT encrypted",
                 len(outcome.result.pruned),
             )
+            if not outcome.result.encrypted:
+                log.warning("the backup holds personal data: set SIGAP_BACKUP_PASSPHRASE")
 
     def schedule(self) -> dict[str, tuple[Callable[[], None], str]]:
         """Job id -> (duty, crontab), as the settings say."""

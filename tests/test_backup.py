@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import tarfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,77 @@ def test_the_revisions_restore_knows_are_alembics() -> None:
     revisions, head = migrations()
     assert revisions == {r.revision for r in script.walk_revisions()}
     assert head == script.get_current_head()
+
+
+def test_a_database_that_was_only_migrated_takes_a_restore(
+    two_databases: list[str], tmp_path: Path
+) -> None:
+    """The README's drill: a fresh database, `sigap db upgrade`, then restore. The office
+    row and desa the migration wrote from the settings are not the office's data."""
+    here, there = offices(two_databases, tmp_path, None)
+    engine = migrated(here.url)
+    fill_year(engine, here.settings, responses=50)
+    engine.dispose()
+    archive = backup(here)
+    migrated(there.url).dispose()
+    assert table_counts(there.url)["office"] == 1
+
+    done = there.sigap("restore", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert table_counts(there.url) == table_counts(here.url)
+
+
+# "running": renewed as late as the restore could look, however slow the machine is
+@pytest.mark.parametrize("seconds_ago", [-600, 60], ids=["running", "stopped a minute ago"])
+def test_no_restore_under_a_running_sigap(
+    two_databases: list[str], tmp_path: Path, seconds_ago: int
+) -> None:
+    """`sigap run` renews its outbox lease every few seconds: while it does, a restore is
+    refused, --force or not, and the database keeps every row; once the lease has
+    lapsed, the restore goes ahead."""
+    here, there = offices(two_databases, tmp_path, None)
+    migrated(here.url).dispose()
+    archive = backup(here)
+    engine = migrated(there.url)
+    fill_year(engine, there.settings, responses=20)
+    renewed = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=seconds_ago)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO senderlease (id, host, pid, started_at, renewed_at) "
+                "VALUES ('lease-1', 'server', 4242, :at, :at)"
+            ),
+            {"at": renewed},
+        )
+    engine.dispose()
+    counts = table_counts(there.url)
+
+    done = there.sigap("restore", "--force", str(archive))
+    if seconds_ago < 0:
+        line = one_line_refusal(done)
+        assert "Sigap masih berjalan" in line and "systemctl stop sigap" in line
+        assert table_counts(there.url) == counts
+    else:
+        assert done.returncode == 0, done.stderr
+        assert table_counts(there.url) == table_counts(here.url)
+
+
+def test_missing_folder_and_an_archive_this_sigap_cannot_restore_are_named(
+    tmp_path: Path,
+) -> None:
+    """`--to` an unmounted USB disk writes nothing on the system disk; `--check` of an
+    archive made by a newer Sigap says intact, and that this Sigap would refuse it."""
+    here, there = offices(sqlite_urls(tmp_path, 2), tmp_path, None)
+    engine = migrated(here.url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    usb = tmp_path / "media-usb" / "sigap"
+    line = one_line_refusal(here.sigap("backup", "--to", str(usb)))
+    assert "Folder tujuan tidak ada" in line and str(usb) in line
+    assert not usb.exists()
+
+    archive = backup(here)
+    checked = there.sigap("restore", "--check", str(archive))
+    assert checked.returncode == 0 and "Arsip utuh" in checked.stdout
+    assert "Namun / but: Arsip dibuat Sigap yang lebih baru (revisi 0099)" in checked.stderr

@@ -202,7 +202,7 @@ def test_holiday_import_moves_due_dates(sigap: Invoke, tmp_path: Path) -> None:
     holidays = write(
         tmp_path, "libur.csv", "tanggal,keterangan\n2025-12-25,Natal\n2025-12-26,Cuti bersama\n"
     )
-    assert "2 hari libur diimpor" in sigap("holiday", "import", str(holidays)).output
+    assert "2 hari libur baru" in sigap("holiday", "import", str(holidays)).output
     added = sigap(
         "complaint",
         "add",
@@ -238,10 +238,29 @@ def test_bad_arguments_get_one_clear_line(
     assert message in result.output and "Traceback" not in result.output
 
 
-def test_invalid_setting_stops_with_the_variable_named(sigap: Invoke) -> None:
-    result = sigap("iku", env={"SIGAP_TIMEZONE": "Mars/Olympus"})
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("SIGAP_TIMEZONE", "Mars/Olympus", "Mars/Olympus"),
+        ("DATABASE_URL", "mysql://office/sigap", "tidak didukung"),
+        ("DATABASE_URL", "postgres://office/sigap", "postgresql://"),
+        ("DATABASE_URL", "data/sigap.db", "bukan alamat basis data"),
+    ],
+)
+def test_invalid_setting_stops_with_the_variable_named(
+    sigap: Invoke, variable: str, value: str, said: str
+) -> None:
+    result = sigap("iku", env={variable: value})
     assert result.exit_code == 2
-    assert "Invalid setting SIGAP_TIMEZONE" in result.output
+    assert f"Pengaturan {variable} tidak sah / Invalid setting {variable}" in result.output
+    assert said in result.output and "Traceback" not in result.output
+
+
+def test_db_copy_names_a_database_it_cannot_use_in_one_line(sigap: Invoke) -> None:
+    result = sigap("db", "copy", "--to", "mysql://office/sigap")
+    assert result.exit_code == 1
+    assert "--to: basis data mysql tidak didukung" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_same_file_twice_is_refused_and_nothing_doubles(sigap: Invoke, tmp_path: Path) -> None:

@@ -204,6 +204,9 @@ def test_set_changes_the_profile_and_writes_the_trail(
         (["--name", " "], "Nama kantor wajib"),
         (["--camat-pangkat", "P" * 61], "paling banyak 60"),
         ([], "Sebutkan yang diubah"),
+        (["--service-levels", "pkl=tiga"], "kategori=hari"),
+        (["--service-levels", "narkoba=2"], "Kategori tidak dikenal"),
+        (["--staff-chats", "trantib=@grup"], "seksi=id_grup"),
     ],
 )
 def test_set_refuses_bad_input_storing_nothing(
@@ -231,3 +234,20 @@ def test_set_acts_on_the_office_it_names(sigap: Invoke, engine: Engine) -> None:
     refused(chosen, "--office 35.09.23 bukan 35.09.01")
     refused(sigap("office", "set", "35.09.99", "--camat-name", "X"), "tidak dikenal")
     assert offices(engine)["35.09.01"].camat_name == "Dra. Siti Rahayu"
+
+
+def test_set_an_offices_own_service_levels_and_group_chats(sigap: Invoke, engine: Engine) -> None:
+    done = sigap(
+        "office", "set", "35.09.23", "--service-levels", "pkl=3", "--staff-chats", "trantib=-1001"
+    )
+    assert done.exit_code == 0, done.output
+    assert "tingkat_layanan, grup_staf" in done.output
+    office = offices(engine)["35.09.23"]
+    assert (office.service_levels, office.staff_chats) == ("pkl=3", "trantib=-1001")
+    listed = sigap("office", "list").stdout.splitlines()
+    assert listed == [
+        "35.09.23\tMBS\tKecamatan Mumbulsari\t7 desa, 0 kelurahan; layanan: pkl=3; "
+        "grup: trantib=-1001"
+    ]
+    cleared = sigap("office", "set", "35.09.23", "--service-levels", "")
+    assert cleared.exit_code == 0 and offices(engine)["35.09.23"].service_levels == ""

@@ -216,7 +216,9 @@ async def test_the_last_backup_is_the_newest_archive_in_the_folder(
     assert value(none_yet, "sigap_backup_last_success_timestamp_seconds") == 0
     first = create_backup(watched, now=utcnow() - timedelta(days=1))
     newest = create_backup(watched)
-    create_backup(watched, folder=watched.backup_dir.parent / "usb")  # elsewhere: not seen
+    usb = watched.backup_dir.parent / "usb"
+    usb.mkdir()
+    create_backup(watched, folder=usb)  # elsewhere: not seen
     scraped = parsed((await scrape(sigap)).text)
     made = value(scraped, "sigap_backup_last_success_timestamp_seconds")
     names = sorted(p.name for p in watched.backup_dir.iterdir())

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from core.config import Settings
 from core.domain.people import StaffRole
-from core.models import ChatAccount, Complaint, Resident, Service, SkmResponse
+from core.models import ChatAccount, Complaint, Office, Resident, Service, SkmResponse
 from core.scope import for_all_offices, for_office
 from core.services.access.invites import create_invite
 from core.services.access.offices import add_office
@@ -163,3 +163,23 @@ async def test_a_survey_counts_for_the_office_of_its_service(
         services_by_office = {s.id: s.office_id for s in session.exec(select(Service))}
     assert sorted(office for office, _ in stored) == sorted([FIRST, second])
     assert all(services_by_office[service] == office for office, service in stored)
+
+
+async def test_the_welcome_names_the_deployment_then_the_residents_kecamatan(
+    bot: RunningBot, fake: FakeTelegram, engine: Engine, second: int
+) -> None:
+    """Two kecamatan: a newcomer is greeted by the kabupaten's Sigap, not by whichever
+    office the settings named; after a report, by the kecamatan reported to, under the
+    name its Kantor page keeps."""
+    with Session(engine) as session:
+        office = session.get(Office, second)
+        assert office is not None
+        office.name = "Kecamatan Jombang (Kantor Baru)"
+        session.add(office)
+        session.commit()
+    budi = Person(fake, 5002)
+    greeted = await budi.says("halo")
+    assert "Sigap Kabupaten Jember" in greeted[0].text, greeted[0].text
+    await _report(budi, "/start lapor_350901", None, "Jombang")
+    again = await budi.says("halo")
+    assert "Kecamatan Jombang (Kantor Baru)" in again[0].text, again[0].text

@@ -61,7 +61,7 @@ def test_monthly_reports_reach_the_leadership_once(office: Settings, engine: Eng
         assert all(Path(str(f.attachment)).stat().st_size > 0 for f in files)
     assert _files_to(engine, TRANTIB) == []
     iku, complaints = (_pdf_text(str(f.attachment)) for f in _files_to(engine, CAMAT))
-    assert "Periode 01-09-2026 s.d. 30-09-2026" in iku
+    assert "Periode 1 September 2026 s.d. 30 September 2026" in iku
     assert "Pengaduan" in complaints
     with Session(engine) as session:
         assert session.exec(select(ScheduledRun.key)).all() == ["monthly:2026-09"]

@@ -1,6 +1,6 @@
 """Every PDF report is readable on paper: no text box outside the page's margins, long
 values included; the kop surat and the signature block come from the settings. A PNG of
-each report's first and last page is kept under build/report-pages/ for review."""
+every page of each report is kept under build/report-pages/ for review."""
 
 from __future__ import annotations
 
@@ -107,9 +107,11 @@ def _keep_pages(kind: str, pdf: bytes) -> None:
     PAGES.mkdir(parents=True, exist_ok=True)
     document = pdfium.PdfDocument(pdf)
     try:
-        for name, index in (("first", 0), ("last", len(document) - 1)):
+        for old in PAGES.glob(f"{kind}-*.png"):
+            old.unlink()
+        for index in range(len(document)):
             image = document[index].render(scale=1.3).to_pil()
-            image.save(PAGES / f"{kind}-{name}.png")
+            image.save(PAGES / f"{kind}-{index + 1}.png")
     finally:
         document.close()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -188,6 +189,16 @@ def test_the_signature_takes_the_last_lines_with_it(notes: int) -> None:
     assert split, "no length put the page break near the signature: lengthen the range"
 
 
+def test_a_report_without_the_camats_name_leaves_a_line_to_write_it() -> None:
+    """No name in the office's profile: the paper is signed by hand, over a dotted
+    line, never over a placeholder that reads as if typed on purpose."""
+    report = _table_report(3, 0)
+    report.letterhead = replace(_letterhead(), signatory="", nip="")
+    signature = _pages(render(report, "pdf"))[-1]
+    assert "(nama Camat)" not in signature and "(……" in signature
+    assert "Camat Mumbulsari" in signature and "NIP." in signature
+
+
 @SQLITE
 def test_every_format_says_data_per_while_the_period_runs(
     session: Session, year: Settings, monkeypatch: pytest.MonkeyPatch
@@ -321,3 +332,18 @@ def test_a_year_value_near_its_target_is_not_crossed_by_the_line() -> None:
     assert (
         _overlaps(charts.figure(charts.year_chart(long_name, 2026, None, Decimal(80), "%"))) == []
     )
+
+
+def test_an_empty_chart_says_there_is_no_data_yet() -> None:
+    months = ["Jan 26", "Feb 26", "Mar 26"]
+    empty = [
+        charts.line_chart("IKU3 Persentase kegiatan", months, [None, None, None], unit="%"),
+        charts.year_chart("IKU6 Persentase indikator", 2026, None, Decimal(80), "%"),
+        charts.bar_chart("Pengaduan per kategori", [], []),
+    ]
+    for chart in empty:
+        figure = charts.figure(chart)
+        assert charts.NO_DATA in [t.get_text() for t in _texts(figure)], chart.title
+        assert _overlaps(figure) == [], chart.title
+    drawn = charts.line_chart("IKU3 Persentase kegiatan", months, [None, Decimal(50), None])
+    assert charts.NO_DATA not in [t.get_text() for t in _texts(charts.figure(drawn))]

@@ -248,3 +248,18 @@ def test_triwulan_targets_are_set_from_the_command_line(
         Decimal(2),
         Decimal("50.00"),
     )
+
+
+def test_a_report_over_many_years_shows_the_last_two_years_of_months(
+    session: Session, settings: Settings
+) -> None:
+    """A range of a century (a typo, or a link sent to the Camat) is not a thousand
+    monthly IKU computations: the monthly table and charts keep their last 24 months."""
+    report = builders.build_iku(session, settings, Period(date(2000, 1, 1), date(2100, 12, 31)))
+    monthly = next(t for t in report.tables if t.key == "iku_bulanan")
+    assert len(monthly.rows) == builders.COURSE_MONTHS
+    assert monthly.rows[0][0] == "Jan 99" and monthly.rows[-1][0] == "Des 00"
+    assert "24 bulan terakhir" in monthly.title
+    assert len(report.charts[0].png) > 0
+    year = builders.build_iku(session, settings, Period.year(2025))
+    assert "bulan terakhir" not in next(t for t in year.tables if t.key == "iku_bulanan").title

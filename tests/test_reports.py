@@ -182,7 +182,7 @@ def test_pdf_has_the_pages_and_figures(session: Session, settings: Settings) -> 
     pages, text = _pdf_text(render(builders.build_iku(session, settings, Period.year(2026)), "pdf"))
     assert pages >= 2  # the tables, then a chart per indicator
     assert "Laporan Capaian Indikator Kinerja Utama" in text
-    assert "Kecamatan Mumbulsari" in text and "01-01-2026 s.d. 31-12-2026" in text
+    assert "Kecamatan Mumbulsari" in text and "Periode 1 Januari 2026 s.d. 31 Desember 2026" in text
     assert "Jumlah dokumen penataan" in " ".join(text.split())  # the cell wraps the rest
     pages, text = _pdf_text(
         render(builders.build_skm(session, settings, Period.year(2026), 500), "pdf")

@@ -215,6 +215,7 @@ def _posts(area_id: int) -> list[tuple[str, dict[str, str]]]:
         ("/kantor/desa", {"nama": "Desa Selundupan", "jenis": "desa"}),
         ("/kantor/desa/nonaktif", {"desa": str(area_id)}),
         ("/kantor/desa/aktifkan", {"desa": str(area_id)}),
+        ("/kantor/pengaturan", {"tingkat_layanan": "pkl=1", "grup_staf": "trantib=-1009"}),
     ]
 
 
@@ -275,3 +276,24 @@ def test_another_offices_desa_is_not_found(
         assert stored is not None and stored.active
         trail = session.exec(select(RegisterAudit).where(RegisterAudit.register_name == "kantor"))
         assert [json.loads(r.changes) for r in trail.all()] == []
+
+
+def test_the_admin_sets_the_offices_own_levels_and_groups(
+    engine: Engine, client: TestClient
+) -> None:
+    """Both saved together, or neither: a bad group keeps the good levels out too, the
+    page says why in Indonesian and shows what was typed."""
+    log_in(client, login_link(engine, _staff(engine, StaffRole.ADMIN, "Sekar")))
+    csrf = csrf_of(client, "/kantor")
+    before = _stored(engine)
+    bad = {"csrf": csrf, "tingkat_layanan": "pkl=2", "grup_staf": "trantib=@grupku"}
+    refused = client.post("/kantor/pengaturan", data=bad)
+    assert refused.status_code == 400 and "seksi=id_grup" in refused.text
+    assert 'value="trantib=@grupku"' in refused.text and 'value="pkl=2"' in refused.text
+    assert _stored(engine) == before
+    good = {"csrf": csrf, "tingkat_layanan": "pkl=2", "grup_staf": "trantib=-1001"}
+    assert client.post("/kantor/pengaturan", data=good).status_code == 303
+    office = _stored(engine)[0]
+    assert (office["service_levels"], office["staff_chats"]) == ("pkl=2", "trantib=-1001")
+    trail = client.get("/kantor").text
+    assert "Tingkat layanan sendiri" in trail and "Grup Telegram seksi" in trail

@@ -51,6 +51,8 @@ FILES = {
     "/register/kegiatan/{key:id}/foto/{photo_id:id}",
     "/layanan/{code}/poster.pdf",
 }
+# The HTML reports, opened in the browser from the dashboard
+REPORTS = [f"/laporan/{kind}.html?tahun={YEAR}" for kind in ("iku", "skm", "complaints")]
 # One row of every register, written as an office would (long words included)
 ROWS = {
     "kegiatan": {
@@ -205,7 +207,7 @@ async def test_every_page_fits_a_phone_in_both_languages(
     for language in ("id", "en"):
         for screen in (DESKTOP, PHONE):  # the phone last: the forms below run on it
             await page.set_viewport_size(screen)
-            for address in addresses:
+            for address in [*addresses, *REPORTS]:
                 misfits += await _misfits(page, url + address, screen["width"])
         # pages after a form: an invitation's links, a refused import
         await page.goto(url + "/petugas")
@@ -237,6 +239,7 @@ async def _screenshots(page: Page, url: str, samples: dict[str, list[str]], lang
         "register": samples["/register/{name}"][0],
         "register-baris": samples["/register/{name}/{key}"][0],
         "petugas": "/petugas",
+        "laporan-iku": REPORTS[0],
     }
     for name, address in shots.items():
         await _shoot(page, url + address, f"{name}-{language}")

@@ -104,6 +104,7 @@ async def test_the_admin_reads_the_system_and_nobody_else_does(
     await page.click("header nav a[href='/sistem']")
     await page.wait_for_selector("#versi")
 
+    assert "dalam WIB" in await page.inner_text("#zona-waktu")  # Asia/Jakarta
     facts = await page.locator("#versi").inner_text()
     assert f"Sigap {sigap_version()}" in facts and code_head() in facts and "terbaru" in facts
     assert await page.locator("#tersendat").is_visible()  # 30 minutes > 15

@@ -1,6 +1,8 @@
 """Figures computed once per state of the data: the dashboard's IKU and trend, keyed by
 the period and the IKU inputs' stamp (``core.services.performance.iku_stamp``), so a change anywhere
 is seen on the next page load and an unchanged year is not recomputed for every viewer.
+An entry belongs to one office: the office is a required part of every key, so two
+offices whose data stamps happen to agree (two new, empty ones) never share a page.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ class FiguresCache:
         self._lock = threading.Lock()
         self.size = size
 
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, office: int, key: Hashable, compute: Callable[[], Any]) -> Any:
+        key = (office, key)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)

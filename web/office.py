@@ -97,6 +97,7 @@ PAGES: list[Route] = [
     Route("/kantor", kantor.office_page, methods=GET),
     Route("/kantor", kantor.save_profile, methods=POST),
     Route("/kantor/logo", kantor.upload_logo, methods=POST),
+    Route("/kantor/pengaturan", kantor.save_own_settings, methods=POST),
     Route("/kantor/desa", kantor.add_area, methods=POST),
     Route("/kantor/desa/nonaktif", kantor.deactivate_area, methods=POST),
     Route("/kantor/desa/aktifkan", kantor.reactivate_area, methods=POST),

@@ -181,7 +181,8 @@ class Desk:
             for key in ("report", "survey", "mine", "help")
         ]
         choices.append(Choice(turn.t("menu.language"), f"menu:lang-{other}"))
-        turn.say("menu.welcome", choices, office=self.settings.office_name)
+        office = office_choice.welcome_name(turn, f"Sigap {self.settings.kabupaten}")
+        turn.say("menu.welcome", choices, office=office)
 
     def _resume(self, turn: Turn) -> None:
         if turn.state is not None and turn.state.dialog in DIALOGS:

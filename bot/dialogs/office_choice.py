@@ -24,6 +24,15 @@ PICK = "kantor:"
 SHOWN = 8  # buttons at most (a WhatsApp list holds 10 rows); typing finds the rest
 
 
+def welcome_name(turn: Turn, deployment: str) -> str:
+    """Who greets the resident: the one office (its name as the Kantor page keeps it),
+    or the office of their last report; before any, the deployment (the kabupaten)."""
+    offices = offices_to_choose(turn.session, turn.resident.last_office_id)
+    if len(offices) == 1 or (offices and offices[0].id == turn.resident.last_office_id):
+        return offices[0].name
+    return deployment
+
+
 def several_offices(turn: Turn) -> bool:
     return len(active_office_ids(turn.session)) > 1
 

@@ -94,3 +94,8 @@ def may_see_reporter(role: StaffRole, active: bool, reporter_chose_open: bool) -
     if not active:
         return False
     return reporter_chose_open or role in COMPLAINT_HANDLERS
+
+
+# Sections whose staff hear new complaints in a group chat (TELEGRAM_STAFF_CHATS, an
+# office's own group chats): a name outside these would route nothing, silently.
+CHAT_SECTIONS = ("trantib",)

@@ -34,6 +34,7 @@ from core.models import (
     Complaint,
     ComplaintPhoto,
     Document,
+    Holiday,
     OfficeArea,
     ProgramIndicator,
     SakipEvaluation,
@@ -105,6 +106,7 @@ def _fill_second_office(engine: Engine, settings: Settings) -> Theirs:
         service = Service(code="jbgktp", name=f"KTP {SECRET}")
         s.add_all([photo, activity, document, indicator, service])
         s.add(SakipEvaluation(year=YEAR, score=Decimal("77.7")))
+        s.add(Holiday(day=date(YEAR, 6, 6), name=f"Hari jadi {SECRET}"))
         member = add_staff(s, f"Petugas {SECRET}", StaffRole.TRANTIB)
         s.flush()
         activity_photo = ActivityPhoto(
@@ -178,6 +180,7 @@ def _gets(t: Theirs) -> list[str]:
         f"/register/dokumen/{t.document}/berkas",
         f"/register/indikator/{t.indicator}",
         f"/register/sakip/{YEAR}",
+        f"/register/libur/{YEAR}-06-06",
         f"/layanan/{t.service}/poster.pdf",
     ]
 
@@ -231,6 +234,7 @@ LISTINGS = [
     "/register/dokumen",
     "/register/indikator",
     f"/register/sakip?tahun={YEAR}",
+    f"/register/libur?tahun={YEAR}",
     "/layanan",
     "/petugas",
     "/sistem",
@@ -250,7 +254,7 @@ def test_no_listing_export_or_report_shows_another_offices_rows(
         answer = ours.get(path)
         assert answer.status_code in (200, 303), (path, answer.status_code)
         assert SECRET not in answer.text and theirs.complaint not in answer.text, path
-    for name in ("kegiatan", "dokumen", "indikator", "sakip"):
+    for name in ("kegiatan", "dokumen", "indikator", "sakip", "libur"):
         answer = ours.get(f"/register/{name}/ekspor.xlsx")
         assert answer.status_code == 200, name
         cells = [
@@ -289,3 +293,35 @@ def test_staff_of_one_office_are_not_counted_in_another(engine: Engine, theirs: 
         for_office(s, 1)
         names = set(s.exec(select(Staff.name)).all())
     assert f"Petugas {SECRET}" not in names
+
+
+def _login_path(engine: Engine, office: int, role: StaffRole, name: str) -> str:
+    with Session(engine, expire_on_commit=False) as session:
+        for_office(session, office)
+        member = add_staff(session, name, role)
+        token = issue_login_link(session, member)
+        session.commit()
+    return f"/masuk?t={token}"
+
+
+def test_two_new_offices_never_share_a_cached_page(engine: Engine, settings: Settings) -> None:
+    """Pages computed once per state of the data: two offices with nothing recorded yet
+    have the same data stamp, and one server serves both. Each sees its own desa."""
+    with Session(engine, expire_on_commit=False) as session:
+        other = add_office(session, "35.09.01", "Kecamatan Lain", "JBG", (f"Desa {SECRET}",))
+        session.commit()
+    assert other.id is not None
+    app = build_web(build_office(settings, engine))
+    theirs_login = _login_path(engine, other.id, StaffRole.ADMIN, "Admin kantor lain")
+    ours_login = _login_path(engine, 1, StaffRole.ADMIN, "Admin kantor ini")
+    with (
+        TestClient(app, follow_redirects=False) as them,
+        TestClient(app, follow_redirects=False) as us,
+    ):
+        log_in(them, theirs_login)
+        assert SECRET in them.get(f"/?tahun={YEAR}").text  # their page, now cached
+        them.get("/pengaduan?status=semua")
+        log_in(us, ours_login)
+        for path in (f"/?tahun={YEAR}", "/pengaduan?status=semua"):
+            answer = us.get(path)
+            assert answer.status_code == 200 and SECRET not in answer.text, path

@@ -26,6 +26,7 @@ from core.domain.complaints import (
 )
 from core.errors import InvalidInput, NotFound
 from core.models import Complaint, ComplaintPhoto, Resident
+from core.scope import office_of
 from core.services.access.offices import office_profile
 from core.services.complaints import lifecycle as svc
 from core.services.complaints import queue as queue_svc
@@ -183,7 +184,9 @@ def _queue_table(
     change to one writes an event, which moves the stamp) and per day (overdue flags)."""
     today = local_date(utcnow(), ctx.office.settings.tz)
     stamp = iku_inputs_stamp(ctx.db)
-    key = ("queue", wanted, number, today, stamp, ctx.web_session.language, tuple(query.items()))
+    role = ctx.staff.role  # what a role may see differs (rahasia)
+    language = ctx.web_session.language
+    key = ("queue", wanted, number, today, stamp, role, language, tuple(query.items()))
 
     def render() -> Markup:
         rows = overdue_first(ctx.db, wanted, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
@@ -200,7 +203,7 @@ def _queue_table(
         )
         return Markup(html)
 
-    return ctx.office.figures.get(key, render)  # type: ignore[no-any-return]
+    return ctx.office.figures.get(office_of(ctx.db), key, render)  # type: ignore[no-any-return]
 
 
 def _complaint(ctx: Ctx) -> Complaint:

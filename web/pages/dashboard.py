@@ -22,6 +22,7 @@ from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.errors import InvalidInput, NotFound
 from core.models import Document
+from core.scope import office_of
 from core.services.complaints.confidential import may_list_rahasia
 from core.services.complaints.desk import ComplaintDesk, complaint_desk
 from core.services.complaints.queue import iku4_rows
@@ -106,7 +107,7 @@ def _figures(ctx: Ctx, period: Period, stamp: tuple[int, int, int] | None = None
             desk=complaint_desk(ctx.db, settings, period, today),
         )
 
-    return ctx.office.figures.get((period, today, stamp), compute)  # type: ignore[no-any-return]
+    return ctx.office.figures.get(office_of(ctx.db), (period, today, stamp), compute)  # type: ignore[no-any-return]
 
 
 def _cards_html(ctx: Ctx, period: Period) -> tuple[Markup, Markup]:
@@ -115,7 +116,7 @@ def _cards_html(ctx: Ctx, period: Period) -> tuple[Markup, Markup]:
     the stamp and the page's frame."""
     query = ctx.request.url.query
     stamp = iku_inputs_stamp(ctx.db)
-    key = ("cards", period, _today(ctx), stamp, ctx.web_session.language, query)
+    key = ("cards", period, _today(ctx), stamp, ctx.staff.role, ctx.web_session.language, query)
 
     def render() -> tuple[Markup, Markup]:
         figures = _figures(ctx, period, stamp)
@@ -152,7 +153,7 @@ def _cards_html(ctx: Ctx, period: Period) -> tuple[Markup, Markup]:
         )
         return Markup(top), Markup(body)
 
-    return ctx.office.figures.get(key, render)  # type: ignore[no-any-return]
+    return ctx.office.figures.get(office_of(ctx.db), key, render)  # type: ignore[no-any-return]
 
 
 @page(Permission.VIEW_DASHBOARD)

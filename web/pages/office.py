@@ -20,6 +20,7 @@ from core.errors import InvalidInput, NotFound
 from core.models import RegisterAudit
 from core.services.access import office_edit as edit
 from core.services.access.office_edit import ProfileForm
+from core.services.complaints.categories import load_categories
 from core.services.performance.records import names_of_staff
 from core.types import INTEGER_MAX
 from web.context import word
@@ -36,6 +37,8 @@ FIELD_WORDS = {
     "pangkat_camat": "office_camat_pangkat",
     "logo": "office_logo",
     "awalan_tiket": "office_ticket_prefix",
+    "tingkat_layanan": "office_service_levels",
+    "grup_staf": "office_staff_chats",
 }
 AREA_ACTIONS = frozenset({"buat", "aktif", "nonaktif"})  # a desa added, brought back, put aside
 
@@ -92,7 +95,12 @@ def _trail(ctx: Ctx) -> list[dict[str, Any]]:
     ]
 
 
-def _render(ctx: Ctx, error: str | None = None, typed: ProfileForm | None = None) -> Response:
+def _render(
+    ctx: Ctx,
+    error: str | None = None,
+    typed: ProfileForm | None = None,
+    typed_own: dict[str, str] | None = None,
+) -> Response:
     office = edit.own_office(ctx.db)
     shown = typed or ProfileForm(
         office.name, office.address, office.camat_name, office.camat_nip, office.camat_pangkat
@@ -108,6 +116,8 @@ def _render(ctx: Ctx, error: str | None = None, typed: ProfileForm | None = None
         areas=edit.office_areas(ctx.db),
         area_kinds=edit.AREA_KINDS,
         trail=_trail(ctx),
+        own=typed_own or {"levels": office.service_levels, "chats": office.staff_chats},
+        categories=load_categories(ctx.office.settings.categories_file),
     )
 
 
@@ -171,4 +181,18 @@ def deactivate_area(ctx: Ctx) -> Response:
 @page(Permission.MANAGE_OFFICE)
 def reactivate_area(ctx: Ctx) -> Response:
     edit.set_area_active(ctx.db, ctx.staff, _area_id(ctx), active=True)
+    return ctx.redirect(HOME, pesan=ctx.t("saved"))
+
+
+@page(Permission.MANAGE_OFFICE)
+def save_own_settings(ctx: Ctx) -> Response:
+    """The office's service levels and group chats: both or neither (one transaction)."""
+    typed = {"levels": ctx.field("tingkat_layanan"), "chats": ctx.field("grup_staf")}
+    codes = [c.code for c in load_categories(ctx.office.settings.categories_file)]
+    try:
+        edit.set_service_levels(ctx.db, ctx.staff, typed["levels"], codes)
+        edit.set_staff_chats(ctx.db, ctx.staff, typed["chats"])
+    except InvalidInput as exc:
+        ctx.db.rollback()
+        return _render(ctx, str(exc), typed_own=typed)
     return ctx.redirect(HOME, pesan=ctx.t("saved"))

@@ -21,6 +21,14 @@ from web.words import Words
 
 UNITS = ((1024**4, "TB"), (1024**3, "GB"), (1024**2, "MB"), (1024, "KB"))
 
+# Indonesia's three zones as people name them; another zone is shown by its name
+ZONES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
 
 def size(amount: int | None) -> str:
     """Bytes as an office reads them: 12,3 GB."""
@@ -97,6 +105,7 @@ def system(ctx: Ctx) -> Response:
         backup=_backup(ctx, figures),
         backup_dir=str(settings.backup_dir),
         runs=figures.last_runs,
+        zone=ZONES.get(settings.timezone, settings.timezone),
         disks=[
             {
                 "folder": d.folder,

@@ -14,19 +14,24 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from core.domain.access import Permission
+from core.config import parse_staff_chats
+from core.domain.access import CHAT_SECTIONS, Permission
 from core.errors import InvalidInput, NotFound
 from core.models import Office, OfficeArea, RegisterAudit
 from core.scope import office_of
 from core.services.access.authz import Actor, actor_staff_id, authorize
-from core.services.access.offices import TICKET_PREFIX, forget_office_profile
+from core.services.access.offices import (
+    TICKET_PREFIX,
+    forget_office_profile,
+    parse_service_levels,
+)
 from core.services.files.fields import clean_text
 from core.services.files.file_kinds import HEAD_BYTES, MEDIA_TYPES, sniff
 
@@ -264,3 +269,62 @@ def set_ticket_prefix(session: Session, actor: Actor, prefix: str) -> str:
     session.add(office)
     _changed(session, actor, office.code, "ubah", {"awalan_tiket": [before, prefix]})
     return before
+
+
+TEXT_LIMITS = {"service_levels": 500, "staff_chats": 1000}  # the columns' lengths (0015)
+
+
+def set_service_levels(
+    session: Session, actor: Actor, text: str, categories: Collection[str]
+) -> str:
+    """The office's own service levels (``pkl=3;miras=2``, working days), over the
+    category list's; empty: the list's for every category. ``categories``: the codes
+    the list knows (the complaints area holds the list). The levels as kept."""
+    authorize(actor, Permission.MANAGE_OFFICE)
+    try:
+        levels = parse_service_levels(text)
+    except ValueError:
+        raise InvalidInput(
+            "Tingkat layanan ditulis kategori=hari;kategori=hari (1–365 hari kerja, tiap "
+            "kategori sekali), mis. pkl=3;miras=2 / write category=days;category=days"
+        ) from None
+    _only_known(levels, categories, "Kategori tidak dikenal / unknown category")
+    kept = ";".join(f"{code}={days}" for code, days in levels.items())
+    return _set_text(session, actor, "service_levels", "tingkat_layanan", kept)
+
+
+def set_staff_chats(session: Session, actor: Actor, text: str) -> str:
+    """The office's section group chats on Telegram (``trantib=-1001,-1002;pmks=-1003``);
+    empty: each section's handlers on their own chats. The chats as kept."""
+    authorize(actor, Permission.MANAGE_OFFICE)
+    try:
+        chats = parse_staff_chats(text)
+    except ValueError:
+        raise InvalidInput(
+            "Grup staf ditulis seksi=id_grup,id_grup;seksi=id_grup (tiap seksi sekali), mis. "
+            "trantib=-1001234 / write section=chat_id,chat_id;section=chat_id"
+        ) from None
+    _only_known(chats, CHAT_SECTIONS, "Seksi tidak dikenal / unknown section")
+    kept = ";".join(f"{section}={','.join(ids)}" for section, ids in chats.items())
+    return _set_text(session, actor, "staff_chats", "grup_staf", kept)
+
+
+def _only_known(given: Collection[str], known: Collection[str], unknown_words: str) -> None:
+    """A name outside the known ones (a typo) would be kept and quietly do nothing."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise InvalidInput(
+            f"{unknown_words}: {', '.join(unknown)} (pilihan / known: {', '.join(known)})"
+        )
+
+
+def _set_text(session: Session, actor: Actor, attribute: str, column: str, value: str) -> str:
+    office = own_office(session)
+    before = getattr(office, attribute)
+    if len(value) > TEXT_LIMITS[attribute]:
+        raise InvalidInput(f"Paling panjang {TEXT_LIMITS[attribute]} huruf / too long")
+    if before != value:
+        setattr(office, attribute, value)
+        session.add(office)
+        _changed(session, actor, office.code, "ubah", {column: [before, value]})
+    return value

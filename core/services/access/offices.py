@@ -8,14 +8,17 @@ office before offices were data describe office #1 still (migration 0014 copied 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
+from core.config import parse_staff_chats
+from core.digits import ascii_digits
 from core.errors import InvalidInput, NotFound
-from core.models import Office, OfficeArea, Resident
-from core.scope import forget_the_only_office, office_of
+from core.models import Holiday, Office, OfficeArea, Resident
+from core.scope import across_offices, forget_the_only_office, office_of, writing_across_offices
 from core.services.files.fields import clean_text
+from core.timeutil import utcnow
 
 OFFICE_CODE = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")  # a kecamatan: 35.09.23
 TICKET_PREFIX = re.compile(r"^[A-Z]{2,5}$")
@@ -34,6 +37,22 @@ class OfficeProfile:
     camat_nip: str
     camat_pangkat: str
     desa: tuple[str, ...]
+    service_levels: dict[str, int] = field(default_factory=dict)  # category -> days
+    staff_chats: dict[str, list[str]] = field(default_factory=dict)  # section -> group ids
+
+
+def parse_service_levels(value: str) -> dict[str, int]:
+    """``pkl=3;miras=2`` as {category: days}; ValueError for anything else. Which
+    categories exist is the category list's to say (the complaints area checks)."""
+    levels: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in value.split(";"))):
+        code, sep, days = (x.strip() for x in part.partition("="))
+        if not sep or not code or not ascii_digits(days) or not 1 <= int(days) <= 365:
+            raise ValueError("expected category=days;category=days (1-365 days)")
+        if code in levels:
+            raise ValueError(f"{code} given twice")
+        levels[code] = int(days)
+    return levels
 
 
 def office_profile(session: Session) -> OfficeProfile:
@@ -62,6 +81,8 @@ def profile_of(session: Session, office_id: int) -> OfficeProfile:
         ticket_prefix=office.ticket_prefix,
         address=office.address,
         logo_path=office.logo_path,
+        service_levels=parse_service_levels(office.service_levels),
+        staff_chats=parse_staff_chats(office.staff_chats),
         camat_name=office.camat_name,
         camat_nip=office.camat_nip,
         camat_pangkat=office.camat_pangkat,
@@ -106,7 +127,28 @@ def add_office(
     forget_the_only_office()  # this process's unnamed sessions: refused from now on
     session.add_all(OfficeArea(office_id=office.id or 0, name=d.strip()) for d in desa)
     session.flush()
+    _holidays_to_come(session, office.id or 0)
     return office
+
+
+def _holidays_to_come(session: Session, office_id: int) -> None:
+    """A new office starts with the national holidays and cuti bersama still to come
+    (the days the kabupaten added for every office), not another office's own days."""
+    rows = session.exec(
+        across_offices(
+            select(col(Holiday.day), col(Holiday.name)).where(
+                col(Holiday.national),
+                Holiday.day >= utcnow().date(),
+                col(Holiday.deleted_at).is_(None),
+                Holiday.office_id != office_id,
+            )
+        )
+    ).all()
+    with writing_across_offices(session):
+        session.add_all(
+            Holiday(office_id=office_id, day=day, name=name, national=True)
+            for day, name in sorted(dict(rows).items())
+        )
 
 
 FIRST_OFFICE = 1  # the office a single-office install has been all along (migration 0014)

@@ -166,4 +166,6 @@ def revoke_sessions_of(session: Session, staff_id: int) -> None:
 
 
 def has_any_staff(session: Session) -> bool:
-    return session.exec(select(Staff.id).where(Staff.active == True)).first() is not None  # noqa: E712
+    """Anyone at work in any office: a fresh install has no one (its first admin is made)."""
+    found = session.exec(across_offices(select(Staff.id).where(col(Staff.active))))
+    return found.first() is not None

@@ -23,11 +23,11 @@ from core.domain.complaints import (
     new_ticket_code,
     normalise_ticket_code,
 )
-from core.domain.workdays import WorkCalendar
 from core.errors import InvalidInput, NotAllowed, NotFound
-from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Holiday, Resident, Staff
+from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Resident, Staff
 from core.services.access.offices import office_profile
 from core.services.complaints.categories import find_category
+from core.services.complaints.due import service_level_days, work_calendar
 from core.services.files.fields import EARLIEST_DATE, clean_text, refuse_hidden_characters
 from core.services.messaging.notifications import notify_reporter
 from core.timeutil import local_date, utcnow
@@ -57,12 +57,6 @@ class NewComplaint:
     external_ref: str | None = None
     photos: Sequence[str] = ()
     captions: Sequence[str | None] = ()  # the resident's words with each photo, if any
-
-
-def work_calendar(session: Session) -> WorkCalendar:
-    return WorkCalendar(
-        session.exec(select(col(Holiday.day)).where(col(Holiday.deleted_at).is_(None))).all()
-    )
 
 
 CODE_ATTEMPTS = 20  # 30^8 codes: a clash is rare, twenty in a row means something is wrong
@@ -128,7 +122,7 @@ def register_complaint(
     if received_at is not None:
         _check_received(received_at)
     received = received_at or utcnow()
-    level = find_category(data.category, settings.categories_file).service_level_days
+    level = service_level_days(session, settings, data.category)
     due = work_calendar(session).add_working_days(local_date(received, settings.tz), level)
     complaint = Complaint(
         code=_unused_ticket_code(session, office_profile(session).ticket_prefix),

@@ -30,8 +30,8 @@ from core.domain.periods import Period
 from core.models import Complaint
 from core.scope import office_of
 from core.services.complaints.categories import find_category, load_categories
+from core.services.complaints.due import work_calendar
 from core.services.complaints.history import state_at
-from core.services.complaints.lifecycle import work_calendar
 from core.sqltime import elapsed_ms
 from core.timeutil import local_date, local_midnight, utc_bounds
 

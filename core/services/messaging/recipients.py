@@ -10,7 +10,7 @@ from core.domain.people import StaffRole
 from core.models import Staff
 from core.scope import office_of
 from core.services.access.accounts import Address, addresses_of_staff
-from core.services.access.offices import FIRST_OFFICE
+from core.services.access.offices import FIRST_OFFICE, office_profile
 
 
 def _active(session: Session, roles: frozenset[StaffRole]) -> list[int]:
@@ -21,8 +21,14 @@ def _active(session: Session, roles: frozenset[StaffRole]) -> list[int]:
 
 
 def section_recipients(session: Session, settings: Settings, section: str) -> list[Address]:
-    """The section's configured group chats (the first office's, from the settings), else
-    every chat account of every active complaint handler of the session's office."""
+    """The section's group chats as the office set them (the Kantor page, `sigap office
+    set`; for the first office, TELEGRAM_STAFF_CHATS until it sets its own), else every
+    chat account of every active complaint handler of the session's office."""
+    own = office_profile(session).staff_chats
+    if own:
+        return [Address("telegram", chat) for chat in own.get(section, [])] or (
+            handler_recipients(session)
+        )
     chats = settings.staff_chats.get(section, [])
     if chats and office_of(session) == FIRST_OFFICE:  # the settings' chats: the first office's
         return [Address(*chat) for chat in chats]

@@ -125,6 +125,11 @@ def create_backup(
 ) -> BackupResult:
     """One archive in ``folder`` (default SIGAP_BACKUP_DIR, where the retention rule then
     runs); encrypted when SIGAP_BACKUP_PASSPHRASE is set."""
+    if folder is not None and not folder.is_dir():  # an unmounted USB disk, a typo
+        raise BackupError(
+            f"Folder tujuan tidak ada / no such folder: {folder} (diska USB belum "
+            "terpasang? / is the disk mounted?): buat atau pasang dulu / create or mount it"
+        )
     at = now or utcnow()
     passphrase = _passphrase(settings)
     target = _destination(folder or settings.backup_dir, at, passphrase is not None)

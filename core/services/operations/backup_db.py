@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -234,6 +235,33 @@ def existing_rows(database_url: str) -> dict[str, int]:
         counts = _pg_counts(connection, schema, _pg_tables(connection, schema))
         connection.rollback()
         return counts
+
+
+def live_processes(database_url: str, since: datetime) -> int:
+    """How many Sigap processes renewed their outbox lease after ``since``: a running
+    ``sigap run`` that a restore would pull its database from under (0 for a database
+    without the table)."""
+    query = "SELECT count(*) FROM senderlease WHERE renewed_at > "
+    since = since.astimezone(UTC).replace(tzinfo=None)  # stored as naive UTC
+    if kind_of(database_url) == "sqlite":
+        path = sqlite_file(database_url)
+        if not path.exists():
+            return 0
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            connection.execute("PRAGMA busy_timeout = 15000")
+            stamp = since.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy writes it there
+            try:
+                row = connection.execute(query + "?", (stamp,)).fetchone()
+            except sqlite3.OperationalError:  # no such table
+                return 0
+            return int(row[0])
+    with _connect(make_url(database_url)) as connection:
+        found = connection.execute("SELECT to_regclass('senderlease')").fetchone()
+        if not found or found[0] is None:
+            return 0
+        row = connection.execute(query + "%s", (since,)).fetchone()
+        connection.rollback()
+        return int(row[0]) if row else 0
 
 
 def check_counts(found: dict[str, int], expected: dict[str, int]) -> None:

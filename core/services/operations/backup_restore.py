@@ -45,12 +45,9 @@ from core.services.operations.backup_crypto import (
     DecryptingReader,
     is_encrypted,
 )
+from core.services.operations.backup_target import refuse_non_empty, refuse_running
 
 JSON_LIMIT = 256 * 1024 * 1024
-
-
-class NotEmpty(BackupError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -132,7 +129,8 @@ def _move_into(staged: Path, target: Path) -> None:
 
 def restore_backup(settings: Settings, archive: Path, force: bool = False) -> RestoreResult:
     """Put ``archive`` back into the configured database and folders."""
-    _refuse_non_empty(settings, force)
+    refuse_running(settings)
+    refuse_non_empty(settings, force)
     staging = Staging(settings)
     try:
         with _open_archive(archive, _secret(settings)) as source:
@@ -155,23 +153,6 @@ def restore_backup(settings: Settings, archive: Path, force: bool = False) -> Re
 def _secret(settings: Settings) -> str | None:
     secret = settings.backup_passphrase
     return secret.get_secret_value() if secret is not None else None
-
-
-def _has_files(folder: Path) -> bool:
-    return any(names for _, _, names in os.walk(folder))
-
-
-def _refuse_non_empty(settings: Settings, force: bool) -> None:
-    rows = backup_db.existing_rows(settings.database_url)
-    filled = sorted(t for t, n in rows.items() if n and t != backup_db.VERSION_TABLE)
-    folders = [str(f) for f in (settings.media_dir, settings.reports_dir) if _has_files(f)]
-    if (filled or folders) and not force:
-        what = ", ".join([*(["basis data / database"] if filled else []), *folders])
-        raise NotEmpty(
-            f"Tujuan pemulihan tidak kosong / the restore target is not empty ({what}): "
-            "pulihkan ke basis data dan folder kosong, atau tambahkan --force untuk "
-            "menggantinya / restore into an empty one, or add --force to replace it"
-        )
 
 
 @contextlib.contextmanager
@@ -197,6 +178,16 @@ def verify_archive(settings: Settings, archive: Path) -> dict[str, Any]:
     drill an operator runs on the copy kept off site); the manifest."""
     with _open_archive(archive, _secret(settings)) as source:
         return _verify(_unpack(source, None, None))
+
+
+def restore_problem(settings: Settings, manifest: dict[str, Any]) -> str | None:
+    """Why this Sigap would refuse to restore an intact archive (None if it would not):
+    the drill on an off-site copy says so before the day it is needed."""
+    try:
+        _check_header(manifest, settings)  # the manifest repeats the header's fields
+    except BackupError as refused:
+        return str(refused)
+    return None
 
 
 def _unpack(source: TarReader, staging: Staging | None, settings: Settings | None) -> Unpacked:

@@ -31,7 +31,13 @@ from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (every table on SQLModel.metadata)
 from core.errors import SigapError
-from core.schema import VERSION_TABLE, code_head, database_revision, newer_schema_message
+from core.schema import (
+    SEEDED_TABLES,
+    VERSION_TABLE,
+    code_head,
+    database_revision,
+    newer_schema_message,
+)
 from core.services.operations import db_copy_rows as rows
 
 BATCH_ROWS = 5_000
@@ -150,11 +156,6 @@ def prepare_target(target: Engine) -> None:
             f"(table {filled} has rows): salin hanya ke basis data kosong / copy only into "
             "an empty database."
         )
-
-
-# Rows a migration writes into a new database (office #1 from the settings, migration
-# 0014): a migrated database holding only these is empty, and a copy replaces them.
-SEEDED_TABLES = ("officearea", "office")
 
 
 def clear_seeded_rows(writer: Connection) -> None:

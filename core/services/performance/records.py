@@ -204,11 +204,22 @@ def set_target(
 
 
 def upsert_holidays(
-    session: Session, holidays: Sequence[tuple[date, str]], actor: Actor = OPERATOR
+    session: Session,
+    holidays: Sequence[tuple[date, str]],
+    actor: Actor = OPERATOR,
+    national: bool = False,
 ) -> int:
+    """The days kept (a day already there gets the name given); how many were new.
+    ``national``: the kabupaten's days for every office, which a new office inherits."""
+    new = 0
     for day, name in holidays:
-        save_record(session, HOLIDAYS, {"day": day, "name": name}, actor)
-    return len(holidays)
+        kept = HOLIDAYS.find(session, day.isoformat())
+        new += kept is None or kept.deleted_at is not None
+        row = save_record(session, HOLIDAYS, {"day": day, "name": name}, actor)
+        if national and not row.national:
+            row.national = True
+            session.add(row)
+    return new
 
 
 def change_role(session: Session, staff_id: int, role: StaffRole, actor: Actor = OPERATOR) -> Staff:

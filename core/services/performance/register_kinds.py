@@ -96,7 +96,7 @@ def _find_sakip(session: Session, key: str) -> SakipEvaluation | None:
 
 def _find_holiday(session: Session, key: str) -> Holiday | None:
     try:
-        return session.get(Holiday, date.fromisoformat(key))
+        return session.get(Holiday, (office_of(session), date.fromisoformat(key)))
     except ValueError:
         return None
 
