@@ -380,8 +380,9 @@ def holiday_import(
     ] = False,
 ) -> None:
     """Impor hari libur nasional dan cuti bersama / Import holidays."""
+    # read first, under unit_of_work for its refusals: a bad row is one line, nothing stored
     with unit_of_work(settings()), file.open(encoding="utf-8-sig", newline="") as handle:
-        days = csv_io.read_holidays_csv(handle)  # a bad row: one line, nothing stored
+        days = csv_io.read_holidays_csv(handle)
     if all_offices and common.chosen_office is not None:
         fail("--all-offices atau --office, bukan keduanya / not both")
     if not all_offices:
