@@ -15,9 +15,11 @@ from core.models import Office
 from core.scope import for_office
 from core.services.access.offices import (
     active_office_ids,
+    greeting_office,
     offices_named,
     offices_to_choose,
     remember_office,
+    serves_several_offices,
 )
 
 PICK = "kantor:"
@@ -27,14 +29,11 @@ SHOWN = 8  # buttons at most (a WhatsApp list holds 10 rows); typing finds the r
 def welcome_name(turn: Turn, deployment: str) -> str:
     """Who greets the resident: the one office (its name as the Kantor page keeps it),
     or the office of their last report; before any, the deployment (the kabupaten)."""
-    offices = offices_to_choose(turn.session, turn.resident.last_office_id)
-    if len(offices) == 1 or (offices and offices[0].id == turn.resident.last_office_id):
-        return offices[0].name
-    return deployment
+    return greeting_office(turn.session, turn.resident.last_office_id) or deployment
 
 
 def several_offices(turn: Turn) -> bool:
-    return len(active_office_ids(turn.session)) > 1
+    return serves_several_offices(turn.session)
 
 
 def scope_dialog(turn: Turn) -> None:

@@ -171,6 +171,25 @@ def office_run_key(key: str, office: Office | OfficeProfile) -> str:
     return key if office.id == FIRST_OFFICE else f"{key}@{office.code}"
 
 
+def serves_several_offices(session: Session) -> bool:
+    """More than one active office (a resident is asked which): one small read."""
+    ids = session.exec(select(Office.id).where(col(Office.active)).limit(2)).all()
+    return len(ids) > 1
+
+
+def greeting_office(session: Session, last_office_id: int | None) -> str | None:
+    """The name a resident is greeted with: the one active office, or the office of their
+    last report; None before any report where several serve (on every greeting, so two
+    small reads, not the list of offices)."""
+    first_two = session.exec(
+        select(Office.name).where(col(Office.active)).order_by(col(Office.id)).limit(2)
+    ).all()
+    if len(first_two) == 1:
+        return first_two[0]
+    last = session.get(Office, last_office_id) if last_office_id is not None else None
+    return last.name if last is not None and last.active else None
+
+
 def offices_to_choose(session: Session, first: int | None = None) -> list[Office]:
     """The active offices as a resident picks one: ``first`` (their last) leading, the
     rest by name."""
