@@ -26,6 +26,7 @@ from core.domain.capaian import Direction
 from core.domain.people import StaffRole
 from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
 from core.domain.sakip import predikat_for_score
+from core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from core import models, scope
@@ -380,9 +381,11 @@ def holiday_import(
     ] = False,
 ) -> None:
     """Impor hari libur nasional dan cuti bersama / Import holidays."""
-    # read first, under unit_of_work for its refusals: a bad row is one line, nothing stored
-    with unit_of_work(settings()), file.open(encoding="utf-8-sig", newline="") as handle:
-        days = csv_io.read_holidays_csv(handle)
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            days = csv_io.read_holidays_csv(handle)
+        except InvalidInput as exc:  # a bad row: one line, nothing stored
+            fail(str(exc))
     if all_offices and common.chosen_office is not None:
         fail("--all-offices atau --office, bukan keduanya / not both")
     if not all_offices:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from cli.main import app
-
-Invoke = Callable[..., Result]
+from tests.cli_harness import Invoke, sigap_on
 
 HEADER = (
     "tanggal,layanan,u1,u2,u3,u4,u5,u6,u7,u8,u9,jam,jenis_kelamin,usia,pendidikan,pekerjaan,saran"
@@ -29,12 +25,7 @@ GOOD_SKM = "\n".join(
 
 @pytest.fixture
 def sigap(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    monkeypatch.chdir(tmp_path)  # no developer .env leaks in
-    runner = CliRunner()
-
-    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-        return runner.invoke(app, list(args), env={"DATABASE_URL": database_url, **(env or {})})
-
+    invoke = sigap_on(database_url, tmp_path, monkeypatch)
     invoke("service", "add", "ktp", "KTP elektronik")
     invoke("service", "add", "kk", "Kartu Keluarga")
     return invoke

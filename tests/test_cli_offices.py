@@ -6,33 +6,25 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from cli.main import app
 from core.models import Office, OfficeArea, RegisterAudit
 from core.scope import for_all_offices
+from tests.cli_harness import Invoke, sigap_on
 from tests.test_office_import import require_area_data
 
-Invoke = Callable[..., Result]
 NIP = "19700101 199003 1 005"
 
 
 @pytest.fixture
 def sigap(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    monkeypatch.chdir(tmp_path)  # no developer .env leaks in
-    runner = CliRunner()
-
-    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-        return runner.invoke(app, list(args), env={"DATABASE_URL": database_url, **(env or {})})
-
-    return invoke
+    return sigap_on(database_url, tmp_path, monkeypatch)
 
 
 def refused(result: Result, says: str) -> None:

@@ -6,16 +6,13 @@ admin, of the first office."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from typer.testing import CliRunner, Result
 
-from cli.main import app
 from core.config import Settings
 from core.models import Holiday
 from core.scope import for_all_offices, for_office
@@ -23,20 +20,14 @@ from core.services.access.offices import add_office
 from core.services.performance import records
 from core.timeutil import utcnow
 from tests import factories
+from tests.cli_harness import Invoke, sigap_on
 
-Invoke = Callable[..., Result]
 NEXT_YEAR = utcnow().year + 1
 
 
 @pytest.fixture
 def sigap(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(app, list(args), env={"DATABASE_URL": database_url})
-
-    return invoke
+    return sigap_on(database_url, tmp_path, monkeypatch)
 
 
 def _days(engine: Engine) -> dict[int, set[date]]:
