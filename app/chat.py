@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
 
 from bot.dialogs.desk import Desk
 from bot.dialogs.types import ChatUser
@@ -15,6 +16,8 @@ from bot.i18n import t
 from bot.terminal import CHANNEL, TerminalChannel
 from core.config import Settings
 from core.db import make_engine, session_scope, upgrade
+from core.models import Staff
+from core.scope import across_offices, for_office
 from core.services.access.accounts import link_staff_account
 from core.services.operations.practice import copy_reference_data
 from core.services.performance.records import get_active_staff
@@ -32,6 +35,15 @@ def practice_engine(settings: Settings, real: Engine) -> Engine:
     except SQLAlchemyError:  # no office database yet: practise with what is there
         log.info("practice database: no staff or services to copy")
     return practice
+
+
+def _as_office_of(session: Session, staff_id: int) -> None:
+    """The session works for the staff member's own office (one of several, maybe)."""
+    office = session.exec(
+        across_offices(select(Staff.office_id).where(Staff.id == staff_id))
+    ).first()
+    if office is not None:
+        for_office(session, office)
 
 
 def chat(
@@ -53,6 +65,7 @@ def chat(
     key = f"staff-{staff_id}" if staff_id is not None else "warga"
     if staff_id is not None:
         with session_scope(engine) as session:
+            _as_office_of(session, staff_id)
             staff = get_active_staff(session, staff_id)
             link_staff_account(session, staff, CHANNEL, key)
     channel = TerminalChannel(settings, engine, Desk(settings))

@@ -46,8 +46,8 @@ source, target, tables = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 db = sqlite3.connect(source)
 pg = psycopg.connect(target)
 pg.execute("SET timezone = 'UTC'")
-pg.execute("DELETE FROM officearea")  # what the migration put in, as sigap db copy does
-pg.execute("DELETE FROM office")
+for seeded in ("officeiku", "officearea", "office"):  # the migration's rows, as db copy does
+    pg.execute(f"DELETE FROM {seeded}")
 count = 0
 for name, columns, serial in tables:
     names = ", ".join(columns)

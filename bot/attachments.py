@@ -2,18 +2,20 @@
 
 - ``tg-photo:<file id>``: a photo Telegram holds; the Telegram bot sends it on by id.
 - ``photo:wa:<media id>``: a resident's WhatsApp photo, downloaded at receipt under
-  SIGAP_MEDIA_DIR; any channel sends it as an image (WhatsApp after an upload).
+  SIGAP_MEDIA_DIR where its download is recorded; any channel sends it as an image
+  (WhatsApp after an upload).
 - anything else: the path of a file (a report), sent as a document.
 """
 
 from __future__ import annotations
 
-import mimetypes
-import re
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from core.config import Settings
-from core.services.messaging.media_names import kept_file, whatsapp_file_stem
+from core.db import session_scope
+from core.services.messaging.stored_files import file_of
 
 TELEGRAM_PHOTO = "tg-photo:"
 STORED_PHOTO = "photo:"
@@ -22,12 +24,6 @@ WHATSAPP_MEDIA = "wa:"  # a photo_ref of a WhatsApp image: its media id
 
 class PhotoNotYetStored(Exception):
     """The photo's download is still under way (or failed): worth trying again later."""
-
-
-def media_path(settings: Settings, media_id: str, mime: str = "image/jpeg") -> Path:
-    """Where a WhatsApp photo is kept once downloaded."""
-    extension = mimetypes.guess_extension(mime) or ".bin"
-    return settings.media_dir / f"{whatsapp_file_stem(media_id)}{extension}"
 
 
 def photo_attachment(photo_ref: str, channel: str) -> str | None:
@@ -40,11 +36,10 @@ def photo_attachment(photo_ref: str, channel: str) -> str | None:
     return None
 
 
-def stored_photo(settings: Settings, attachment: str) -> Path:
-    """The file behind a ``photo:`` attachment."""
-    media_id = attachment.removeprefix(STORED_PHOTO).removeprefix(WHATSAPP_MEDIA)
-    if re.fullmatch(r"[A-Za-z0-9_-]{1,128}", media_id):  # never a path out of the folder
-        kept = kept_file(settings.media_dir, whatsapp_file_stem(media_id))
-        if kept is not None:
-            return kept
-    raise PhotoNotYetStored(attachment)
+def stored_photo(engine: Engine, settings: Settings, attachment: str) -> Path:
+    """The file behind a ``photo:`` attachment, where its download was recorded."""
+    with session_scope(engine) as session:
+        kept = file_of(session, settings.media_dir, attachment.removeprefix(STORED_PHOTO))
+    if kept is None:
+        raise PhotoNotYetStored(attachment)
+    return kept

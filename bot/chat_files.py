@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from bot.dialogs.types import KeptFile
 from core.config import Settings
+from core.db import session_scope
 from core.services.files.file_kinds import DOCUMENTS, HEAD_BYTES, PHOTOS, sniff
-from core.services.messaging.media_names import PARTIAL
+from core.services.messaging.stored_files import PARTIAL, file_of, record
 
 
 class FileRefused(Exception):
@@ -33,10 +36,21 @@ def checked_kind(settings: Settings, file: KeptFile, content: bytes) -> str:
     return kind
 
 
-async def keep(folder: Path, stem: str, kind: str, content: bytes) -> Path:
-    """Written under a partial name first: never half a file under the real one."""
-    target = folder / f"{stem}{kind}"
+def already_kept(engine: Engine, settings: Settings, file_ref: str) -> bool:
+    with session_scope(engine) as session:
+        return file_of(session, settings.media_dir, file_ref) is not None
+
+
+async def keep(
+    engine: Engine, settings: Settings, file_ref: str, name: str, content: bytes
+) -> Path:
+    """Written under a partial name first, and recorded once whole: never half a file
+    under the real name, never a name recorded before its file is complete. ``name`` is
+    the channel's (inside SIGAP_MEDIA_DIR); the web and the senders find it by the record."""
+    target = settings.media_dir / name
     await asyncio.to_thread(_write, target, content)
+    with session_scope(engine) as session:
+        record(session, file_ref, name)
     return target
 
 

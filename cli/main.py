@@ -26,6 +26,7 @@ from cli.common import (
 )
 from cli.complaints import complaint_app
 from cli.database import db_copy_command
+from cli.iku_sets import dictionary_app, iku_set_app
 from cli.offices import office_app
 from cli.records import (
     activity_app,
@@ -104,6 +105,8 @@ for name, sub in [
     ("digest", digest_app),
     ("resident", resident_app),
     ("office", office_app),
+    ("dictionary", dictionary_app),
+    ("iku-set", iku_set_app),
 ]:
     app.add_typer(sub, name=name)
 
@@ -321,7 +324,7 @@ def _iku_json(report: IkuReport) -> dict[str, Any]:
         "period": {"from": report.period.start.isoformat(), "to": report.period.end.isoformat()},
         "indicators": [
             {
-                "code": i.code.value,
+                "code": i.code,
                 "name": i.name,
                 "value": number(i.value),
                 "unit": i.unit,
@@ -350,7 +353,7 @@ def iku(
     end: ToOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Keluaran JSON")] = False,
 ) -> None:
-    """Enam IKU untuk satu periode / The six IKU for a period."""
+    """IKU kantor untuk satu periode / The office's IKU for a period."""
     config = settings()
     period = resolve_period(config, year, quarter, start, end)
     with unit_of_work(config) as session:
@@ -364,4 +367,4 @@ def iku(
         value = "belum ada data" if i.value is None else f"{i.value} {i.unit}"
         capaian = f", capaian {i.capaian}%" if i.capaian is not None else ""
         target = f", target {i.target}" if i.target is not None else ""
-        typer.echo(f"  {i.code.value} {i.name}: {value}{target}{capaian}")
+        typer.echo(f"  {i.code} {i.name}: {value}{target}{capaian}")

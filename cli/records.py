@@ -24,7 +24,7 @@ from cli.common import (
 )
 from core.domain.capaian import Direction
 from core.domain.people import StaffRole
-from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
+from core.domain.performance import ActivityStatus, DocumentKind
 from core.domain.sakip import predikat_for_score
 from core.errors import InvalidInput
 
@@ -327,7 +327,7 @@ def indicator_set(
 
 @target_app.command("set")
 def target_set(
-    iku: Annotated[IkuCode, typer.Argument(help="IKU1..IKU6")],
+    iku: Annotated[str, typer.Argument(help="Nomor IKU kantor, mis. IKU1 / the office's IKU")],
     value: Annotated[str, typer.Argument(help="Target")],
     year: Annotated[int, typer.Option(help="Tahun / Year")],
     lower: LowerOpt = False,
@@ -348,9 +348,10 @@ def target_set(
             fail(f"--tw: TRIWULAN=TARGET, mis. 2=2 (bukan '{given}')")
         quarters[int(number)] = parse_decimal(amount, f"target triwulan {number.strip()}")
     with unit_of_work(settings()) as session:
-        records.set_target(session, year, iku, target, _direction(lower), quarters=quarters)
+        direction = Direction.LOWER_IS_BETTER if lower else None  # none: the indicator's
+        records.set_target(session, year, iku, target, direction, quarters=quarters)
     shown = "".join(f", s.d. TW{q}: {v}" for q, v in sorted(quarters.items()))
-    typer.echo(f"Target {iku.value} {year}: {target}{shown}")
+    typer.echo(f"Target {iku} {year}: {target}{shown}")
 
 
 @holiday_app.command("list")

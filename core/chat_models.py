@@ -1,6 +1,6 @@
 """The chat side's tables: where each person is in a dialog, updates already handled,
-WhatsApp's 24-hour window, the outbox and staff invitations. Imported through
-``core.models`` (its naming convention)."""
+WhatsApp's 24-hour window, the outbox, where files sent in a chat are kept, and staff
+invitations. Imported through ``core.models`` (its naming convention)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ class ChatWindow(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=20)
     chat_id: str = Field(primary_key=True, max_length=140)
     last_inbound_at: datetime
+
+
+class StoredFile(SQLModel, table=True):
+    """A file sent in a chat, once its channel has downloaded it: ``file_ref`` is what the
+    rows keep (the platform's id, by which the bot sends the file on), ``stored_as`` the
+    name the channel gave it inside SIGAP_MEDIA_DIR. Written only after the whole file is
+    in place. No office's row: a file is found only through the office's row naming its
+    ``file_ref`` (a complaint's photo, a register's evidence), never listed by itself."""
+
+    file_ref: str = Field(primary_key=True, max_length=255)
+    stored_as: str = Field(max_length=200)
+    stored_at: datetime = Field(default_factory=utcnow)
 
 
 class OutboxMessage(SQLModel, table=True):

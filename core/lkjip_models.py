@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 import core.models  # noqa: F401  (see the docstring)
 from core.domain.capaian import Direction
-from core.domain.performance import IkuCode
 from core.offices import OfficeScoped, office_key_column
 from core.types import EnumText, ExactDecimal
 
@@ -35,7 +35,7 @@ class IkuAnalysis(OfficeScoped, SQLModel, table=True):
     office_id: int | None = office_key_column()
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     quarter: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
+    iku: str = Field(primary_key=True, sa_type=String(30))  # the office's numbering
     pendorong: str | None = _analysis_text()
     penghambat: str | None = _analysis_text()
     upaya: str | None = _analysis_text()
@@ -49,7 +49,7 @@ class RenstraTarget(OfficeScoped, SQLModel, table=True):
 
     office_id: int | None = office_key_column()
     end_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
+    iku: str = Field(primary_key=True, sa_type=String(30))  # the office's numbering
     target: Decimal = Field(sa_type=ExactDecimal())
     direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
     deleted_at: datetime | None = None  # soft delete: the audit trail says who and why

@@ -358,5 +358,8 @@ from core.office_models import WebSession as WebSession  # noqa: E402
 from core.offices import Office as Office  # noqa: E402
 from core.offices import OfficeArea as OfficeArea  # noqa: E402
 from core.performance_models import ActivityPhoto as ActivityPhoto  # noqa: E402
+from core.performance_models import DictionaryIndicator as DictionaryIndicator  # noqa: E402
+from core.performance_models import IkuEntry as IkuEntry  # noqa: E402
 from core.performance_models import IkuTarget as IkuTarget  # noqa: E402
+from core.performance_models import OfficeIku as OfficeIku  # noqa: E402
 from core.performance_models import SkmFollowUp as SkmFollowUp  # noqa: E402

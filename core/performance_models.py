@@ -7,13 +7,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from core.domain.capaian import Direction
-from core.domain.performance import IkuCode
+from core.domain.performance import Accumulation, IndicatorKind
 from core.offices import OfficeScoped, office_column, office_key_column
 from core.timeutil import utcnow
 from core.types import EnumText, ExactDecimal
+
+IKU_LABEL_LENGTH = 12  # an office's numbering: "IKU1", "IKU 2.1"
 
 
 def _quarter_target() -> Decimal | None:
@@ -29,7 +32,7 @@ class IkuTarget(OfficeScoped, SQLModel, table=True):
 
     office_id: int | None = office_key_column()
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    iku: IkuCode = Field(primary_key=True, sa_type=EnumText(IkuCode))
+    iku: str = Field(primary_key=True, sa_type=String(30))  # the office's numbering
     target: Decimal = Field(sa_type=ExactDecimal())
     direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
     target_q1: Decimal | None = _quarter_target()
@@ -41,6 +44,51 @@ class IkuTarget(OfficeScoped, SQLModel, table=True):
     def quarter_target(self, quarter: int) -> Decimal | None:
         value: Decimal | None = getattr(self, f"target_q{quarter}")
         return value
+
+
+class DictionaryIndicator(SQLModel, table=True):
+    """An indicator the kabupaten added to its dictionary, for any office to choose.
+    Sigap's six computed ones are always in the dictionary without a row
+    (``core.domain.performance.BUILT_IN_INDICATORS``); a row is mostly an indicator
+    whose value offices enter per triwulan."""
+
+    __tablename__ = "dictionaryindicator"
+
+    code: str = Field(primary_key=True, max_length=30)
+    name: str = Field(max_length=255)
+    unit: str = Field(max_length=40)
+    kind: IndicatorKind = Field(sa_type=EnumText(IndicatorKind))
+    direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, sa_type=EnumText(Direction))
+    accumulation: Accumulation = Field(
+        default=Accumulation.SNAPSHOT, sa_type=EnumText(Accumulation)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OfficeIku(OfficeScoped, SQLModel, table=True):
+    """One IKU of an office's set: its own number and, where it words the indicator
+    otherwise, its own name. An office with no row reads the default set."""
+
+    office_id: int | None = office_key_column()
+    label: str = Field(primary_key=True, max_length=IKU_LABEL_LENGTH)
+    indicator_code: str = Field(max_length=30)  # built-in, or a DictionaryIndicator
+    name: str | None = Field(default=None, max_length=255)
+    position: int = Field(default=0)  # the office's order; the register puts a new one last
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
+
+
+class IkuEntry(OfficeScoped, SQLModel, table=True):
+    """The realisation of an entered indicator for one triwulan, with its evidence: a
+    description, and the file behind it where there is one."""
+
+    office_id: int | None = office_key_column()
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    quarter: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    iku: str = Field(primary_key=True, max_length=IKU_LABEL_LENGTH)
+    value: Decimal = Field(sa_type=ExactDecimal())
+    evidence: str = Field(max_length=500)
+    file_ref: str | None = Field(default=None, max_length=255)
+    deleted_at: datetime | None = None  # soft delete: the audit trail says who and why
 
 
 class SkmFollowUp(OfficeScoped, SQLModel, table=True):

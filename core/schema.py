@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 VERSION_TABLE = "alembic_version"
 # Rows a migration writes into a new database (office #1 from the settings, migration
 # 0014): a migrated database holding only these is empty; a copy or a restore replaces them.
-SEEDED_TABLES = ("officearea", "office")
+SEEDED_TABLES = ("officeiku", "officearea", "office")
 _REVISION_LINE = re.compile(r"""^revision(?:\s*:\s*str)?\s*=\s*["']([^"']+)["']""", re.M)
 
 

@@ -9,11 +9,17 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from core.config import Settings
-from core.domain.performance import IkuCode
+from core.domain.performance import IndicatorKind
 from core.domain.periods import Period
 from core.services.access.offices import office_profile
 from core.services.performance.digest import IkuChange, weekly_digest
-from core.services.performance.iku import IkuValue, IndicatorLine, iku_for_period, indicator_lines
+from core.services.performance.iku import (
+    IkuReport,
+    IkuValue,
+    IndicatorLine,
+    iku_for_period,
+    indicator_lines,
+)
 from core.services.performance.iku_course import month_ends, monthly_course
 from reports.bulk import gc_paused
 from reports.charts import line_chart, year_chart
@@ -39,7 +45,7 @@ def _quarter_cells(value: IkuValue) -> list[Cell]:
 
 def _iku_row(value: IkuValue, settings: Settings) -> list[Cell]:
     return [
-        value.code.value,
+        value.code,
         value.name,
         value.unit,
         value.target,
@@ -52,24 +58,38 @@ def _iku_row(value: IkuValue, settings: Settings) -> list[Cell]:
     ]
 
 
-IKU_RULES = [
-    "Aturan hitung: IKU1 setahun = dokumen bertanggal tahun itu; untuk triwulan atau "
-    "periode lain = kumulatif sejak 1 Januari terhadap target tahunan (target triwulan, "
+# How each kind is counted, said with the office's own number for it ({code}).
+RULES = {
+    IndicatorKind.DOCUMENTS: "{code} setahun = dokumen bertanggal tahun itu; untuk triwulan "
+    "atau periode lain = kumulatif sejak 1 Januari terhadap target tahunan (target triwulan, "
     "bila ditetapkan, di sampingnya).",
-    "IKU3 = kegiatan direncanakan dalam periode (ditambah yang terlaksana tanpa rencana) "
-    "yang terlaksana paling lambat akhir periode; kegiatan ditunda/batal tetap di penyebut.",
-    "IKU4 = pengaduan tuntas (selesai atau bukan wewenang) paling lambat akhir periode / "
-    "pengaduan diterima dalam periode, tanpa duplikat dan ditolak.",
-    "IKU2 menurut PermenPANRB 14/2017; unsur tanpa jawaban tidak ikut dirata-rata. "
-    "IKU5 dan IKU6 nilai tahunan. Capaian dihitung dari nilai yang ditampilkan.",
-    "IKU6 = indikator program tercapai / seluruh indikator program tahun itu; indikator "
-    "yang belum ada realisasinya dihitung belum tercapai dan disebut namanya.",
-]
+    IndicatorKind.ACTIVITIES: "{code} = kegiatan direncanakan dalam periode (ditambah yang "
+    "terlaksana tanpa rencana) yang terlaksana paling lambat akhir periode; kegiatan "
+    "ditunda/batal tetap di penyebut.",
+    IndicatorKind.TRANTIB: "{code} = pengaduan tuntas (selesai atau bukan wewenang) paling "
+    "lambat akhir periode / pengaduan diterima dalam periode, tanpa duplikat dan ditolak.",
+    IndicatorKind.IKM: "{code} menurut PermenPANRB 14/2017; unsur tanpa jawaban tidak ikut "
+    "dirata-rata.",
+    IndicatorKind.SAKIP: "{code} = nilai SAKIP tahun itu (nilai tahunan).",
+    IndicatorKind.PROGRAMS: "{code} = indikator program tercapai / seluruh indikator program "
+    "tahun itu (nilai tahunan); indikator yang belum ada realisasinya dihitung belum "
+    "tercapai dan disebut namanya.",
+    IndicatorKind.ENTERED: "{code} = realisasi yang diisi kantor per triwulan beserta buktinya, "
+    "dinilai pada triwulan terakhir periode; triwulan yang belum diisi tidak dianggap nol.",
+}
+RULES_CLOSING = "Capaian dihitung dari nilai yang ditampilkan."
+
+
+def iku_rules(iku: IkuReport) -> list[str]:
+    """The counting rules of the IKU the office reports, each under its own number."""
+    rules = [RULES[v.kind].format(code=v.code) for v in iku.indicators]
+    return ["Aturan hitung: " + rules[0], *rules[1:], RULES_CLOSING] if rules else []
+
+
 QUARTER_RULE = (
     "Kategori dan 'IKU mencapai target' pada triwulan ini dinilai terhadap target "
     "s.d. TW {q} (kumulatif) bila kantor menetapkannya, selain itu terhadap target tahunan."
 )
-MONTHLY = (IkuCode.IKU1, IkuCode.IKU2, IkuCode.IKU3, IkuCode.IKU4)  # IKU5/6: once a year
 IKU_COLUMNS = [
     "Kode",
     "Indikator",
@@ -84,17 +104,18 @@ IKU_COLUMNS = [
 ]
 
 
-ANNUAL = (IkuCode.IKU5, IkuCode.IKU6)  # one value a year: a bar for the year
-SCALES = {IkuCode.IKU2: (25.0, 100.0), IkuCode.IKU1: (0.0, None)}  # (base, ceiling)
+# (base, ceiling) of a chart's scale; a share runs 0..100
+SCALES = {IndicatorKind.IKM: (25.0, 100.0), IndicatorKind.DOCUMENTS: (0.0, None)}
 
 
 def _iku_chart(
     value: IkuValue, labels: list[str], points: list[Decimal | None], period: Period
 ) -> Chart:
-    title = f"{value.code.value} {value.name}"
-    if value.code in ANNUAL:
+    title = f"{value.code} {value.name}"
+    if value.kind.annual:
         return year_chart(title, period.end.year, value.value, value.target, value.unit)
-    base, ceiling = SCALES.get(value.code, (0.0, 100.0))
+    unbounded = value.kind is IndicatorKind.ENTERED and value.unit != "%"
+    base, ceiling = SCALES.get(value.kind, (0.0, None if unbounded else 100.0))
     return line_chart(
         title, labels, points, target=value.target, base=base, unit=value.unit, ceiling=ceiling
     )
@@ -119,25 +140,30 @@ def build_iku(session: Session, settings: Settings, period: Period) -> Report:
         rows = [row + _quarter_cells(v) for row, v in zip(rows, iku.indicators, strict=True)]
         report.notes.append(QUARTER_RULE.format(q=quarter))
     report.tables.append(Table("iku", "Capaian IKU", columns, rows))
-    report.notes += IKU_RULES
+    report.notes += iku_rules(iku)
     course = [month for _, month in monthly_course(session, settings, period, last=COURSE_MONTHS)]
     labels = [f"{MONTHS[m.period.end.month - 1]} {m.period.end.year % 100:02d}" for m in course]
     latest = f", {COURSE_MONTHS} bulan terakhir" if len(month_ends(period)) > COURSE_MONTHS else ""
+    monthly = [v.code for v in iku.indicators if not v.kind.annual]
+    annual = " dan ".join(v.code for v in iku.indicators if v.kind.annual)
     report.tables.append(
         Table(
             "iku_bulanan",
             "Realisasi kumulatif sejak awal periode, per akhir bulan "
-            f"(IKU5 dan IKU6 tahunan{latest})",
-            ["Bulan", *(code.value for code in MONTHLY)],
+            f"({annual + ' tahunan' if annual else 'semua IKU'}{latest})",
+            ["Bulan", *monthly],
             [
-                [label, *(month.get(code).value for code in MONTHLY)]
+                [label, *(_value_at(month, code) for code in monthly)]
                 for label, month in zip(labels, course, strict=True)
             ],
         )
     )
-    report.tables.append(_indicator_table(indicator_lines(session, period.end.year), period))
+    programs = iku.of_kind(IndicatorKind.PROGRAMS)
+    if programs is not None:
+        lines = indicator_lines(session, period.end.year)
+        report.tables.append(_indicator_table(lines, period, programs.code))
     for value in iku.indicators:
-        points = [month.get(value.code).value for month in course]
+        points = [_value_at(month, value.code) for month in course]
         report.charts.append(_iku_chart(value, labels, points, period))
     report.summary = [
         ("IKU dengan data", sum(1 for v in iku.indicators if v.value is not None)),
@@ -152,17 +178,22 @@ def _attention(value: IkuValue) -> str:
     """Why an IKU needs attention, as the dashboard's headline says it: its band and
     capaian, or that it has no target to be judged against."""
     if value.judged_capaian is None:
-        return f"{value.code.value} ({value.category})"
-    return f"{value.code.value} ({value.category}, capaian {number(value.judged_capaian)} %)"
+        return f"{value.code} ({value.category})"
+    return f"{value.code} ({value.category}, capaian {number(value.judged_capaian)} %)"
 
 
-def _indicator_table(lines: list[IndicatorLine], period: Period) -> Table:
-    """IKU6 counted out: every programme indicator of the year, whether it was achieved,
-    and which have no realisation yet."""
+def _value_at(month: IkuReport, code: str) -> Decimal | None:
+    found = month.find(code)
+    return found.value if found else None
+
+
+def _indicator_table(lines: list[IndicatorLine], period: Period, code: str) -> Table:
+    """The programme-indicator IKU counted out: every programme indicator of the year,
+    whether it was achieved, and which have no realisation yet."""
     words = {True: "tercapai", False: "belum tercapai", None: "belum ada realisasi"}
     return Table(
         "iku6_indikator",
-        f"Indikator program tahun {period.end.year} (IKU6)",
+        f"Indikator program tahun {period.end.year} ({code})",
         ["Indikator", "Satuan", "Target", "Realisasi", "Capaian (%)", "Keterangan"],
         [
             [
@@ -181,7 +212,7 @@ def _indicator_table(lines: list[IndicatorLine], period: Period) -> Table:
 def _change_row(change: IkuChange) -> list[Cell]:
     value = change.current
     return [
-        value.code.value,
+        value.code,
         value.name,
         value.value,
         value.target,

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from core.config import Settings
-from core.domain.performance import IKU_NAMES, IkuCode
 from core.domain.periods import Period
 from core.services.performance.iku import IkuReport, iku_for_period
 from core.services.performance.iku_analysis import TEXTS, AnalysisPeriod, analyses_for
@@ -32,11 +31,11 @@ from reports.model import Cell, Report, Table
 QUARTERS = ("I", "II", "III", "IV")
 APART = ("iku_triwulan", "iku_tahunan", "iku_renstra", "iku_analisis")
 QUARTER_NOTE = (
-    "Realisasi tiap triwulan sama dengan laporan triwulan itu: IKU1 kumulatif sejak "
-    "1 Januari, IKU2–IKU4 triwulan itu sendiri. Capaian dinilai terhadap target s.d. "
-    "triwulan bila ditetapkan, selain itu terhadap target tahunan. IKU5 dan IKU6 bernilai "
-    "tahunan (lihat tabel Capaian IKU). Triwulan yang belum dimulai dikosongkan."
+    "Realisasi tiap triwulan sama dengan laporan triwulan itu (lihat aturan hitung tiap "
+    "IKU). Capaian dinilai terhadap target s.d. triwulan bila ditetapkan, selain itu "
+    "terhadap target tahunan.{annual} Triwulan yang belum dimulai dikosongkan."
 )
+ANNUAL_NOTE = " {codes} bernilai tahunan (lihat tabel Capaian IKU)."
 RENSTRA_NOTE = (
     "Target Renstra diambil dari Renstra yang periodenya mencakup tahun laporan (register "
     "Target akhir periode Renstra). Selisih = realisasi − target Renstra; untuk indikator "
@@ -85,13 +84,18 @@ def add_lkjip_sections(
         renstra=_renstra_table(session, current),
         analysis=_analysis_table(session, current, when) if when else None,
         analysis_period=when.label if when else None,
-        notes={"iku_triwulan": QUARTER_NOTE, "iku_renstra": RENSTRA_NOTE},
+        notes={"iku_triwulan": _quarter_note(current), "iku_renstra": RENSTRA_NOTE},
     )
     report.tables += sections.tables
     report.extra["lkjip"] = sections
     report.extra["apart"] = APART
     if when is None:
         report.notes.append(NO_ANALYSIS)
+
+
+def _quarter_note(current: IkuReport) -> str:
+    annual = " dan ".join(v.code for v in current.indicators if v.kind.annual)
+    return QUARTER_NOTE.format(annual=ANNUAL_NOTE.format(codes=annual) if annual else "")
 
 
 def _quarter_table(
@@ -105,9 +109,9 @@ def _quarter_table(
     for name in QUARTERS:
         columns += [f"Target s.d. TW {name}", f"Realisasi TW {name}", f"Capaian TW {name} (%)"]
     rows: list[list[Cell]] = []
-    for code in IkuCode:
+    for code in (v.code for v in current.indicators):
         target = targets.get(code)
-        row: list[Cell] = [code.value, target.target if target else None]
+        row: list[Cell] = [code, target.target if target else None]
         for figures in course:
             value = figures.value(code)
             row += [
@@ -131,11 +135,13 @@ def _earlier_table(current: IkuReport, earlier: list[IkuReport]) -> Table:
         columns.append(f"Perubahan realisasi thd {labels[-2]}")
     rows: list[list[Cell]] = []
     for value in current.indicators:
-        row: list[Cell] = [value.code.value, value.unit]
+        row: list[Cell] = [value.code, value.unit]
         for r in reports:
-            row += [r.get(value.code).value, r.get(value.code).judged_capaian]
+            then = r.find(value.code)
+            row += [then.value if then else None, then.judged_capaian if then else None]
         if earlier:
-            row.append(change(value.value, earlier[-1].get(value.code).value))
+            before = earlier[-1].find(value.code)
+            row.append(change(value.value, before.value if before else None))
         rows.append(row)
     title = "Perbandingan dengan periode yang sama tahun-tahun sebelumnya"
     if not earlier:
@@ -165,7 +171,7 @@ def _renstra_table(session: Session, current: IkuReport) -> Table:
     ]
     rows: list[list[Cell]] = [
         [
-            line.value.code.value,
+            line.value.code,
             line.value.unit,
             f"s.d. {line.renstra.end_year}" if line.renstra else None,
             line.renstra.target if line.renstra else None,
@@ -180,13 +186,13 @@ def _renstra_table(session: Session, current: IkuReport) -> Table:
 
 
 def _analysis_table(session: Session, current: IkuReport, when: AnalysisPeriod) -> Table:
-    """All six IKU, the unwritten ones with empty texts (an XLSX row to fill in)."""
+    """Every IKU of the office, the unwritten ones with empty texts (an XLSX row to fill in)."""
     written = analyses_for(session, current.period)
     rows: list[list[Cell]] = []
-    for code in IkuCode:
-        analysis = written.get(code)
+    for value in current.indicators:
+        analysis = written.get(value.code)
         texts: list[Cell] = [getattr(analysis, name) if analysis else None for name in TEXTS]
-        rows.append([code.value, IKU_NAMES[code], *texts])
+        rows.append([value.code, value.name, *texts])
     columns = [
         "Kode",
         "Indikator",

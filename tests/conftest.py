@@ -21,7 +21,8 @@ from sqlmodel import Session, SQLModel
 
 from core.config import Settings, load_settings
 from core.db import make_engine, upgrade
-from core.models import Office, OfficeArea
+from core.domain.performance import DEFAULT_SET
+from core.models import Office, OfficeArea, OfficeIku
 from tests.browser import LAUNCH_ARGS, require_browser
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.telegram_api import FakeTelegram
@@ -112,6 +113,11 @@ def _first_office(connection: Connection) -> None:
         {"office_id": 1, "name": d, "kind": "desa", "active": True} for d in defaults.desa_list
     ]
     connection.execute(insert(OfficeArea), areas)
+    iku_set = [  # migration 0016: the decree's six
+        {"office_id": 1, "label": label, "indicator_code": i.code, "position": n}
+        for n, (label, i) in enumerate(DEFAULT_SET, start=1)
+    ]
+    connection.execute(insert(OfficeIku), iku_set)
     connection.execute(text("SELECT setval(pg_get_serial_sequence('office', 'id'), 1)"))
 
 

@@ -211,3 +211,21 @@ def test_the_terminal_prints_news_while_it_waits_for_input(engine: Engine) -> No
     settings = load_settings(_env_file=None, DATABASE_URL=str(engine.url))
     chat(settings, engine, None, "Warga", read, write, watch=True)
     assert "Laporan baru MBS-TEST-0001" in printed
+
+
+@pytest.mark.parametrize("real", [True, False], ids=["real", "practice"])
+def test_terminal_chat_as_staff_of_one_of_several_offices(run_cli, real: bool) -> None:  # type: ignore[no-untyped-def]
+    """With a second office in the deployment, a staff member of it chats in their own
+    office, in the office database and in the practice one (found by the fresh-user
+    pass: both crashed with 'no office chosen')."""
+    assert (
+        run_cli("office", "add", "35.09.01", "Kecamatan Jombang", "--prefix", "JBG").exit_code == 0
+    )
+    added = run_cli("--office", "35.09.01", "staff", "add", "Sari", "--role", "trantib")
+    assert added.exit_code == 0, added.output
+    staff_id = re.search(r"#(\d+)", added.output)
+    assert staff_id, added.output
+    mode = ["--real"] if real else []
+    chatted = run_cli("chat", *mode, "--staff", staff_id.group(1), input="/antrian\nkeluar\n")
+    assert chatted.exit_code == 0, chatted.output
+    assert "Traceback" not in chatted.output and "khusus petugas" not in chatted.output

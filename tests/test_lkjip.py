@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
-from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
+from core.domain.performance import DEFAULT_SET, ActivityStatus, DocumentKind, IkuCode
 from core.domain.periods import Period
 from core.domain.skm import Unsur
 from core.errors import InvalidInput, NotAllowed
@@ -59,6 +59,7 @@ WRITERS = {
     IkuCode.IKU5: {"sekcam", "admin"},
     IkuCode.IKU6: {"sekcam", "admin"},
 }
+KINDS = {IkuCode(label): indicator.kind for label, indicator in DEFAULT_SET}
 HOSTILE = '<b id="xana">x</b><img src="http://127.0.0.1:9/x"><script>xana</script>'
 
 
@@ -139,7 +140,7 @@ def test_who_may_write_each_analysis_is_the_matrix(session: Session, role: Staff
     member = records.add_staff(session, "Petugas", role)
     for code, writers in WRITERS.items():
         allowed = role.value in writers
-        assert may_write(member, code) is allowed, (role, code)
+        assert may_write(member, KINDS[code]) is allowed, (role, code)
         texts = {"pendorong": f"Dukungan untuk {code.value}"}
         if allowed:
             save_analysis(session, code, AnalysisPeriod(YEAR), texts, member)

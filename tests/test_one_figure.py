@@ -344,7 +344,7 @@ def test_one_figure_on_every_surface(offices: dict[bool, Office], case: Case, su
     office = offices[case.triwulan_targets]
     with Session(office.engine) as session:
         core = iku_for_period(session, office.settings, case.period)
-    wanted = {v.code.value: expected(v) for v in core.indicators}
+    wanted = {v.code: expected(v) for v in core.indicators}
     shown = READERS[surface](office, case)
     assert shown == wanted, surface
 

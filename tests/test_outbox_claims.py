@@ -13,12 +13,12 @@ from pathlib import Path
 from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
-from bot.attachments import media_path
 from core.db import session_scope
 from core.models import OutboxMessage, SenderLease
 from core.services.messaging import outbox, sender_leases
 from core.services.messaging.sender_leases import Holder
 from core.timeutil import utcnow
+from tests.chat_media import place
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_api import text as tg_text
 from tests.telegram_harness import RunningBot, bot_settings, until
@@ -185,7 +185,7 @@ async def test_a_whatsapp_photo_reaches_staff_on_telegram_once_it_is_downloaded(
     running = await RunningBot(settings, engine).start()
     try:
         await until(lambda: _attempts(engine, queued.id) >= 1)  # not downloaded yet: retry
-        media_path(settings, "M-9").write_bytes(b"\xff\xd8 the photo")
+        place(engine, settings, "wa:M-9", b"\xff\xd8 the photo", "wa-M-9.jpg")
         await until(lambda: _status(engine, queued.id) == outbox.SENT)
     finally:
         await running.stop()

@@ -84,7 +84,7 @@ def test_digest_numbers_are_iku_for_period(session: Session, settings: Settings)
         expected = now.get(change.current.code)
         assert change.current == expected
         assert change.previous == before.get(change.current.code)
-    iku1 = next(c for c in digest.iku if c.current.code is IkuCode.IKU1)
+    iku1 = next(c for c in digest.iku if c.current.code == IkuCode.IKU1)
     assert (iku1.current.value, iku1.change) == (Decimal(2), Decimal(1))  # SOP added that week
     assert digest.complaints["received"] == 2 and digest.complaints["resolved"] == 1
     assert digest.overdue_total == 2  # the March one and the rahasia one
@@ -105,7 +105,7 @@ def test_digest_figures_match_a_hand_count(session: Session, settings: Settings)
     _fill(session, settings)
     digest = weekly_digest(session, settings, TODAY)
     figures = {
-        c.current.code.value: (
+        c.current.code: (
             c.current.value,
             c.current.capaian,
             c.previous.value if c.previous else None,

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
+from app.web import build_office
 from bot.dialogs.desk import Desk
+from core.chat_models import StoredFile
 from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
@@ -18,12 +21,15 @@ from core.domain.skm import Unsur
 from core.models import Complaint, ComplaintPhoto, OutboxMessage, SkmResponse
 from core.services.access.invites import create_invite
 from core.services.complaints import lifecycle as svc
-from core.services.messaging.media_names import telegram_file_stem
+from core.services.performance import records
 from core.services.survey.skm import add_service
 from tests import factories
+from tests.chat_media import kept
 from tests.fakes import telegram_api as api
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_harness import Person, RunningBot, bot_settings, until
+from tests.web_harness import log_in, login_link
+from web.office import build_web
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
 TICKET = re.compile(r"MBS-[A-Z0-9]{4}-[A-Z0-9]{4}")
@@ -91,9 +97,9 @@ async def test_full_report_reaches_staff_and_back(
         ).all()
         assert [p.file_ref for p in photos] == ["PHOTO-1"]
     # kept as it arrived, so the back office can show it (tests/test_web_pages.py)
-    kept = bot.channel.settings.media_dir / f"{telegram_file_stem('PHOTO-1')}.jpg"
-    await until(kept.exists)
-    assert kept.read_bytes() == api.file_bytes("PHOTO-1")
+    await until(lambda: kept(engine, bot.channel.settings, "PHOTO-1") is not None)
+    photo = kept(engine, bot.channel.settings, "PHOTO-1")
+    assert photo is not None and photo.read_bytes() == api.file_bytes("PHOTO-1")
 
     await officer.taps("Klaim", message=card)
     await officer.taps("Verifikasi", message=card)
@@ -110,6 +116,32 @@ async def test_full_report_reaches_staff_and_back(
     assert "dibuka kembali" in siti.last.text
     with Session(engine) as session:
         assert svc.get_complaint(session, code).state is ComplaintState.DIPROSES
+
+
+async def test_a_residents_photo_is_served_by_the_web_page_from_where_it_was_recorded(
+    bot: RunningBot, fake: FakeTelegram, engine: Engine, bot_config: Settings
+) -> None:
+    """The bot records where it kept the photo; the back office serves that file, found
+    through the complaint it belongs to, and derives nothing from Telegram's file id."""
+    code = await file_report(Person(fake, 5001))
+    await until(lambda: kept(engine, bot_config, "PHOTO-1") is not None)
+    with Session(engine, expire_on_commit=False) as session:
+        admin = records.add_staff(session, "Admin Kantor", StaffRole.ADMIN)
+        complaint = svc.get_complaint(session, code)
+        photo = session.exec(
+            select(ComplaintPhoto).where(ComplaintPhoto.complaint_id == complaint.id)
+        ).one()
+        recorded = session.get(StoredFile, "PHOTO-1")
+        session.commit()
+    assert recorded is not None and "PHOTO-1" not in recorded.stored_as
+    web = build_web(build_office(bot_config, engine))
+    with TestClient(web, follow_redirects=False) as client:
+        log_in(client, login_link(engine, admin))
+        page = client.get(f"/pengaduan/{code}")
+        served = client.get(f"/pengaduan/{code}/foto/{photo.id}")
+    assert f"/pengaduan/{code}/foto/{photo.id}" in page.text
+    assert served.status_code == 200 and served.content == api.file_bytes("PHOTO-1")
+    assert served.headers["content-type"] == "image/jpeg"
 
 
 async def test_laporan_saya_shows_only_own_tickets(

@@ -26,6 +26,7 @@ from core.services.performance import records
 from core.services.survey.skm import add_service
 from reports import builders
 from tests import factories
+from tests.chat_media import place
 from tests.web_harness import csrf_of, log_in, login_link
 from web.office import build_web
 
@@ -280,7 +281,8 @@ def test_the_photos_sent_from_the_field_show_on_the_activity_page(
     from core.models import Activity, ActivityPhoto
 
     jpeg = b"\xff\xd8\xff\xe0 a field photo"
-    Path(str(tmp_path), "wa-MEDIA-77.jpg").write_bytes(jpeg)
+    place(engine, settings_web, "wa:MEDIA-77", jpeg, "chat/field-77.jpg")
+    Path(str(tmp_path), "wa-MEDIA-77.jpg").write_bytes(b"the old naming: never looked for")
     with Session(engine) as session:
         held = Activity(name="Posyandu", kind="posyandu", held_date=date(2026, 3, 2))
         other = Activity(name="Pelatihan", kind="pelatihan", planned_date=date(2026, 4, 2))
@@ -304,16 +306,19 @@ def test_a_telegram_photo_kept_on_arrival_shows_on_the_complaint_page(
     from pathlib import Path
 
     from core.models import ComplaintPhoto
-    from core.services.messaging.media_names import telegram_file_stem
 
     jpeg = b"\xff\xd8\xff\xe0 from telegram"
-    Path(settings_web.media_dir, f"{telegram_file_stem('AgACAgUAAxkBAAI')}.jpg").write_bytes(jpeg)
+    place(engine, settings_web, "AgACAgUAAxkBAAI", jpeg, "tg-kept-on-arrival.jpg")
+    Path(settings_web.media_dir, "tg-on-its-way.jpg.part").write_bytes(b"half a photo")
     with Session(engine, expire_on_commit=False) as session:
         complaint = factories.complaint(session, settings)
         photo = ComplaintPhoto(complaint_id=complaint.id, file_ref="AgACAgUAAxkBAAI")
-        session.add(photo)
+        fetching = ComplaintPhoto(complaint_id=complaint.id, file_ref="AgACstillfetching")
+        session.add_all([photo, fetching])
         session.commit()
     page = admin.get(f"/pengaduan/{complaint.code}")
     assert f"/pengaduan/{complaint.code}/foto/{photo.id}" in page.text
+    assert f"/pengaduan/{complaint.code}/foto/{fetching.id}" not in page.text
     served = admin.get(f"/pengaduan/{complaint.code}/foto/{photo.id}")
     assert served.status_code == 200 and served.content == jpeg
+    assert admin.get(f"/pengaduan/{complaint.code}/foto/{fetching.id}").status_code == 404

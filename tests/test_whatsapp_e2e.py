@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.attachments import media_path
 from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
@@ -30,6 +29,7 @@ from core.models import (
 from core.services.access.invites import create_invite
 from core.services.complaints import lifecycle as svc
 from core.services.survey.skm import add_service
+from tests.chat_media import kept
 from tests.fakes import graph_api as wa
 from tests.fakes.graph_api import FakeGraph
 from tests.telegram_harness import until
@@ -109,8 +109,9 @@ async def test_full_report_staff_resolve_and_reporter_told(
             select(ComplaintPhoto).where(ComplaintPhoto.complaint_id == stored.id)
         ).all()
         assert [p.file_ref for p in photos] == ["wa:MEDIA-1"]
-    photo = media_path(wa_config, "MEDIA-1")
-    await until(photo.exists)
+    await until(lambda: kept(engine, wa_config, "wa:MEDIA-1") is not None)
+    photo = kept(engine, wa_config, "wa:MEDIA-1")
+    assert photo is not None
     assert photo.read_bytes() == wa.PHOTO_BYTES  # downloaded at once, before the URL expires
     # ...and sent on to the officer after the card, with the resident's words
     await until(lambda: any(m["type"] == "image" for m in officer.inbox))
@@ -412,7 +413,7 @@ async def test_field_registers_on_whatsapp(
     await sekcam.says("2026-10-05")
     saved = await sekcam.send(wa.document(sekcam.phone, "MEDIA-DOC-1", "skm-tw3.pdf"))
     assert "tercatat untuk IKU1" in wa.body_text(saved[0])
-    await until(lambda: any(wa_config.media_dir.glob("wa-MEDIA-DOC-1.*")))  # fetched at once
+    await until(lambda: kept(engine, wa_config, "wa:MEDIA-DOC-1") is not None)  # fetched at once
     with Session(engine) as session:
         activity = session.exec(select(Activity)).one()
         photo = session.exec(select(ActivityPhoto)).one()

@@ -8,18 +8,14 @@ import re
 import secrets
 from pathlib import Path
 
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse
 
 from core.config import Settings
 from core.errors import InvalidInput
 from core.services.files.file_kinds import sniff
-from core.services.messaging.media_names import (
-    TELEGRAM_FILE_ID,
-    kept_file,
-    telegram_file_stem,
-    whatsapp_file_stem,
-)
+from core.services.messaging.stored_files import file_of
 
 IMAGES = {".jpg": "image/jpeg", ".png": "image/png"}
 DOCUMENTS = {**IMAGES, ".pdf": "application/pdf"}
@@ -32,7 +28,6 @@ MEDIA_TYPES = {**DOCUMENTS, **SPREADSHEETS}
 # never a CSV, which any text file passes for (a "fake.pdf" would be kept as one).
 EVIDENCE = {**DOCUMENTS, ".xlsx": SPREADSHEETS[".xlsx"]}
 _WEB_REF = re.compile(r"^media:([A-Za-z0-9_-]{16,64}\.(jpg|png|pdf|xlsx|csv))$")
-_WA_REF = re.compile(r"^wa:([A-Za-z0-9_.-]{1,128})$")
 
 
 def upload_given(upload: object) -> UploadFile | None:
@@ -78,28 +73,22 @@ def discard(settings: Settings, ref: str) -> None:
         (settings.media_dir / "web" / found.group(1)).unlink(missing_ok=True)
 
 
-def stored_path(settings: Settings, ref: str | None) -> tuple[Path, str] | None:
-    """The file behind a reference and its media type, or None (not downloaded yet, or
-    of a kind the office does not serve)."""
+def stored_path(db: Session, settings: Settings, ref: str | None) -> tuple[Path, str] | None:
+    """The file behind a reference the page found on one of the office's rows, and its
+    media type; or None (not downloaded yet, or of a kind the office does not serve).
+
+    An upload's reference names its file; a file sent in a chat is where its channel
+    recorded it once the download was whole."""
     if not ref:
         return None
     found = _WEB_REF.match(ref)
     if found:
         path = settings.media_dir / "web" / found.group(1)
         return (path, MEDIA_TYPES["." + found.group(2)]) if path.is_file() else None
-    wa = _WA_REF.match(ref)
-    if wa:
-        return _downloaded(settings, whatsapp_file_stem(wa.group(1)))
-    if TELEGRAM_FILE_ID.fullmatch(ref):  # a Telegram file id, fetched when it arrived
-        return _downloaded(settings, telegram_file_stem(ref))
-    return None
-
-
-def _downloaded(settings: Settings, stem: str) -> tuple[Path, str] | None:
-    path = kept_file(settings.media_dir, stem)
-    if path is None or path.suffix not in DOCUMENTS:
+    downloaded = file_of(db, settings.media_dir, ref)
+    if downloaded is None or downloaded.suffix not in DOCUMENTS:
         return None
-    return path, DOCUMENTS[path.suffix]
+    return downloaded, DOCUMENTS[downloaded.suffix]
 
 
 def private_file(path: Path, media_type: str, filename: str | None = None) -> FileResponse:

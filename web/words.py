@@ -5,13 +5,14 @@ labels, register titles, categories), else from the catalogues (web/locales)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from core.domain.complaints import STATE_LABELS, ComplaintState
 from core.domain.people import StaffRole
+from core.domain.performance import IndicatorKind
 from core.services.complaints.categories import Category, load_categories
 from core.services.files.fields import FieldKind, FieldSpec
 from core.services.performance.registers import Register
@@ -25,6 +26,8 @@ class Words:
     t: Callable[..., str]
     language: str
     categories_file: Path | None = None
+    # the office's number for the IKU each kind of register feeds ("IKU3")
+    iku_labels: Mapping[IndicatorKind, str] = field(default_factory=dict)
 
     @cached_property
     def _categories(self) -> dict[str, Category]:
@@ -65,7 +68,9 @@ class Words:
         return self.choice(shown) if spec is not None and spec.kind is FieldKind.CHOICE else shown
 
     def register(self, register: Register) -> str:
-        return word(self.t, f"register_{register.name}", register.title)
+        title = word(self.t, f"register_{register.name}", register.title)
+        label = self.iku_labels.get(register.kind) if register.kind else None
+        return f"{title} ({label})" if label else title
 
     def field(self, register: Register, spec: FieldSpec) -> str:
         return word(self.t, f"field_{register.name}_{spec.column}", spec.label)

@@ -17,12 +17,13 @@ from bot.dialogs.turn import Turn
 from bot.dialogs.types import Inbound
 from core.digits import ascii_int
 from core.domain.access import Permission
-from core.domain.performance import ActivityStatus, DocumentKind
+from core.domain.performance import ActivityStatus, DocumentKind, IndicatorKind
 from core.errors import SigapError
 from core.models import Activity, ActivityPhoto
 from core.services.access.offices import office_profile
 from core.services.files.fields import parse_field
 from core.services.performance import registers
+from core.services.performance.iku_set import office_set
 from core.services.performance.register_kinds import ACTIVITIES, DOCUMENTS
 from core.services.performance.registers import Register
 from core.timeutil import local_date, utcnow
@@ -165,7 +166,8 @@ def _save_plan(turn: Turn) -> None:
         turn, lambda staff: registers.create_record(turn.session, ACTIVITIES, values, staff)
     )
     if row is not None:
-        turn.say("field.planned", name=row.name, day=f"{row.planned_date:%d-%m-%Y}")
+        day = f"{row.planned_date:%d-%m-%Y}"
+        turn.say("field.planned", name=row.name, day=day, iku=_iku(turn, IndicatorKind.ACTIVITIES))
 
 
 def _write(turn: Turn, action: Any) -> Any:
@@ -232,13 +234,20 @@ class KegiatanDialog(StaffDialog):
             male=row.participants_male,
             female=row.participants_female,
             photos=len(data.get("photos", [])),
+            iku=_iku(turn, IndicatorKind.ACTIVITIES),
         )
+
+
+def _iku(turn: Turn, kind: IndicatorKind) -> str:
+    """The office's number for the IKU these records feed, or the register's name."""
+    found = next((c.label for c in office_set(turn.session) if c.kind is kind), None)
+    return found or turn.t(f"field.register_{kind.value}")
 
 
 # -- /dokumen ----------------------------------------------------------------------------
 def _ask_kind(turn: Turn) -> Ask:
     return Ask(
-        turn.t("field.document_kind"),
+        turn.t("field.document_kind", iku=_iku(turn, IndicatorKind.DOCUMENTS)),
         [(turn.t(f"field.doc.{k.value}"), k.value) for k in DocumentKind],
     )
 
@@ -289,4 +298,5 @@ class DokumenDialog(StaffDialog):
 
         row = _write(turn, save)
         if row is not None:
-            turn.say("field.document_saved", title=row.title, day=f"{row.doc_date:%d-%m-%Y}")
+            day, iku = f"{row.doc_date:%d-%m-%Y}", _iku(turn, IndicatorKind.DOCUMENTS)
+            turn.say("field.document_saved", title=row.title, day=day, iku=iku)

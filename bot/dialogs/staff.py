@@ -232,7 +232,7 @@ def show_summary(turn: Turn) -> None:
         value = turn.t("staff.no_data") if i.value is None else f"{i.value} {i.unit}"
         if i.capaian is not None:
             value += f" (capaian {i.capaian}%)"
-        lines.append(turn.t("staff.summary_item", code=i.code.value, name=i.name, value=value))
+        lines.append(turn.t("staff.summary_item", code=i.code, name=i.name, value=value))
     turn.send_text("\n".join(lines))
 
 

@@ -13,6 +13,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -21,11 +22,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channel import ChannelKind
-from bot.chat_files import FileRefused, checked_kind, keep, size_limit
+from bot.chat_files import FileRefused, already_kept, checked_kind, keep, size_limit
 from bot.dialogs.desk import Desk, queue_apology
 from bot.dialogs.types import ChatUser, KeptFile
 from bot.http_body import bounded_body
 from bot.telegram.convert import CHANNEL, chat_user, inbound
+from bot.telegram.files import TELEGRAM_FILE_ID, stored_name
 from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.sender import TelegramSender
@@ -35,7 +37,6 @@ from core.config import Settings
 from core.db import session_scope
 from core.digits import ascii_digits
 from core.services.files.upsert import first_delivery
-from core.services.messaging.media_names import TELEGRAM_FILE_ID, kept_file, telegram_file_stem
 from core.services.messaging.outbox import QueuedMessage
 
 log = logging.getLogger(__name__)
@@ -194,16 +195,16 @@ class TelegramChannel:
     async def _fetch_file(self, file: KeptFile) -> None:
         if not TELEGRAM_FILE_ID.fullmatch(file.ref):
             return
-        folder, stem = self.settings.media_dir, telegram_file_stem(file.ref)
-        if kept_file(folder, stem) is not None:
-            return
         try:
+            if already_kept(self.engine, self.settings, file.ref):
+                return
             remote = await self.application.bot.get_file(file.ref)
             if (remote.file_size or 0) > size_limit(self.settings, file):
                 raise FileRefused("too large")
             content = bytes(await remote.download_as_bytearray())
-            await keep(folder, stem, checked_kind(self.settings, file, content), content)
-        except (TelegramError, OSError, FileRefused) as exc:  # too big, gone, disk full
+            name = stored_name(file.ref, checked_kind(self.settings, file, content))
+            await keep(self.engine, self.settings, file.ref, name, content)
+        except (TelegramError, OSError, FileRefused, SQLAlchemyError) as exc:  # gone, disk full
             log.warning("telegram file not kept: %s %s", type(exc).__name__, exc)
 
     def _apologise(self, user: ChatUser, update_id: int) -> list[QueuedMessage]:

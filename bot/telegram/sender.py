@@ -103,7 +103,7 @@ class TelegramSender(OutboxSender):
                 chat_id=message.recipient, photo=photo, caption=caption
             )
         if attachment.startswith(STORED_PHOTO):
-            with stored_photo(self.settings, attachment).open("rb") as image:
+            with stored_photo(self.engine, self.settings, attachment).open("rb") as image:
                 return await self.bot.send_photo(
                     chat_id=message.recipient, photo=image, caption=caption
                 )

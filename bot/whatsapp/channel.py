@@ -13,6 +13,7 @@ from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -26,6 +27,7 @@ from bot.http_body import bounded_body
 from bot.webhook_auth import meta_challenge_answer, meta_signature_valid
 from bot.whatsapp import convert
 from bot.whatsapp.convert import InboundMessage, MalformedWebhook, StatusUpdate
+from bot.whatsapp.files import stored_name
 from bot.whatsapp.graph import GraphClient, GraphError, MediaTooLarge
 from bot.whatsapp.sender import WhatsAppSender
 from core.config import Settings
@@ -34,7 +36,6 @@ from core.digits import ascii_digits
 from core.models import OutboxMessage
 from core.services.files.upsert import first_delivery
 from core.services.messaging.chat_window import note_inbound
-from core.services.messaging.media_names import whatsapp_file_stem
 from core.services.messaging.outbox import QueuedMessage, record_delivery_status
 
 log = logging.getLogger(__name__)
@@ -202,7 +203,12 @@ class WhatsAppChannel:
                     return
                 await asyncio.sleep(2**attempt)
                 continue
-            await keep(self.settings.media_dir, whatsapp_file_stem(media_id), kind, content)
+            try:
+                await keep(
+                    self.engine, self.settings, file.ref, stored_name(media_id, kind), content
+                )
+            except (OSError, SQLAlchemyError) as exc:  # disk full, database away
+                log.error("media %s not kept: %s", media_id, type(exc).__name__)
             return
 
 

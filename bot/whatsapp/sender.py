@@ -109,7 +109,7 @@ class WhatsAppSender(OutboxSender):
     async def _send_free_form(self, message: outbox.Deliverable) -> str:
         text, markup = rendered(message)
         if message.attachment and message.attachment.startswith(STORED_PHOTO):
-            path = stored_photo(self.settings, message.attachment)
+            path = stored_photo(self.engine, self.settings, message.attachment)
             image = {"id": await self.graph.upload(path), "caption": text[:1024]}
             return await self.graph.send(
                 convert.addressed(message.recipient, {"type": "image", "image": image})

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from core.config import Settings
 from core.domain.people import StaffRole
-from core.services.messaging.media_names import kept_file, telegram_file_stem, whatsapp_file_stem
+from tests.chat_media import kept
 from tests.fakes import graph_api as wa
 from tests.fakes import telegram_api as api
 from tests.fakes.graph_api import FakeGraph
@@ -51,7 +51,7 @@ async def bot(tg_config: Settings, engine: Engine) -> AsyncIterator[RunningBot]:
 
 
 async def test_telegram_fetches_only_what_a_step_took_and_keeps_only_photos(
-    bot: RunningBot, fake: FakeTelegram, tg_config: Settings
+    bot: RunningBot, fake: FakeTelegram, engine: Engine, tg_config: Settings
 ) -> None:
     stranger = Person(fake, 5101)
     await stranger.sends_photo("PHOTO-UNASKED")  # no dialog asked for it
@@ -65,11 +65,12 @@ async def test_telegram_fetches_only_what_a_step_took_and_keeps_only_photos(
     assert fake.calls.get("getFile", 0) == 0  # refused before any download
     await siti.sends_photo("EVIL-1")  # declared a photo; its bytes are a script
     await siti.sends_photo("PHOTO-GOOD")
-    good = tg_config.media_dir / f"{telegram_file_stem('PHOTO-GOOD')}.jpg"
-    await until(good.exists)
+    await until(lambda: kept(engine, tg_config, "PHOTO-GOOD") is not None)
     await bot.stop()  # every download finished
     assert fake.calls["getFile"] == 2
-    assert kept_file(tg_config.media_dir, telegram_file_stem("EVIL-1")) is None
+    assert kept(engine, tg_config, "EVIL-1") is None
+    good = kept(engine, tg_config, "PHOTO-GOOD")
+    assert good is not None and good.read_bytes() == api.file_bytes("PHOTO-GOOD")
     assert sorted(p.name for p in tg_config.media_dir.iterdir()) == [good.name]
     await bot.start()
 
@@ -87,9 +88,10 @@ async def test_telegram_document_step_refuses_a_program_by_its_declared_type(
     assert "tidak bisa diterima" in refused[0].text
     saved = await sekcam.sends_document("DOC-SOP", "sop.pdf")
     assert "tercatat untuk IKU1" in saved[0].text
-    kept = tg_config.media_dir / f"{telegram_file_stem('DOC-SOP')}.pdf"
-    await until(kept.exists)
-    assert kept.read_bytes() == api.file_bytes("DOC-SOP")
+    await until(lambda: kept(engine, tg_config, "DOC-SOP") is not None)
+    document = kept(engine, tg_config, "DOC-SOP")
+    assert document is not None and document.suffix == ".pdf"
+    assert document.read_bytes() == api.file_bytes("DOC-SOP")
     assert fake.calls["getFile"] == 1
 
 
@@ -120,7 +122,10 @@ async def test_whatsapp_downloads_only_asked_files_within_their_size_and_kind(
         budi = WaPerson(graph, url, "6281300000003")
         await at_photo_step(budi)
         await budi.send(wa.image(budi.phone, "M-GOOD"))
-        await until(lambda: (media / f"{whatsapp_file_stem('M-GOOD')}.jpg").exists())
+        await until(lambda: kept(engine, settings, "wa:M-GOOD") is not None)
     # the server stopped: every download it started has finished
     assert "M-STRANGER" not in graph.media_served and "M-BIG" not in graph.media_served
-    assert sorted(p.name for p in media.iterdir()) == [f"{whatsapp_file_stem('M-GOOD')}.jpg"]
+    good = kept(engine, settings, "wa:M-GOOD")
+    assert good is not None and good.suffix == ".jpg"
+    assert sorted(p.name for p in media.iterdir()) == [good.name]
+    assert all(kept(engine, settings, f"wa:{m}") is None for m in ("M-BIG", "M-LIAR", "M-HTML"))

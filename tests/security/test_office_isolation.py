@@ -43,9 +43,12 @@ from core.models import (
     StaffInvite,
 )
 from core.scope import for_all_offices, for_office
+from core.services.access.authz import OPERATOR
 from core.services.access.offices import add_office
 from core.services.access.web_access import issue_login_link
-from core.services.performance.records import add_staff
+from core.services.performance.iku_analysis import AnalysisPeriod, save_analysis
+from core.services.performance.iku_set import add_dictionary_indicator
+from core.services.performance.records import add_staff, choose_iku, enter_iku_value, set_target
 from core.timeutil import utcnow
 from tests import factories
 from tests.web_harness import log_in
@@ -116,6 +119,7 @@ def _fill_second_office(engine: Engine, settings: Settings) -> Theirs:
             code_hash="f" * 64, role=StaffRole.TRANTIB, expires_at=utcnow().replace(year=YEAR + 1)
         )
         s.add_all([activity_photo, invite])
+        _own_iku(s, settings)
         s.commit()
         return Theirs(
             office_id,
@@ -170,8 +174,23 @@ def _snapshot(engine: Engine, office: int) -> dict[str, list[dict[str, Any]]]:
         }
 
 
+def _own_iku(s: Session, settings: Settings) -> None:
+    """The second office's own IKU7, entered with an evidence file and analysed."""
+    add_dictionary_indicator(s, "DESA-TERTIB", "Desa tertib", "desa")  # the kabupaten's
+    choose_iku(s, "IKU7", "DESA-TERTIB", f"Desa tertib {SECRET}")
+    entry = enter_iku_value(s, "IKU7", YEAR, 1, Decimal(4), f"Berita acara {SECRET}")
+    entry.file_ref = store(settings, ".pdf", PDF)
+    set_target(s, YEAR, "IKU7", Decimal(8))
+    save_analysis(s, "IKU7", AnalysisPeriod(YEAR), {"pendorong": f"Kader {SECRET}"}, OPERATOR)
+
+
 def _gets(t: Theirs) -> list[str]:
     return [
+        "/register/setiku/IKU7",
+        f"/register/realisasi/{YEAR}-TW1-IKU7",
+        f"/register/realisasi/{YEAR}-TW1-IKU7/berkas",
+        f"/register/target/{YEAR}-IKU7",
+        f"/iku/IKU7?tahun={YEAR}",
         f"/pengaduan/{t.complaint}",
         f"/pengaduan/{t.complaint}/foto/{t.complaint_photo}",
         f"/register/kegiatan/{t.activity}",
@@ -200,6 +219,10 @@ def _posts(t: Theirs) -> list[tuple[str, dict[str, str]]]:
         (f"/petugas/{t.staff}/peran", {"peran": "admin"}),
         (f"/petugas/undangan/{t.invite}/cabut", {}),
         ("/kantor/desa/nonaktif", {"desa": str(t.area)}),
+        ("/register/setiku/IKU7/hapus", {"alasan": "dihapus dari kantor lain"}),
+        (f"/register/realisasi/{YEAR}-TW1-IKU7", {"realisasi": "1", "alasan": "koreksi"}),
+        (f"/register/target/{YEAR}-IKU7/hapus", {"alasan": "dihapus dari kantor lain"}),
+        ("/iku/IKU7/analisis", {"tahun": str(YEAR), "pendorong": "diubah dari kantor lain"}),
     ]
 
 
@@ -235,6 +258,9 @@ LISTINGS = [
     "/register/indikator",
     f"/register/sakip?tahun={YEAR}",
     f"/register/libur?tahun={YEAR}",
+    "/register/setiku",
+    f"/register/realisasi?tahun={YEAR}",
+    f"/register/target?tahun={YEAR}",
     "/layanan",
     "/petugas",
     "/sistem",
@@ -254,7 +280,7 @@ def test_no_listing_export_or_report_shows_another_offices_rows(
         answer = ours.get(path)
         assert answer.status_code in (200, 303), (path, answer.status_code)
         assert SECRET not in answer.text and theirs.complaint not in answer.text, path
-    for name in ("kegiatan", "dokumen", "indikator", "sakip", "libur"):
+    for name in ("kegiatan", "dokumen", "indikator", "sakip", "libur", "setiku", "realisasi"):
         answer = ours.get(f"/register/{name}/ekspor.xlsx")
         assert answer.status_code == 200, name
         cells = [

@@ -23,11 +23,12 @@ from starlette.responses import RedirectResponse, Response
 
 from core.digits import ascii_int
 from core.domain.access import Permission
-from core.domain.performance import IKU_NAMES, IkuCode
+from core.domain.performance import IndicatorKind
 from core.domain.periods import Period
 from core.errors import InvalidInput, NotFound
 from core.lkjip_models import ANALYSIS_MAX_CHARS, IkuAnalysis
 from core.models import Staff
+from core.services.performance.iku import IkuValue
 from core.services.performance.iku_analysis import (
     ANALYSIS_RIGHTS,
     TEXTS,
@@ -37,6 +38,7 @@ from core.services.performance.iku_analysis import (
     get_analysis,
     save_analysis,
 )
+from core.services.performance.iku_set import ChosenIku, chosen_iku
 from core.services.performance.records import names_of_staff
 from web.context import Office
 from web.views import Ctx, page
@@ -58,7 +60,8 @@ class Panel:
     """What ``iku_analysis.html`` shows: the analysis of one IKU for one year or
     triwulan (``when`` None: the page shows a free date range, which has none)."""
 
-    code: IkuCode
+    code: str
+    kind: IndicatorKind
     when: AnalysisPeriod | None
     analysis: IkuAnalysis | None = None
     values: dict[str, str] = field(default_factory=dict)
@@ -69,11 +72,11 @@ class Panel:
 
     @property
     def permission(self) -> Permission:
-        return ANALYSIS_RIGHTS[self.code]
+        return ANALYSIS_RIGHTS[self.kind]
 
     @property
     def action(self) -> str:
-        return f"/iku/{self.code.value}/analisis"
+        return f"/iku/{self.code}/analisis"
 
     def label(self, t: Callable[..., str]) -> str:
         if self.when is None:
@@ -85,8 +88,8 @@ class Panel:
         )
 
 
-def _trail(db: Session, code: IkuCode, when: AnalysisPeriod) -> list[TrailLine]:
-    changes = analysis_trail(db, code, when)
+def _trail(db: Session, iku: ChosenIku, when: AnalysisPeriod) -> list[TrailLine]:
+    changes = analysis_trail(db, iku.label, when)
     names = names_of_staff(db, [a.staff_id for a in changes])
     lines = []
     for audit in reversed(changes):  # newest first
@@ -105,7 +108,7 @@ def _trail(db: Session, code: IkuCode, when: AnalysisPeriod) -> list[TrailLine]:
 
 def panel(
     staff: Staff,
-    code: IkuCode,
+    value: IkuValue | ChosenIku,
     period: Period,
     raw: dict[str, str] | None = None,
     message: str | None = None,
@@ -115,12 +118,16 @@ def panel(
     db = object_session(staff)
     if not isinstance(db, Session):
         return None
+    iku = value if isinstance(value, ChosenIku) else chosen_iku(db, value.code)
     when = AnalysisPeriod.of(period)
+    if iku is None:
+        return None
     if when is None:
-        return Panel(code, None)
-    analysis = get_analysis(db, code, when)
+        return Panel(iku.label, iku.kind, None)
+    analysis = get_analysis(db, iku.label, when)
     stored = {name: (getattr(analysis, name) or "") if analysis else "" for name in TEXTS}
-    return Panel(code, when, analysis, raw or stored, _trail(db, code, when), message)
+    trail = _trail(db, iku, when)
+    return Panel(iku.label, iku.kind, when, analysis, raw or stored, trail, message)
 
 
 def install(office: Office) -> None:
@@ -129,11 +136,13 @@ def install(office: Office) -> None:
     office.templates.globals["iku_analysis_panel"] = panel
 
 
-def _code(ctx: Ctx) -> IkuCode:
-    text = ctx.request.path_params["code"].upper()
-    if text not in IkuCode.__members__:
+def _iku(ctx: Ctx) -> ChosenIku:
+    """One of the office's IKU, by the number in the address."""
+    text = ctx.request.path_params["code"]
+    found = chosen_iku(ctx.db, text) or chosen_iku(ctx.db, text.upper())
+    if found is None:
         raise NotFound(ctx.t("not_found"))
-    return IkuCode(text)
+    return found
 
 
 def _when(ctx: Ctx) -> AnalysisPeriod:
@@ -153,28 +162,29 @@ def _period(when: AnalysisPeriod) -> Period:
     return Period.quarter(when.year, when.quarter)
 
 
-def _back(code: IkuCode, when: AnalysisPeriod) -> str:
+def _back(code: str, when: AnalysisPeriod) -> str:
     query = {"tahun": str(when.year)}
     if when.quarter != WHOLE_YEAR:
         query["triwulan"] = str(when.quarter)
-    return f"/iku/{code.value}?{urlencode(query)}"
+    return f"/iku/{code}?{urlencode(query)}"
 
 
 @page(Permission.VIEW_DASHBOARD)  # which IKU's analysis one may write: the service decides
 def save(ctx: Ctx) -> Response:
-    code, when = _code(ctx), _when(ctx)
-    ctx.require(ANALYSIS_RIGHTS[code])
+    iku, when = _iku(ctx), _when(ctx)
+    ctx.require(ANALYSIS_RIGHTS[iku.kind])
     texts = {name: ctx.field(name) for name in TEXTS}
+    reason = ctx.field("alasan") or None
     try:
-        save_analysis(ctx.db, code, when, texts, ctx.staff, ctx.field("alasan") or None)
+        save_analysis(ctx.db, iku.label, when, texts, ctx.staff, reason)
     except InvalidInput as exc:  # shown with what was typed, nothing stored (status 400)
-        shown = panel(ctx.staff, code, _period(when), texts, str(exc))
+        shown = panel(ctx.staff, iku, _period(when), texts, str(exc))
         return ctx.render(
             "iku_analysis_page.html",
             status=400,
-            code=code,
-            name=IKU_NAMES[code],
-            back=_back(code, when),
+            code=iku.label,
+            name=iku.name,
+            back=_back(iku.label, when),
             panel=shown,
         )
-    return RedirectResponse(_back(code, when) + "#analisis", status_code=303)
+    return RedirectResponse(_back(iku.label, when) + "#analisis", status_code=303)

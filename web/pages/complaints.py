@@ -245,7 +245,7 @@ def _show(
         ctx.db, [e.actor_staff_id for e in events] + [complaint.assigned_staff_id]
     )
     photos = [
-        (p, stored_path(ctx.office.settings, p.file_ref) is not None)
+        (p, stored_path(ctx.db, ctx.office.settings, p.file_ref) is not None)
         for p in queue_svc.photos_of(ctx.db, complaint)
     ]
     return ctx.render_with_notice(
@@ -336,7 +336,7 @@ def photo(ctx: Ctx) -> Response:
     complaint = _complaint(ctx)
     row = ctx.db.get(ComplaintPhoto, ctx.request.path_params["photo_id"])
     mine = row is not None and row.complaint_id == complaint.id
-    found = stored_path(ctx.office.settings, row.file_ref) if row and mine else None
+    found = stored_path(ctx.db, ctx.office.settings, row.file_ref) if row and mine else None
     if found is None:
         raise NotFound(ctx.t("not_found"))
     path, media_type = found

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from core.digits import ascii_int
 from core.domain.access import Permission
-from core.domain.performance import IkuCode
+from core.domain.performance import IndicatorKind
 from core.domain.periods import Period
 from core.errors import InvalidInput, NotFound
 from core.models import Document
@@ -28,8 +28,15 @@ from core.services.complaints.desk import ComplaintDesk, complaint_desk
 from core.services.complaints.queue import iku4_rows
 from core.services.complaints.stats import NO_DESA, SECRET_ROW
 from core.services.files.fields import parse_date
-from core.services.performance.iku import IkuReport, iku_for_period, indicator_lines, year_earlier
+from core.services.performance.iku import (
+    IkuReport,
+    IkuValue,
+    iku_for_period,
+    indicator_lines,
+    year_earlier,
+)
 from core.services.performance.iku_course import monthly_course
+from core.services.performance.iku_entries import year_entries
 from core.services.performance.iku_stamp import iku_inputs_stamp
 from core.services.performance.records import list_activities
 from core.services.survey.skm import skm_summary
@@ -126,7 +133,7 @@ def _cards_html(ctx: Ctx, period: Period) -> tuple[Markup, Markup]:
             view.card(
                 v,
                 period,
-                figures.last_year.get(v.code),
+                figures.last_year.find(v.code),
                 last_period,
                 figures.course,
                 bands,
@@ -179,18 +186,18 @@ def dashboard(ctx: Ctx) -> Response:
 @page(Permission.VIEW_DASHBOARD)
 def iku_detail(ctx: Ctx) -> Response:
     """What is behind one number: the rows it counts (and, for IKU4, what it leaves out)."""
-    code_text = ctx.request.path_params["code"].upper()
-    if code_text not in IkuCode.__members__:
-        raise NotFound(ctx.t("not_found"))
-    code = IkuCode(code_text)
+    code_text = ctx.request.path_params["code"]
     period, problem = _read_period(ctx)
     figures = _figures(ctx, period)
-    value = figures.report.get(code)
+    value = figures.report.find(code_text) or figures.report.find(code_text.upper())
+    if value is None:  # not one of this office's IKU
+        raise NotFound(ctx.t("not_found"))
+    code = value.code
     query = ctx.request.url.query
     shown = view.card(
         value,
         period,
-        figures.last_year.get(code),
+        figures.last_year.find(code),
         year_earlier(period),
         figures.course,
         ctx.office.settings.bands,
@@ -206,13 +213,13 @@ def iku_detail(ctx: Ctx) -> Response:
         problem=problem,
         query=query,
         w=Words(ctx.t, ctx.web_session.language, ctx.office.settings.categories_file),
-        **_detail_rows(ctx, code, period),  # type: ignore[arg-type]
+        **_detail_rows(ctx, value, period),  # type: ignore[arg-type]
     )
 
 
-def _detail_rows(ctx: Ctx, code: IkuCode, period: Period) -> dict[str, object]:
-    db = ctx.db
-    if code is IkuCode.IKU1:  # the documents IKU1 counted: the year to date, short of a year
+def _detail_rows(ctx: Ctx, value: IkuValue, period: Period) -> dict[str, object]:
+    db, kind = ctx.db, value.kind
+    if kind is IndicatorKind.DOCUMENTS:  # the year to date, short of a whole year
         span = period if period.is_whole_year else period.year_to_date()
         docs = db.exec(
             select(Document)
@@ -223,11 +230,11 @@ def _detail_rows(ctx: Ctx, code: IkuCode, period: Period) -> dict[str, object]:
             .order_by(col(Document.doc_date))
         ).all()
         return {"documents": docs}
-    if code is IkuCode.IKU2:
+    if kind is IndicatorKind.IKM:
         return {"skm": skm_summary(db, period)}
-    if code is IkuCode.IKU3:
+    if kind is IndicatorKind.ACTIVITIES:
         return {"activities": list_activities(db, period.start, period.end)}
-    if code is IkuCode.IKU4:  # rahasia ones listed to complaint handlers only, else counted
+    if kind is IndicatorKind.TRANTIB:  # rahasia ones listed to complaint handlers only
         settings = ctx.office.settings
         start, end = utc_bounds(period.start, period.end, settings.tz)
         found = iku4_rows(db, start, end, may_list_rahasia(ctx.staff), DETAIL_LIMIT)
@@ -240,6 +247,9 @@ def _detail_rows(ctx: Ctx, code: IkuCode, period: Period) -> dict[str, object]:
             "withheld_excluded": found.withheld_excluded,
             "limit": DETAIL_LIMIT,
         }
-    if code is IkuCode.IKU6:
+    if kind is IndicatorKind.PROGRAMS:
         return {"indicators": indicator_lines(db, period.end.year)}
+    if kind is IndicatorKind.ENTERED:  # the year's realisations, each with its evidence
+        entries = year_entries(db, value.code, period.end.year)
+        return {"entries": [entries[q] for q in sorted(entries)]}
     return {}

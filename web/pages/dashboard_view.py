@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from core.domain.performance import IKU_NAMES, IkuCode
+from core.domain.performance import IndicatorKind
 from core.domain.periods import Period
 from core.services.performance.iku import IkuReport, IkuStatus, IkuValue
 from web.context import number, word
 
-COUNTS = (IkuCode.IKU1,)
-SHARES = (IkuCode.IKU3, IkuCode.IKU4, IkuCode.IKU6)
-ANNUAL = (IkuCode.IKU5, IkuCode.IKU6)  # one value a year: no monthly trend
 TONES = 5  # tone-0 (the best band, green) .. tone-4 (the lowest, red)
 Translate = Callable[..., str]
 
@@ -28,14 +25,18 @@ Translate = Callable[..., str]
 NBSP = "\u00a0"  # a number and its unit never part at a line's end
 
 
-def figure(code: IkuCode, value: Decimal | None, t: Translate) -> str:
-    """A value as the card prints it: 3 dokumen · 75,00 % · 82,50."""
+def figure(shape: IkuValue, value: Decimal | None, t: Translate) -> str:
+    """A value of the IKU ``shape`` as the card prints it: 3 dokumen · 75,00 % · 82,50
+    · 12 desa (an entered indicator in its own unit)."""
     if value is None:
         return "–"
-    if code in COUNTS:
+    if shape.kind is IndicatorKind.DOCUMENTS:
         return f"{number(value, 0)}{NBSP}{t('unit_documents')}"
-    if code in SHARES:
+    if shape.kind.share or shape.unit == "%":
         return f"{number(value)}{NBSP}%"
+    if shape.kind is IndicatorKind.ENTERED:  # a whole count reads "3 kejadian", not "3,00"
+        places = 0 if value == value.to_integral_value() else 2
+        return f"{number(value, places)}{NBSP}{shape.unit}"
     return number(value)
 
 
@@ -43,8 +44,9 @@ def percent(value: Decimal | None) -> str:
     return "–" if value is None else f"{number(value)}{NBSP}%"
 
 
-def iku_name(code: IkuCode, t: Translate) -> str:
-    return word(t, f"iku_name_{code.value}", IKU_NAMES[code])
+def iku_name(value: IkuValue, t: Translate) -> str:
+    """The office's own wording as it is; the dictionary's translated where known."""
+    return value.name if value.reworded else word(t, f"iku_name_{value.indicator}", value.name)
 
 
 def band_words(value: IkuValue, t: Translate) -> str:
@@ -116,36 +118,39 @@ def _step(share: Decimal) -> int:
     return max(0, min(100, int(share) // 5 * 5))
 
 
-def trend(
-    code: IkuCode, value: IkuValue, course: list[tuple[date, IkuReport]], t: Translate
-) -> Trend | None:
+def trend(value: IkuValue, course: list[tuple[date, IkuReport]], t: Translate) -> Trend | None:
     """The cumulative course month by month, scaled to the highest of its values and
     the target, with the target drawn as a line."""
-    if code in ANNUAL or not course:
+    if value.kind.annual or not course:
         return None
-    points = [(end, month.get(code).value) for end, month in course]
+    points = [(end, _value_at(month, value.code)) for end, month in course]
     target = value.judged_target
     top = max([v for _, v in points if v is not None] + ([target] if target else []), default=0)
     bars = [
         Bar(
             t(f"month_initial_{end.month}"),
-            f"{t(f'month_{end.month}')} {end.year}: {figure(code, v, t)}",
+            f"{t(f'month_{end.month}')} {end.year}: {figure(value, v, t)}",
             _step(v * 100 / top) if v is not None and top else 0,
         )
         for end, v in points
     ]
     target_at = _step(target * 100 / top) if target and top else None
-    if code is IkuCode.IKU1:  # documents count from 1 January, whatever the period
+    if value.kind is IndicatorKind.DOCUMENTS:  # counted from 1 January, whatever the period
         caption = t("trend_cumulative_ytd")
     else:
         caption = t("trend_cumulative", start=day_words(course[0][1].period.start, t))
     return Trend(bars, target_at, caption)
 
 
+def _value_at(month: IkuReport, code: str) -> Decimal | None:
+    found = month.find(code)
+    return found.value if found else None
+
+
 _COUNTED = {
-    IkuCode.IKU3: "counted_activities",
-    IkuCode.IKU4: "counted_complaints",
-    IkuCode.IKU6: "counted_indicators",
+    IndicatorKind.ACTIVITIES: "counted_activities",
+    IndicatorKind.TRANTIB: "counted_complaints",
+    IndicatorKind.PROGRAMS: "counted_indicators",
 }
 
 
@@ -153,26 +158,28 @@ def _counted(value: IkuValue, t: Translate) -> str | None:
     """What the value counts, in words: "3 dari 4 kegiatan terlaksana", "12 responden"."""
     if value.numerator is None:
         return None
-    if value.code is IkuCode.IKU2:
+    if value.kind is IndicatorKind.IKM:
         return t("counted_respondents", count=number(value.numerator))
-    if value.denominator is None or value.code not in _COUNTED:
+    if value.denominator is None or value.kind not in _COUNTED:
         return None
     done, of = number(value.numerator), number(value.denominator)
-    return t(_COUNTED[value.code], done=done, of=of)
+    return t(_COUNTED[value.kind], done=done, of=of)
 
 
 def _note(value: IkuValue, period: Period, t: Translate) -> str | None:
-    if value.code is IkuCode.IKU1 and not period.is_whole_year:
+    if value.kind is IndicatorKind.DOCUMENTS and not period.is_whole_year:
         return t("iku1_cumulative", start=day_words(period.year_to_date().start, t))
     if value.unmeasured:
         return t("iku6_unmeasured", names="; ".join(value.unmeasured))
+    if value.kind is IndicatorKind.ENTERED:  # which triwulan it is, or why there is none
+        return value.note
     return None
 
 
 def card(
     value: IkuValue,
     period: Period,
-    last_year: IkuValue,
+    last_year: IkuValue | None,
     last_period: Period,
     course: list[tuple[date, IkuReport]],
     bands: tuple[tuple[Decimal, str], ...],
@@ -181,25 +188,29 @@ def card(
 ) -> Card:
     code = value.code
     quarter = period.quarter_number
+    before = last_year.value if last_year else None
     on_quarter = value.judged_on_quarter and quarter is not None
     grade = None
     if value.grade:
-        grade = (t("skm_mutu") if code is IkuCode.IKU2 else t("sakip_predikat"), value.grade)
+        grade = (
+            t("skm_mutu") if value.kind is IndicatorKind.IKM else t("sakip_predikat"),
+            value.grade,
+        )
     return Card(
         value=value,
-        name=iku_name(code, t),
-        href=f"/iku/{code.value}" + (f"?{query}" if query else ""),
-        big=figure(code, value.value, t),
+        name=iku_name(value, t),
+        href=f"/iku/{code}" + (f"?{query}" if query else ""),
+        big=figure(value, value.value, t),
         tone=tone(value, bands),
         band=band_words(value, t),
-        judged_target=figure(code, value.judged_target, t),
+        judged_target=figure(value, value.judged_target, t),
         judged_capaian=percent(value.judged_capaian),
         target_label=t("target_to_quarter", quarter=quarter) if on_quarter else t("target"),
-        annual=(figure(code, value.target, t), percent(value.capaian)) if on_quarter else None,
+        annual=(figure(value, value.target, t), percent(value.capaian)) if on_quarter else None,
         grade=grade,
         counted=_counted(value, t),
-        last_year=(period_words(last_period, t), figure(code, last_year.value, t)),
-        trend=trend(code, value, course, t),
+        last_year=(period_words(last_period, t), figure(value, before, t)),
+        trend=trend(value, course, t),
         note=_note(value, period, t),
     )
 
@@ -226,8 +237,7 @@ def headline(report: IkuReport, t: Translate) -> Headline:
         met=len(report.meeting_target),
         total=len(report.indicators),
         attention=[
-            (v.code.value, band_words(v, t), percent(v.judged_capaian))
-            for v in report.needing_attention
+            (v.code, band_words(v, t), percent(v.judged_capaian)) for v in report.needing_attention
         ],
-        no_data=[v.code.value for v in report.without_data],
+        no_data=[v.code for v in report.without_data],
     )

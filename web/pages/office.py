@@ -146,7 +146,7 @@ def upload_logo(ctx: Ctx) -> Response:
             raise InvalidInput(ctx.t("office_logo_choose"))
         kind, content = read_upload(upload, ctx.office.settings, IMAGES)
         edit.check_logo(content)
-        found = stored_path(ctx.office.settings, ctx.store(kind, content))
+        found = stored_path(ctx.db, ctx.office.settings, ctx.store(kind, content))
         if found is None:
             raise InvalidInput(ctx.t("office_logo_choose"))
         edit.set_logo(ctx.db, ctx.staff, found[0].resolve())

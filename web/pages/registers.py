@@ -20,8 +20,9 @@ from core.models import ActivityPhoto
 from core.services.access.offices import office_profile
 from core.services.files.tabular import read_rows
 from core.services.performance import registers as reg
+from core.services.performance.iku_set import dictionary, office_set
 from core.services.performance.records import activity_photos, names_of_staff
-from core.services.performance.register_kinds import ACTIVITIES, REGISTERS, RENSTRA
+from core.services.performance.register_kinds import ACTIVITIES, IKU_SET, REGISTERS, RENSTRA
 from core.services.performance.registers import Register
 from core.timeutil import local_date, utcnow
 from web.files import (
@@ -38,7 +39,7 @@ from web.words import Words
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The column that names a row (an activity, a document, a holiday, a plan): a row's page
 # is headed by it, not by its number.
-NAMING_COLUMNS = ("nama", "judul", "keterangan", "rencana")
+NAMING_COLUMNS = ("nomor", "nama", "judul", "keterangan", "rencana")
 
 
 def _register(ctx: Ctx) -> Register:
@@ -63,6 +64,8 @@ def _year(ctx: Ctx, register: Register) -> int | None:
     """The year asked for (``?tahun=2026``), None for every year (``?tahun=semua``);
     this year when none is asked, except for the registers listed for every year."""
     text = ctx.request.query_params.get("tahun", "")
+    if register.year_column is None:
+        return None
     if text == "semua" or (not text and register.name in EVERY_YEAR_BY_DEFAULT):
         return None
     year = ascii_int(text) if len(text) == 4 else None
@@ -70,7 +73,8 @@ def _year(ctx: Ctx, register: Register) -> int | None:
 
 
 def _words(ctx: Ctx) -> Words:
-    return Words(ctx.t, ctx.web_session.language, ctx.office.settings.categories_file)
+    labels = {chosen.kind: chosen.label for chosen in reversed(office_set(ctx.db))}
+    return Words(ctx.t, ctx.web_session.language, ctx.office.settings.categories_file, labels)
 
 
 def heading(register: Register, values: dict[str, str], key: str, words: Words) -> str:
@@ -102,6 +106,7 @@ def _list(
         desa=office_profile(ctx.db).desa,
         w=_words(ctx),
         lead=next((s.column for s in register.fields if s.column in NAMING_COLUMNS), None),
+        dictionary=dictionary(ctx.db) if register is IKU_SET else (),
     )
 
 
@@ -111,7 +116,7 @@ def activity_photo(ctx: Ctx) -> Response:
     key = ctx.request.path_params["key"]  # both keys within the database's (web/office.py)
     photo = ctx.db.get(ActivityPhoto, ctx.request.path_params["photo_id"])
     belongs = photo is not None and photo.activity_id == key
-    found = stored_path(ctx.office.settings, photo.file_ref) if photo and belongs else None
+    found = stored_path(ctx.db, ctx.office.settings, photo.file_ref) if photo and belongs else None
     if found is None:
         raise NotFound(ctx.t("not_found"))
     path, media_type = found
@@ -158,7 +163,7 @@ def _show(
     photos = []
     if register.name == ACTIVITIES.name:  # evidence sent from the field (/kegiatan)
         photos = [
-            (p, stored_path(ctx.office.settings, p.file_ref) is not None)
+            (p, stored_path(ctx.db, ctx.office.settings, p.file_ref) is not None)
             for p in activity_photos(ctx.db, row.id)
         ]
     words = _words(ctx)
@@ -176,7 +181,7 @@ def _show(
         audit=[(a, json.loads(a.changes)) for a in audit],
         staff_names=names_of_staff(ctx.db, [a.staff_id for a in audit]),
         can_manage=ctx.may(register.permission) and row.deleted_at is None,
-        has_file=stored_path(ctx.office.settings, file_ref) is not None,
+        has_file=stored_path(ctx.db, ctx.office.settings, file_ref) is not None,
         desa=office_profile(ctx.db).desa,
         photos=photos,
     )
@@ -231,7 +236,7 @@ def download_file(ctx: Ctx) -> Response:
     register, key = _register(ctx), ctx.request.path_params["key"]
     row = reg.get_record(ctx.db, register, key)
     ref = getattr(row, register.file_field) if register.file_field else None
-    found = stored_path(ctx.office.settings, ref)
+    found = stored_path(ctx.db, ctx.office.settings, ref)
     if found is None:
         raise NotFound(ctx.t("not_found"))
     path, media_type = found

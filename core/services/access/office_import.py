@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 from core.errors import InvalidInput
 from core.models import Office, OfficeArea
 from core.scope import forget_the_only_office
-from core.services.access.offices import TICKET_PREFIX, list_offices
+from core.services.access.offices import TICKET_PREFIX, furnish_new_office, list_offices
 
 DISTRICTS = "districts.csv"
 VILLAGES = "villages.csv"
@@ -252,6 +252,7 @@ def _store(
             taken.add(office.ticket_prefix)
             session.add(office)
             session.flush()
+            furnish_new_office(session, office.id or 0)
             tally.offices_created += 1
             _store_areas(session, office, by_district.get(place.code, []), coded, tally)
         elif _store_areas(session, office, by_district.get(place.code, []), coded, tally):

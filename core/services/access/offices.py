@@ -14,8 +14,9 @@ from sqlmodel import Session, col, func, select
 
 from core.config import parse_staff_chats
 from core.digits import ascii_digits
+from core.domain.performance import DEFAULT_SET
 from core.errors import InvalidInput, NotFound
-from core.models import Holiday, Office, OfficeArea, Resident
+from core.models import Holiday, Office, OfficeArea, OfficeIku, Resident
 from core.scope import across_offices, forget_the_only_office, office_of, writing_across_offices
 from core.services.files.fields import clean_text
 from core.timeutil import utcnow
@@ -127,8 +128,18 @@ def add_office(
     forget_the_only_office()  # this process's unnamed sessions: refused from now on
     session.add_all(OfficeArea(office_id=office.id or 0, name=d.strip()) for d in desa)
     session.flush()
-    _holidays_to_come(session, office.id or 0)
+    furnish_new_office(session, office.id or 0)
     return office
+
+
+def furnish_new_office(session: Session, office_id: int) -> None:
+    """What a new office starts with: the holidays to come and the decree's IKU set."""
+    _holidays_to_come(session, office_id)
+    with writing_across_offices(session):
+        session.add_all(
+            OfficeIku(office_id=office_id, label=label, indicator_code=i.code, position=n)
+            for n, (label, i) in enumerate(DEFAULT_SET, start=1)
+        )
 
 
 def _holidays_to_come(session: Session, office_id: int) -> None:

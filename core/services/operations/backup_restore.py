@@ -339,7 +339,7 @@ def _commit_database(settings: Settings, staging: Staging, manifest: dict[str, A
     if database["kind"] == "sqlite":
         backup_db.check_counts(backup_db.sqlite_counts(staging.database), manifest["tables"])
         if migrate:
-            _upgrade(f"sqlite:///{staging.database}")
+            _upgrade(f"sqlite:///{staging.database}", settings, staging)
             with contextlib.closing(sqlite3.connect(staging.database)) as connection:
                 connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         backup_db.replace_sqlite(staging.database, backup_db.sqlite_file(url))
@@ -350,18 +350,22 @@ def _commit_database(settings: Settings, staging: Staging, manifest: dict[str, A
     )
     if migrate:
         try:
-            _upgrade(url)
+            _upgrade(url, settings, staging)
         except BaseException:
             backup_db.drop_all_tables(url)
             raise
     return migrate
 
 
-def _upgrade(database_url: str) -> None:
+def _upgrade(database_url: str, settings: Settings, staging: Staging) -> None:
+    """The archive's media folder is still staged: a migration that looks at the files
+    (0017 records those already downloaded) looks there, by names relative to it."""
     from core.db import make_engine, upgrade
 
     engine = make_engine(database_url)
     try:
-        upgrade(engine)
+        upgrade(
+            engine, settings=settings.model_copy(update={"media_dir": staging.folders["media"]})
+        )
     finally:
         engine.dispose()

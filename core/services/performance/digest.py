@@ -15,13 +15,19 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, select
 
 from core.config import Settings
-from core.domain.performance import ActivityStatus, IkuCode
+from core.domain.performance import ActivityStatus, IndicatorKind
 from core.domain.periods import Period
 from core.domain.skm import IkmResult
 from core.models import Activity
 from core.services.complaints.history import week_counts
 from core.services.complaints.stats import ComplaintLine, overdue_list
-from core.services.performance.iku import IkuReport, IkuStatus, IkuValue, iku_for_period
+from core.services.performance.iku import (
+    IkuReport,
+    IkuStatus,
+    IkuValue,
+    activities_value,
+    iku_for_period,
+)
 from core.services.survey.skm import ikm_for_period
 from core.timeutil import local_midnight, utcnow
 
@@ -87,11 +93,11 @@ def weekly_digest(
     end = local_midnight(week.end + timedelta(days=1), settings.tz)
     as_of = end if end <= utcnow() else None
     overdue = overdue_list(session, settings, today, limit=OLDEST_OVERDUE_SHOWN, as_of=as_of)
-    activities = current.get(IkuCode.IKU3)
+    activities = current.of_kind(IndicatorKind.ACTIVITIES) or activities_value(session, ytd)
     return WeeklyDigest(
         week=week,
         year_to_date=ytd,
-        iku=[IkuChange(v, previous.get(v.code) if previous else None) for v in current.indicators],
+        iku=[IkuChange(v, previous.find(v.code) if previous else None) for v in current.indicators],
         complaints=week_counts(session, settings, week),
         oldest_overdue=overdue.lines,
         overdue_total=overdue.total,
@@ -106,13 +112,13 @@ def _attention(session: Session, iku: IkuReport, overdue: int, today: date) -> l
     items = []
     for value in iku.indicators:
         if value.status is IkuStatus.NO_TARGET:
-            items.append(Attention("no_target", value.code.value))
+            items.append(Attention("no_target", value.code))
         elif value.status is IkuStatus.TARGET_ZERO:
-            items.append(Attention("target_zero", value.code.value))
+            items.append(Attention("target_zero", value.code))
         elif value.judged_capaian is not None and not value.meets_target:
-            items.append(Attention("below_target", value.code.value, value.judged_capaian))
+            items.append(Attention("below_target", value.code, value.judged_capaian))
     if overdue:
-        items.append(Attention("overdue", "IKU4", overdue))
+        items.append(Attention("overdue", _label(iku, IndicatorKind.TRANTIB), overdue))
     unreported = session.exec(
         select(func.count())
         .select_from(Activity)
@@ -123,5 +129,13 @@ def _attention(session: Session, iku: IkuReport, overdue: int, today: date) -> l
         )
     ).one()
     if unreported:
-        items.append(Attention("activity_unreported", "IKU3", unreported))
+        items.append(
+            Attention("activity_unreported", _label(iku, IndicatorKind.ACTIVITIES), unreported)
+        )
     return items
+
+
+def _label(iku: IkuReport, kind: IndicatorKind) -> str:
+    """The office's number for the IKU found that way, or the kind where it reports none."""
+    found = iku.of_kind(kind)
+    return found.code if found else kind.value

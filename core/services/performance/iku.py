@@ -1,4 +1,4 @@
-"""The six IKU of the Camat's decree for any period, each with target and capaian.
+"""An office's IKU for any period, each with target and capaian.
 
 Where the office has recorded nothing for an indicator the value is "no data", never a
 made-up 0: an empty register and a real zero look the same to a database, and the Camat
@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from fractions import Fraction
 
 from sqlalchemy import and_, case, func, or_
@@ -24,108 +23,27 @@ from core.config import Settings
 from core.domain.capaian import Direction, UndefinedCapaian, capaian, capaian_band, is_achieved
 from core.domain.complaints import IKU4_EXCLUDED_STATES, IKU4_SETTLED_STATES
 from core.domain.numbers import percentage, round_half_up
-from core.domain.performance import IKU_NAMES, ActivityStatus, IkuCode
+from core.domain.performance import ActivityStatus, IndicatorKind
 from core.domain.periods import Period
 from core.domain.sakip import predikat_for_score
 from core.models import Activity, Complaint, Document, IkuTarget, ProgramIndicator, SakipEvaluation
 from core.scope import office_of
+from core.services.performance.iku_entries import entered_value
+from core.services.performance.iku_set import ChosenIku, office_set
+from core.services.performance.iku_values import STATUS_WORDS as STATUS_WORDS
+from core.services.performance.iku_values import IkuReport as IkuReport
+from core.services.performance.iku_values import IkuStatus as IkuStatus
+from core.services.performance.iku_values import IkuValue as IkuValue
 from core.services.survey.skm import ikm_for_period
 from core.timeutil import utc_bounds
 
 
-class IkuStatus(StrEnum):
-    OK = "ok"  # value and capaian
-    NO_DATA = "no_data"  # nothing recorded for the period
-    NO_TARGET = "no_target"  # a value, but no target set for the year
-    TARGET_ZERO = "target_zero"  # target 0: capaian undefined, said so
-
-
-# The category of an indicator that has no capaian, in the words every Indonesian
-# surface prints (the web's English catalogue translates the status itself).
-STATUS_WORDS = {
-    IkuStatus.NO_DATA: "belum ada data",
-    IkuStatus.NO_TARGET: "belum ada target",
-    IkuStatus.TARGET_ZERO: "target 0: capaian tidak terdefinisi",
-}
-
-
-@dataclass(frozen=True)
-class IkuValue:
-    code: IkuCode
-    value: Decimal | None
-    unit: str
-    numerator: int | None = None
-    denominator: int | None = None
-    note: str | None = None
-    target: Decimal | None = None
-    direction: Direction = Direction.HIGHER_IS_BETTER
-    capaian: Decimal | None = None
-    status: IkuStatus = IkuStatus.NO_DATA
-    quarter_target: Decimal | None = None  # a triwulan report: the office's own, if set
-    quarter_capaian: Decimal | None = None
-    band: str | None = None  # the capaian band (settings) of ``judged_capaian``
-    grade: str | None = None  # SKM mutu / SAKIP predikat: a quality label, not a band
-    unmeasured: tuple[str, ...] = ()  # IKU6: the indicators with no realisation yet
-
-    @property
-    def name(self) -> str:
-        return IKU_NAMES[self.code]
-
-    @property
-    def judged_on_quarter(self) -> bool:
-        """A triwulan with the office's own (cumulative) triwulan target is judged
-        against that target, as the triwulan review of the Perjanjian Kinerja is; the
-        annual target and the capaian against it are shown beside it."""
-        return self.quarter_capaian is not None
-
-    @property
-    def judged_target(self) -> Decimal | None:
-        return self.quarter_target if self.judged_on_quarter else self.target
-
-    @property
-    def judged_capaian(self) -> Decimal | None:
-        return self.quarter_capaian if self.judged_on_quarter else self.capaian
-
-    @property
-    def meets_target(self) -> bool:
-        judged = self.judged_capaian
-        return judged is not None and judged >= 100
-
-    @property
-    def category(self) -> str:
-        """The band in words, or why there is none."""
-        return self.band or STATUS_WORDS.get(self.status, "-")
-
-
-@dataclass(frozen=True)
-class IkuReport:
-    period: Period
-    indicators: list[IkuValue]
-
-    def get(self, code: IkuCode) -> IkuValue:
-        return next(i for i in self.indicators if i.code is code)
-
-    @property
-    def meeting_target(self) -> list[IkuValue]:
-        return [v for v in self.indicators if v.meets_target]
-
-    @property
-    def needing_attention(self) -> list[IkuValue]:
-        """A value short of its target, or one that cannot be judged for want of a
-        target: what the dashboard's headline and the report's summary both name."""
-        return [v for v in self.indicators if v.value is not None and not v.meets_target]
-
-    @property
-    def without_data(self) -> list[IkuValue]:
-        return [v for v in self.indicators if v.value is None]
-
-
 def ratio_value(
-    code: IkuCode, numerator: int, denominator: int, note: str | None = None
+    kind: IndicatorKind, numerator: int, denominator: int, note: str | None = None
 ) -> IkuValue:
     share = percentage(numerator, denominator)
     return IkuValue(
-        code=code,
+        kind=kind,
         value=None if share is None else round_half_up(share),
         unit="%",
         numerator=numerator,
@@ -151,7 +69,11 @@ def documents_value(session: Session, period: Period) -> IkuValue:
     if counted != period:
         note = f"kumulatif {counted.start:%d-%m-%Y} s.d. {counted.end:%d-%m-%Y}"
     return IkuValue(
-        IkuCode.IKU1, Decimal(count) if count else None, "dokumen", numerator=count, note=note
+        IndicatorKind.DOCUMENTS,
+        Decimal(count) if count else None,
+        "dokumen",
+        numerator=count,
+        note=note,
     )
 
 
@@ -162,7 +84,7 @@ def ikm_value(session: Session, period: Period) -> IkuValue:
         note = f"{result.respondents} responden, mutu {result.mutu}, kinerja {result.kinerja}"
         grade = f"{result.mutu.value} ({result.kinerja})"
     return IkuValue(
-        IkuCode.IKU2,
+        IndicatorKind.IKM,
         result.nilai,
         "nilai IKM (25-100)",
         numerator=result.respondents or None,
@@ -190,7 +112,7 @@ def activities_value(session: Session, period: Period) -> IkuValue:
     planned, done = session.execute(
         select(func.count(), held).where(in_period, col(Activity.deleted_at).is_(None))
     ).one()
-    return ratio_value(IkuCode.IKU3, int(done or 0), int(planned))
+    return ratio_value(IndicatorKind.ACTIVITIES, int(done or 0), int(planned))
 
 
 def complaints_value(session: Session, settings: Settings, period: Period) -> IkuValue:
@@ -215,16 +137,16 @@ def complaints_value(session: Session, settings: Settings, period: Period) -> Ik
             col(Complaint.state).not_in([s.value for s in IKU4_EXCLUDED_STATES]),
         )
     ).one()
-    return ratio_value(IkuCode.IKU4, int(done or 0), int(received))
+    return ratio_value(IndicatorKind.TRANTIB, int(done or 0), int(received))
 
 
 def sakip_value(session: Session, period: Period) -> IkuValue:
     evaluation = session.get(SakipEvaluation, (office_of(session), period.end.year))
     if evaluation is None or evaluation.deleted_at is not None:
-        return IkuValue(IkuCode.IKU5, None, "nilai SAKIP")
+        return IkuValue(IndicatorKind.SAKIP, None, "nilai SAKIP")
     predikat = predikat_for_score(evaluation.score)
     return IkuValue(
-        IkuCode.IKU5,
+        IndicatorKind.SAKIP,
         evaluation.score.quantize(Decimal("0.01")),  # a score reads "70,00", not "70"
         "nilai SAKIP",
         note=f"predikat {predikat.code} ({predikat.interpretation})",
@@ -266,14 +188,19 @@ def indicators_value(session: Session, period: Period) -> IkuValue:
     unmeasured = [line.indicator.name for line in lines if line.achieved is None]
     if len(unmeasured) == len(lines):
         return IkuValue(
-            IkuCode.IKU6, None, "%", denominator=len(lines) or None, unmeasured=tuple(unmeasured)
+            IndicatorKind.PROGRAMS,
+            None,
+            "%",
+            denominator=len(lines) or None,
+            unmeasured=tuple(unmeasured),
         )
     achieved = sum(1 for line in lines if line.achieved)
     note = None
     if unmeasured:
         note = f"{len(unmeasured)} indikator belum ada realisasi: {'; '.join(unmeasured)}"
     return replace(
-        ratio_value(IkuCode.IKU6, achieved, len(lines), note), unmeasured=tuple(unmeasured)
+        ratio_value(IndicatorKind.PROGRAMS, achieved, len(lines), note),
+        unmeasured=tuple(unmeasured),
     )
 
 
@@ -307,7 +234,7 @@ def _with_target(
     return replace(
         value,
         target=target.target if target else None,
-        direction=target.direction if target else Direction.HIGHER_IS_BETTER,
+        direction=target.direction if target else value.direction,
         capaian=achieved,
         status=status,
         quarter_target=quarter_target,
@@ -316,7 +243,8 @@ def _with_target(
     )
 
 
-def targets_for(session: Session, year: int) -> dict[IkuCode, IkuTarget]:
+def targets_for(session: Session, year: int) -> dict[str, IkuTarget]:
+    """The year's targets by the office's numbering."""
     return {
         t.iku: t
         for t in session.exec(
@@ -326,30 +254,52 @@ def targets_for(session: Session, year: int) -> dict[IkuCode, IkuTarget]:
 
 
 def judged(
-    period: Period, values: list[IkuValue], targets: dict[IkuCode, IkuTarget], settings: Settings
+    period: Period, values: list[IkuValue], targets: dict[str, IkuTarget], settings: Settings
 ) -> IkuReport:
     quarter, bands = period.quarter_number, settings.bands
     return IkuReport(period, [_with_target(v, targets.get(v.code), quarter, bands) for v in values])
 
 
-def within_year_values(session: Session, settings: Settings, period: Period) -> list[IkuValue]:
-    """IKU1..IKU4: what moves within a year."""
-    return [
-        documents_value(session, period),
-        ikm_value(session, period),
-        activities_value(session, period),
-        complaints_value(session, settings, period),
-    ]
+def as_chosen(value: IkuValue, chosen: ChosenIku) -> IkuValue:
+    """A computed figure as the office reports it: its number, wording, unit, polarity."""
+    indicator = chosen.indicator
+    return replace(
+        value,
+        code=chosen.label,
+        name=chosen.name,
+        indicator=indicator.code,
+        reworded=chosen.reworded,
+        unit=indicator.unit if indicator.kind is IndicatorKind.ENTERED else value.unit,
+        direction=indicator.direction,
+    )
 
 
-def annual_values(session: Session, period: Period) -> list[IkuValue]:
-    """IKU5 and IKU6: one value for the year the period ends in."""
-    return [sakip_value(session, period), indicators_value(session, period)]
+def kind_value(session: Session, settings: Settings, period: Period, chosen: ChosenIku) -> IkuValue:
+    """One IKU's value for the period, found the way its indicator says."""
+    match chosen.kind:
+        case IndicatorKind.DOCUMENTS:
+            return documents_value(session, period)
+        case IndicatorKind.IKM:
+            return ikm_value(session, period)
+        case IndicatorKind.ACTIVITIES:
+            return activities_value(session, period)
+        case IndicatorKind.TRANTIB:
+            return complaints_value(session, settings, period)
+        case IndicatorKind.SAKIP:
+            return sakip_value(session, period)
+        case IndicatorKind.PROGRAMS:
+            return indicators_value(session, period)
+    found = entered_value(session, period, chosen.label, chosen.indicator.accumulation)
+    return IkuValue(IndicatorKind.ENTERED, found.value, chosen.indicator.unit, note=found.note)
 
 
 def iku_for_period(session: Session, settings: Settings, period: Period) -> IkuReport:
-    """All six IKU; targets are annual, taken from the year in which the period ends."""
-    values = within_year_values(session, settings, period) + annual_values(session, period)
+    """The office's IKU, in its set's order; targets are annual, taken from the year in
+    which the period ends."""
+    values = [
+        as_chosen(kind_value(session, settings, period, chosen), chosen)
+        for chosen in office_set(session)
+    ]
     return judged(period, values, targets_for(session, period.end.year), settings)
 
 

@@ -18,20 +18,19 @@ from sqlmodel import Session, col, func
 
 from core.config import Settings
 from core.domain.complaints import IKU4_EXCLUDED_STATES, IKU4_SETTLED_STATES
-from core.domain.performance import IkuCode
+from core.domain.performance import IndicatorKind
 from core.domain.periods import Period
-from core.models import Complaint, IkuTarget
+from core.models import Complaint
 from core.services.performance.iku import (
     IkuReport,
     IkuValue,
-    activities_value,
-    annual_values,
-    documents_value,
-    ikm_value,
+    as_chosen,
     judged,
+    kind_value,
     ratio_value,
     targets_for,
 )
+from core.services.performance.iku_set import office_set
 from core.timeutil import local_midnight
 
 
@@ -76,29 +75,35 @@ def complaints_course(
             received[span] += count
             if settled_month <= span:
                 settled[span] += count
-    return [ratio_value(IkuCode.IKU4, s, r) for s, r in zip(settled, received, strict=True)]
+    return [
+        ratio_value(IndicatorKind.TRANTIB, s, r) for s, r in zip(settled, received, strict=True)
+    ]
 
 
 def monthly_course(
     session: Session, settings: Settings, period: Period, last: int | None = None
 ) -> list[tuple[date, IkuReport]]:
-    """The six IKU from the period's start to the end of each of its months (``last``:
-    only that many of the latest months)."""
+    """The office's IKU from the period's start to the end of each of its months
+    (``last``: only that many of the latest months)."""
     ends = month_ends(period)[-last if last else 0 :]
-    complaints = complaints_course(session, settings, period.start, ends)
-    yearly: dict[int, tuple[list[IkuValue], dict[IkuCode, IkuTarget]]] = {}
+    chosen_set = office_set(session)
+    trantib = complaints_course(session, settings, period.start, ends)
     course = []
-    for end, iku4 in zip(ends, complaints, strict=True):
+    annual: dict[tuple[int, str], IkuValue] = {}  # read once a year, as the targets are
+    targets = {year: targets_for(session, year) for year in {end.year for end in ends}}
+    for end, trantib_value in zip(ends, trantib, strict=True):
         span = Period(period.start, end)
-        if end.year not in yearly:
-            yearly[end.year] = (annual_values(session, span), targets_for(session, end.year))
-        annual, targets = yearly[end.year]
-        values = [
-            documents_value(session, span),
-            ikm_value(session, span),
-            activities_value(session, span),
-            iku4,
-            *annual,
-        ]
-        course.append((end, judged(span, values, targets, settings)))
+        values = []
+        for chosen in chosen_set:
+            if chosen.kind is IndicatorKind.TRANTIB:
+                value = trantib_value
+            elif chosen.kind.annual:
+                key = (end.year, chosen.label)
+                if key not in annual:
+                    annual[key] = kind_value(session, settings, span, chosen)
+                value = annual[key]
+            else:
+                value = kind_value(session, settings, span, chosen)
+            values.append(as_chosen(value, chosen))
+        course.append((end, judged(span, values, targets[end.year], settings)))
     return course

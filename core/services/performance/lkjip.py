@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 from core.config import Settings
 from core.domain.capaian import Direction, UndefinedCapaian, capaian, is_achieved
 from core.domain.numbers import round_half_up
-from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.domain.skm import IkmResult, Unsur, UnsurTally
 from core.lkjip_models import RenstraTarget
@@ -27,7 +26,6 @@ from core.models import IkuTarget, SkmDailyTotal
 from core.services.performance.iku import IkuReport, IkuValue, iku_for_period, year_earlier
 from core.services.survey.skm import ikm_for_period
 
-ANNUAL = (IkuCode.IKU5, IkuCode.IKU6)  # one value a year, never a triwulan's own
 EARLIER_YEARS = 3  # how far back the comparison looks for years kept in Sigap
 EARLIER_QUARTERS = 4  # the SKM trend of a triwulan: the four before it
 
@@ -53,20 +51,19 @@ class QuarterFigures:
     period: Period
     report: IkuReport | None
 
-    def value(self, code: IkuCode) -> IkuValue | None:
+    def value(self, code: str) -> IkuValue | None:
         """None where there is nothing to print: not begun, or an annual IKU."""
-        if self.report is None or code in ANNUAL:
-            return None
-        return self.report.get(code)
+        found = self.report.find(code) if self.report is not None else None
+        return None if found is None or found.kind.annual else found
 
 
-def year_targets(session: Session, year: int) -> dict[IkuCode, IkuTarget]:
+def year_targets(session: Session, year: int) -> dict[str, IkuTarget]:
     """The Perjanjian Kinerja's targets of the year, with their triwulan targets: known
     before a triwulan begins, so its row can show the target beside an empty realisation."""
     rows = session.exec(
         select(IkuTarget).where(IkuTarget.year == year, col(IkuTarget.deleted_at).is_(None))
     ).all()
-    return {IkuCode(row.iku): row for row in rows}
+    return {row.iku: row for row in rows}
 
 
 def quarter_course(
@@ -153,7 +150,7 @@ def renstra_lines(session: Session, report: IkuReport) -> list[RenstraLine]:
         .where(RenstraTarget.end_year >= year, col(RenstraTarget.deleted_at).is_(None))
         .order_by(col(RenstraTarget.end_year).desc())
     ).all()
-    covering = {IkuCode(row.iku): row for row in rows}  # the earliest end year wins
+    covering = {row.iku: row for row in rows}  # the earliest end year wins
     return [RenstraLine(value, covering.get(value.code)) for value in report.indicators]
 
 

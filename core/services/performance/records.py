@@ -13,13 +13,15 @@ from sqlmodel import Session, col, select
 from core.domain.access import Permission
 from core.domain.capaian import Direction
 from core.domain.people import StaffRole
-from core.domain.performance import DocumentKind, IkuCode
+from core.domain.performance import DocumentKind
 from core.errors import InvalidInput, NotFound
 from core.models import (
     Activity,
     ActivityPhoto,
     Document,
+    IkuEntry,
     IkuTarget,
+    OfficeIku,
     ProgramIndicator,
     SakipEvaluation,
     Staff,
@@ -31,7 +33,9 @@ from core.services.access.web_access import revoke_sessions_of
 from core.services.performance.register_kinds import (
     ACTIVITIES,
     DOCUMENTS,
+    ENTRIES,
     HOLIDAYS,
+    IKU_SET,
     INDICATORS,
     SAKIP,
     TARGETS,
@@ -189,17 +193,52 @@ def set_indicator_realisation(
 def set_target(
     session: Session,
     year: int,
-    iku: IkuCode,
+    iku: str,
     target: Decimal,
-    direction: Direction = Direction.HIGHER_IS_BETTER,
+    direction: Direction | None = None,
     actor: Actor = OPERATOR,
     quarters: dict[int, Decimal] | None = None,
 ) -> IkuTarget:
-    """The year's target; ``quarters`` the cumulative triwulan targets (1..4) where set."""
+    """The year's target; ``quarters`` the cumulative triwulan targets (1..4) where set;
+    without a ``direction``, the indicator's."""
     values: dict[str, object] = {"year": year, "iku": iku, "target": target}
     values["direction"] = direction
     values.update({f"target_q{q}": value for q, value in (quarters or {}).items()})
     row: IkuTarget = save_record(session, TARGETS, values, actor)
+    return row
+
+
+def choose_iku(
+    session: Session,
+    label: str,
+    indicator_code: str,
+    name: str | None = None,
+    position: int | None = None,
+    actor: Actor = OPERATOR,
+) -> OfficeIku:
+    """One IKU of the office's set: number ``label`` measures the dictionary's
+    ``indicator_code``, in the office's own words if ``name`` is given."""
+    values: dict[str, object] = {"label": label.strip().upper(), "indicator_code": indicator_code}
+    values["name"] = name
+    if position is not None:  # else kept, or last for a new one
+        values["position"] = position
+    row: OfficeIku = save_record(session, IKU_SET, values, actor)
+    return row
+
+
+def enter_iku_value(
+    session: Session,
+    label: str,
+    year: int,
+    quarter: int,
+    value: Decimal,
+    evidence: str,
+    actor: Actor = OPERATOR,
+) -> IkuEntry:
+    """A triwulan's realisation of an entered IKU, with what proves it."""
+    values: dict[str, object] = {"year": year, "quarter": quarter, "iku": label.strip().upper()}
+    values |= {"value": value, "evidence": evidence}
+    row: IkuEntry = save_record(session, ENTRIES, values, actor)
     return row
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from core.digits import ascii_int
 from core.domain.access import Permission
 from core.domain.capaian import Direction
-from core.domain.performance import ActivityStatus, DocumentKind, IkuCode
+from core.domain.performance import ActivityStatus, DocumentKind, IndicatorKind
 from core.domain.sakip import InvalidSakipScore, predikat_for_score
 from core.errors import InvalidInput
 from core.lkjip_models import RenstraTarget
@@ -29,6 +29,9 @@ from core.models import (
 )
 from core.scope import office_of
 from core.services.files.fields import FieldKind, FieldSpec
+from core.services.performance.iku_registers import ENTRIES as ENTRIES
+from core.services.performance.iku_registers import IKU_SET as IKU_SET
+from core.services.performance.iku_set import IKU_LABEL, chosen_iku
 from core.services.performance.registers import Register
 from core.types import INTEGER_MAX
 
@@ -81,12 +84,32 @@ def _by_id(model: type[Any]) -> Callable[[Session, str], Any | None]:
     return find
 
 
-def _find_target(session: Session, key: str) -> IkuTarget | None:
+def _year_and_label(key: str) -> tuple[int, str] | None:
+    """``2026-IKU4``: a year and an IKU's number (which may hold a '-' of its own)."""
     year, _, code = key.partition("-")
     number = ascii_int(year) if len(year) == 4 else None
-    if number is None or code not in IkuCode.__members__.values():
+    if number is None or not IKU_LABEL.fullmatch(code):
         return None
-    return session.get(IkuTarget, (office_of(session), number, IkuCode(code)))
+    return number, code
+
+
+def _find_target(session: Session, key: str) -> IkuTarget | None:
+    found = _year_and_label(key)
+    return session.get(IkuTarget, (office_of(session), *found)) if found else None
+
+
+def _check_iku(session: Session, row: IkuTarget | RenstraTarget) -> None:
+    """A target names one of the office's IKU, by the number its set gives it."""
+    if chosen_iku(session, row.iku) is None:
+        raise InvalidInput(f"IKU '{row.iku}' tidak ada dalam set IKU kantor ini.")
+
+
+def _polarity(session: Session, values: dict[str, Any]) -> None:
+    """A target set without a direction takes its indicator's (lower is better for a
+    count of conflicts), as the office would otherwise have to say it every time."""
+    if values.get("direction") is None and isinstance(values.get("iku"), str):
+        chosen = chosen_iku(session, values["iku"])
+        values["direction"] = chosen.indicator.direction if chosen else Direction.HIGHER_IS_BETTER
 
 
 def _find_sakip(session: Session, key: str) -> SakipEvaluation | None:
@@ -102,13 +125,15 @@ def _find_holiday(session: Session, key: str) -> Holiday | None:
 
 
 _YEAR = FieldSpec("year", "tahun", "Tahun", K.INT, True, minimum=2000, maximum=2100)
+_IKU = FieldSpec("iku", "iku", "IKU", required=True, max_length=12)
 _DIRECTION = FieldSpec(
     "direction", "arah", "Arah", K.CHOICE, choices=tuple(d.value for d in Direction)
 )
 
 ACTIVITIES = Register(
     name="kegiatan",
-    title="Kegiatan pemberdayaan (IKU3)",
+    title="Kegiatan pemberdayaan",
+    kind=IndicatorKind.ACTIVITIES,
     model=Activity,
     permission=Permission.MANAGE_ACTIVITIES,
     fields=(
@@ -143,7 +168,8 @@ ACTIVITIES = Register(
 
 DOCUMENTS = Register(
     name="dokumen",
-    title="Dokumen penataan organisasi (IKU1)",
+    title="Dokumen penataan organisasi",
+    kind=IndicatorKind.DOCUMENTS,
     model=Document,
     permission=Permission.MANAGE_DOCUMENTS,
     fields=(
@@ -163,7 +189,8 @@ DOCUMENTS = Register(
 
 SAKIP = Register(
     name="sakip",
-    title="Nilai SAKIP (IKU5)",
+    title="Nilai SAKIP",
+    kind=IndicatorKind.SAKIP,
     model=SakipEvaluation,
     permission=Permission.MANAGE_PERFORMANCE,
     fields=(
@@ -182,7 +209,8 @@ SAKIP = Register(
 
 INDICATORS = Register(
     name="indikator",
-    title="Indikator program (IKU6)",
+    title="Indikator program",
+    kind=IndicatorKind.PROGRAMS,
     model=ProgramIndicator,
     permission=Permission.MANAGE_PERFORMANCE,
     fields=(
@@ -207,7 +235,7 @@ TARGETS = Register(
     permission=Permission.MANAGE_PERFORMANCE,
     fields=(
         _YEAR,
-        FieldSpec("iku", "iku", "IKU", K.CHOICE, True, choices=tuple(c.value for c in IkuCode)),
+        _IKU,
         FieldSpec("target", "target", "Target", K.DECIMAL, True, minimum=0),
         _DIRECTION,
         *(
@@ -215,12 +243,13 @@ TARGETS = Register(
             for q in range(1, 5)
         ),
     ),
-    key_of=lambda row: f"{row.year}-{row.iku.value}",
+    key_of=lambda row: f"{row.year}-{row.iku}",
     find=_find_target,
     year_column=IkuTarget.year,
     order=(col(IkuTarget.year), col(IkuTarget.iku)),
+    check=_check_iku,
+    complete=_polarity,
     natural_key=lambda values: f"{values['year']}-{values['iku']}",
-    defaults={"direction": Direction.HIGHER_IS_BETTER.value},
 )
 
 HOLIDAYS = Register(
@@ -250,7 +279,8 @@ def _check_follow_up(session: Session, row: SkmFollowUp) -> None:
 
 FOLLOW_UPS = Register(
     name="rtl",
-    title="Rencana tindak lanjut SKM (IKU2)",
+    title="Rencana tindak lanjut SKM",
+    kind=IndicatorKind.IKM,
     model=SkmFollowUp,
     permission=Permission.MANAGE_SERVICES,
     fields=(
@@ -274,11 +304,8 @@ FOLLOW_UPS = Register(
 
 def _find_renstra(session: Session, key: str) -> RenstraTarget | None:
     """``2029-IKU2``: the Renstra ending in 2029, its target for IKU2."""
-    year, _, code = key.partition("-")
-    number = ascii_int(year) if len(year) == 4 else None
-    if number is None or code not in IkuCode.__members__.values():
-        return None
-    return session.get(RenstraTarget, (office_of(session), number, IkuCode(code)))
+    found = _year_and_label(key)
+    return session.get(RenstraTarget, (office_of(session), *found)) if found else None
 
 
 # The LKjIP compares each year's realisation with the Renstra's end-of-period target.
@@ -291,19 +318,32 @@ RENSTRA = Register(
         FieldSpec(
             "end_year", "tahun", "Tahun akhir Renstra", K.INT, True, minimum=2000, maximum=2100
         ),
-        FieldSpec("iku", "iku", "IKU", K.CHOICE, True, choices=tuple(c.value for c in IkuCode)),
+        _IKU,
         FieldSpec("target", "target", "Target akhir Renstra", K.DECIMAL, True, minimum=0),
         _DIRECTION,
     ),
-    key_of=lambda row: f"{row.end_year}-{row.iku.value}",
+    key_of=lambda row: f"{row.end_year}-{row.iku}",
     find=_find_renstra,
     year_column=RenstraTarget.end_year,
     order=(col(RenstraTarget.end_year), col(RenstraTarget.iku)),
+    check=_check_iku,
+    complete=_polarity,
     natural_key=lambda values: f"{values['end_year']}-{values['iku']}",
-    defaults={"direction": Direction.HIGHER_IS_BETTER.value},
 )
+
 
 REGISTERS: dict[str, Register] = {
     r.name: r
-    for r in (ACTIVITIES, DOCUMENTS, SAKIP, INDICATORS, TARGETS, HOLIDAYS, FOLLOW_UPS, RENSTRA)
+    for r in (
+        ACTIVITIES,
+        DOCUMENTS,
+        SAKIP,
+        INDICATORS,
+        TARGETS,
+        HOLIDAYS,
+        FOLLOW_UPS,
+        RENSTRA,
+        IKU_SET,
+        ENTRIES,
+    )
 }

@@ -19,6 +19,7 @@ from sqlalchemy import extract
 from sqlmodel import Session, col, select
 
 from core.domain.access import Permission
+from core.domain.performance import IndicatorKind
 from core.errors import InvalidInput, NotFound
 from core.models import (
     RegisterAudit,
@@ -47,14 +48,18 @@ class Register:
     fields: tuple[FieldSpec, ...]
     key_of: Callable[[Any], str]
     find: Callable[[Session, str], Any | None]
-    year_column: Any
+    year_column: Any  # None: a register not kept by year (the IKU set)
     order: tuple[Any, ...]
     check: Callable[[Session, Any], None] = lambda session, row: None
     # Registers keyed by their values (one SAKIP score per year): creating an existing
     # key is refused, re-creating a deleted one brings it back.
     natural_key: Callable[[dict[str, Any]], str] | None = None
     file_field: str | None = None  # the attribute holding an uploaded file, if any
+    kind: IndicatorKind | None = None  # the IKU it feeds, named by the office's number
     defaults: dict[str, Any] = field(default_factory=dict)
+    # values left empty that the register completes from what is stored (a target's
+    # direction: its indicator's), before they are applied and audited
+    complete: Callable[[Session, dict[str, Any]], None] = lambda session, values: None
 
     def spec(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
@@ -120,7 +125,7 @@ def list_records(
     query = select(model).order_by(*register.order)
     if not include_deleted:
         query = query.where(col(model.deleted_at).is_(None))
-    if year is not None:
+    if year is not None and register.year_column is not None:
         column = register.year_column
         if column.type.python_type is int:
             query = query.where(column == year)
@@ -192,7 +197,8 @@ def _enum_of(model: type[Any], name: str, value: str) -> Any:
 
 
 def _store(session: Session, register: Register, row: Any) -> None:
-    register.check(session, row)
+    with session.no_autoflush:  # the check reads; the row is written once it passes
+        register.check(session, row)
     session.add(row)
     session.flush()
 
@@ -205,6 +211,7 @@ def create_record(
     action: str = "buat",
 ) -> Any:
     authorize(actor, register.permission)
+    register.complete(session, values)
     if register.natural_key is not None:
         existing = register.find(session, register.natural_key(values))
         if existing is not None and existing.deleted_at is None:
@@ -239,6 +246,7 @@ def update_record(
         raise InvalidInput("Data ini sudah dihapus.")
     if register.natural_key is not None and register.natural_key(values) != key:
         raise InvalidInput("Tahun, IKU atau tanggal tidak bisa diubah; hapus lalu buat baru.")
+    register.complete(session, values)
     changes = _apply(register, row, values)
     _store(session, register, row)
     if changes:
