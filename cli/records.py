@@ -129,10 +129,14 @@ def staff_list(
     all_: Annotated[
         bool, typer.Option("--all", help="Termasuk nonaktif / Include inactive")
     ] = False,
+    kabupaten: Annotated[
+        bool, typer.Option("--kabupaten", help="Akun kabupaten / The kabupaten's accounts")
+    ] = False,
 ) -> None:
     """Daftar petugas / List staff members."""
     with unit_of_work(settings()) as session:
-        for s in records.list_staff(session, include_inactive=all_):
+        listed = records.kabupaten_staff if kabupaten else records.list_staff
+        for s in listed(session, include_inactive=all_):
             state = "" if s.active else " [nonaktif]"
             chats = " ".join(
                 f"{a.channel}={a.external_id}"
@@ -418,5 +422,5 @@ def staff_login_link(
     """Tautan masuk web sekali pakai (10 menit) / One-time web login link (10 minutes)."""
     config = settings()
     with unit_of_work(config) as session:
-        token = web_access.issue_login_link(session, records.get_active_staff(session, staff_id))
+        token = web_access.issue_login_link(session, records.staff_to_log_in(session, staff_id))
     typer.echo(web_access.login_url(config, token))

@@ -40,7 +40,7 @@ digest_app = typer.Typer(help="Ringkasan mingguan / Weekly digest.", no_args_is_
 
 
 def report(
-    kind: Annotated[str, typer.Argument(help="weekly | iku | skm | complaints")],
+    kind: Annotated[str, typer.Argument(help="weekly | iku | skm | complaints | kabupaten")],
     year: YearOpt = None,
     quarter: QuarterOpt = None,
     start: FromOpt = None,

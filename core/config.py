@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     # Pangkat/golongan, e.g. "Pembina Tingkat I (IV/b)": between the name and the NIP
     camat_pangkat: str = Field("", alias="SIGAP_CAMAT_PANGKAT", max_length=60)
     signature_place: str = Field("", alias="SIGAP_SIGNATURE_PLACE", max_length=60)
+    # The kabupaten's kop and signatory on its roll-up of every kecamatan's IKU
+    kabupaten_unit: str = Field(
+        "Bagian Organisasi Sekretariat Daerah", alias="SIGAP_KABUPATEN_UNIT", max_length=120
+    )
+    kabupaten_address: str = Field("", alias="SIGAP_KABUPATEN_ADDRESS", max_length=200)
+    kabupaten_signatory_position: str = Field(
+        "Kepala Bagian Organisasi", alias="SIGAP_KABUPATEN_SIGNATORY_POSITION", max_length=120
+    )
+    kabupaten_signatory: str = Field("", alias="SIGAP_KABUPATEN_SIGNATORY", max_length=120)
+    kabupaten_signatory_nip: str = Field(
+        "", alias="SIGAP_KABUPATEN_SIGNATORY_NIP", pattern=r"^[0-9 ]{0,24}$"
+    )
     ticket_prefix: str = Field("MBS", alias="SIGAP_TICKET_PREFIX", pattern=r"^[A-Z]{2,5}$")
     reopen_days: int = Field(10, alias="SIGAP_REOPEN_DAYS", ge=0, le=365)
     # How many complaints one resident may send in chat within an hour (0: no limit).

@@ -363,3 +363,5 @@ from core.performance_models import IkuEntry as IkuEntry  # noqa: E402
 from core.performance_models import IkuTarget as IkuTarget  # noqa: E402
 from core.performance_models import OfficeIku as OfficeIku  # noqa: E402
 from core.performance_models import SkmFollowUp as SkmFollowUp  # noqa: E402
+from core.verification_models import IkuSubmission as IkuSubmission  # noqa: E402
+from core.verification_models import SubmissionStep as SubmissionStep  # noqa: E402

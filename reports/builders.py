@@ -24,6 +24,7 @@ from core.services.performance.iku_course import month_ends, monthly_course
 from reports.bulk import gc_paused
 from reports.charts import line_chart, year_chart
 from reports.complaints_report import OVERDUE_COLUMNS, build_complaints, overdue_rows
+from reports.kabupaten_report import build_kabupaten
 from reports.lkjip import add_lkjip_sections
 from reports.model import Cell, Chart, Report, Table, new_report
 from reports.numbers import number
@@ -270,7 +271,7 @@ def build_weekly(
     return report
 
 
-KINDS = ("weekly", "iku", "skm", "complaints")
+KINDS = ("weekly", "iku", "skm", "complaints", "kabupaten")
 
 
 def build_report(
@@ -306,4 +307,6 @@ def _build_report(
         return build_skm(session, settings, period, service_users)
     if kind == "complaints":
         return build_complaints(session, settings, period, today, list_limit)
+    if kind == "kabupaten":
+        return build_kabupaten(session, settings, period, today)
     raise ValueError(f"report kind must be one of {', '.join(KINDS)}")

@@ -117,6 +117,21 @@ class Letterhead:
         )
 
 
+def kabupaten_letterhead(settings: Settings) -> Letterhead:
+    """The kabupaten's own kop (its Bagian Organisasi) and signatory, for the roll-up."""
+    return Letterhead(
+        government=f"PEMERINTAH {settings.kabupaten.upper()}",
+        office=settings.kabupaten_unit.upper(),
+        address=settings.kabupaten_address,
+        logo=None,
+        logo_type="",
+        place=settings.kabupaten.removeprefix("Kabupaten ").strip(),
+        position=settings.kabupaten_signatory_position,
+        signatory=settings.kabupaten_signatory,
+        nip=settings.kabupaten_signatory_nip,
+    )
+
+
 @dataclass
 class Report:
     kind: str  # weekly | iku | skm | complaints

@@ -255,3 +255,20 @@ def test_offices_bench_measures_office_one_alone_and_among_others(
         ).fetchall()
     assert complaints == [(office, 100, 1) for office in range(1, 6)]
     assert answers == [(office, 600, 20) for office in range(1, 6)]
+
+
+def test_kabupaten_bench_prints_each_view_against_its_anchor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.kabupaten import main as kabupaten_bench
+    from bench.offices import build_offices
+
+    spread = tmp_path / "spread.db"
+    build_offices(spread, responses=1000, complaints=200, offices=3)
+    monkeypatch.setattr("sys.argv", ["kabupaten", "--db", str(spread), "--repeat", "1"])
+    kabupaten_bench()
+    out = capsys.readouterr().out
+    for label in ("every line cached", "one office changed", "cold (every line)"):
+        assert re.search(
+            rf"^{re.escape(label)} +\d+\.\d ms +\d+\.\d\dx anchor \(\d+\.\d ms\)$", out, re.M
+        ), out

@@ -46,6 +46,9 @@ HANDLES_COMPLAINTS = {
     StaffRole.ADMIN: True,
     StaffRole.PMKS: False,
     StaffRole.PELAYANAN: False,
+    StaffRole.KABUPATEN_ADMIN: False,  # the kabupaten handles no complaint
+    StaffRole.BUPATI: False,
+    StaffRole.INSPEKTORAT: False,
 }
 
 

@@ -23,8 +23,11 @@ from app.web import build_office
 from core.config import Settings
 from core.domain.complaints import Channel, ComplaintState
 from core.domain.people import StaffRole
+from core.scope import for_office
 from core.services.access.invites import create_invite
+from core.services.access.offices import add_office
 from core.services.complaints import lifecycle as svc
+from core.services.kabupaten.verification import submit_quarter
 from core.services.performance import records
 from core.services.performance import registers as reg
 from core.services.performance.register_kinds import REGISTERS
@@ -50,7 +53,10 @@ FILES = {
     "/register/{name}/{key}/berkas",
     "/register/kegiatan/{key:id}/foto/{photo_id:id}",
     "/layanan/{code}/poster.pdf",
+    "/kabupaten/laporan.{fmt}",
 }
+# The kabupaten's pages: for accounts of no office, fitted in a test of their own
+KABUPATEN = "/kabupaten"
 # The HTML reports, opened in the browser from the dashboard
 REPORTS = [f"/laporan/{kind}.html?tahun={YEAR}" for kind in ("iku", "skm", "complaints")]
 # One row of every register, written as an office would (long words included)
@@ -142,12 +148,19 @@ def _seed(session: Session, settings: Settings) -> dict[str, list[str]]:
         "/petugas": ["/petugas"],
         "/sistem": ["/sistem"],
         "/kantor": ["/kantor"],
+        "/pengajuan": [f"/pengajuan?tahun={YEAR}"],
     }
 
 
 def _addresses(samples: dict[str, list[str]]) -> list[str]:
     """Every page of the route table, by its samples; a page without one is a failure."""
-    pages = [r for r in PAGES if isinstance(r, Route) and "GET" in (r.methods or ())]
+    pages = [
+        r
+        for r in PAGES
+        if isinstance(r, Route)
+        and "GET" in (r.methods or ())
+        and r.path.startswith(KABUPATEN) == (KABUPATEN in samples)
+    ]
     missing = [r.path for r in pages if r.path not in FILES and r.path not in samples]
     assert missing == [], f"pages without a sample address in this test: {missing}"
     return [address for r in pages if r.path not in FILES for address in samples[r.path]]
@@ -243,3 +256,45 @@ async def _screenshots(page: Page, url: str, samples: dict[str, list[str]], lang
     }
     for name, address in shots.items():
         await _shoot(page, url + address, f"{name}-{language}")
+
+
+async def test_the_kabupaten_pages_fit_a_phone_in_both_languages(
+    browser: Browser, office_url: str, engine: Engine, settings: Settings
+) -> None:
+    """A kabupaten account's pages, with a second office and a submitted triwulan."""
+    url = office_url
+    with Session(engine, expire_on_commit=False) as session:
+        add_office(session, "35.09.01", "Kecamatan Jombang Sumberejo Wetan", "JBG", ("Jombang",))
+        session.commit()
+    with for_office(Session(engine, expire_on_commit=False), 1) as session:
+        _seed(session, settings)
+        camat = records.add_staff(session, "Camat Mumbulsari", StaffRole.CAMAT)
+        submit_quarter(session, settings, YEAR - 1, 4, camat, date(YEAR, 1, 20))
+        session.commit()
+    with Session(engine, expire_on_commit=False) as session:
+        member = records.add_staff(session, "Bagian Organisasi", StaffRole.KABUPATEN_ADMIN)
+        session.commit()
+    samples = {
+        KABUPATEN: [KABUPATEN, f"{KABUPATEN}?tahun={YEAR - 1}&triwulan=4"],
+        "/kabupaten/verifikasi": [f"/kabupaten/verifikasi?tahun={YEAR - 1}&triwulan=4"],
+        "/kabupaten/verifikasi/{code}/{year}/{q}": [
+            f"/kabupaten/verifikasi/{settings.office_code}/{YEAR - 1}/4"
+        ],
+    }
+    addresses = _addresses(samples)
+    page = await browser.new_page(viewport=PHONE)
+    await page.goto(url + login_link(engine, member))
+    await page.click("#masuk")
+    await page.wait_for_url(url + KABUPATEN)
+    misfits: list[str] = []
+    for language in ("id", "en"):
+        for screen in (DESKTOP, PHONE):
+            await page.set_viewport_size(screen)
+            for address in addresses:
+                misfits += await _misfits(page, url + address, screen["width"])
+        await _shoot(page, url + samples[KABUPATEN][1], f"kabupaten-{language}")
+        await _shoot(page, url + addresses[-1], f"verifikasi-{language}")
+        if language == "id":
+            await page.click("header .who form:first-of-type button")  # to English
+            await page.wait_for_selector("html[lang=en]")
+    assert misfits == []

@@ -11,11 +11,12 @@ from starlette.testclient import TestClient
 
 from core.models import Staff
 from core.services.access.web_access import issue_login_link
+from core.services.performance.records import staff_to_log_in
 
 
 def login_link(engine: Engine, staff: Staff) -> str:
     with Session(engine, expire_on_commit=False) as session:
-        token = issue_login_link(session, session.get(Staff, staff.id))  # type: ignore[arg-type]
+        token = issue_login_link(session, staff_to_log_in(session, staff.id or 0))
         session.commit()
     return f"/masuk?t={token}"
 

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from jinja2 import Environment, PackageLoader
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.config import Settings
+from core.domain.numbers import round_half_up
 from core.domain.periods import Period
 from core.services.operations.system_figures import ChannelSetup
 from web.cache import FiguresCache
@@ -44,6 +46,8 @@ def number(value: object, places: int = 2) -> str:
         return "–"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}".replace(",", ".")
+    if isinstance(value, Fraction):  # an NRR kept exact: rounded as the report rounds it
+        value = round_half_up(value, places)
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -69,6 +73,8 @@ class Office:
     poster: PosterMaker | None = None
     templates: Environment = field(default_factory=_environment)
     figures: FiguresCache = field(default_factory=FiguresCache)
+    # each office's line of the kabupaten's roll-up, per period (31 offices a view)
+    office_lines: FiguresCache = field(default_factory=lambda: FiguresCache(size=512))
     # The chat channels as configured (the composition root knows them), for "Sistem"
     channels: tuple[ChannelSetup, ...] = ()
 

@@ -22,12 +22,14 @@ from web.pages import (
     analysis,
     complaints,
     dashboard,
+    kabupaten,
     login,
     registers,
     reports,
     services,
     staff,
     system,
+    verification,
 )
 from web.pages import office as kantor
 from web.security import SecurityHeaders
@@ -65,6 +67,13 @@ register_url_convertor("id", RowId())  # before the routes below are compiled
 
 PAGES: list[Route] = [
     Route("/", dashboard.dashboard, methods=GET),
+    Route("/kabupaten", kabupaten.rollup, methods=GET),
+    Route("/kabupaten/laporan.{fmt}", kabupaten.report, methods=GET),
+    Route("/kabupaten/verifikasi", verification.kabupaten_states, methods=GET),
+    Route("/kabupaten/verifikasi/{code}/{year}/{q}", verification.kabupaten_submission),
+    Route("/kabupaten/verifikasi/{code}/{year}/{q}/{iku}", verification.decide, methods=POST),
+    Route("/pengajuan", verification.office_submissions, methods=GET),
+    Route("/pengajuan", verification.submit, methods=POST),
     Route("/iku/{code}", dashboard.iku_detail, methods=GET),
     Route("/iku/{code}/analisis", analysis.save, methods=POST),
     Route("/laporan/{kind}.{fmt}", reports.download, methods=GET),

@@ -170,9 +170,13 @@ def _serve(
             return _anonymous(office, request)
         web_session, staff = found
         t = office.translator(web_session.language)
-        if staff.office_id is None:  # a kabupaten account: no office's pages (yet)
-            return _message_page(office, web_session.language, 403, t("no_office"))
-        for_office(db, staff.office_id)  # every query of this page: this office's rows only
+        if staff.office_id is not None:
+            for_office(db, staff.office_id)  # every query of this page: this office's rows only
+        elif staff.role.kabupaten and request.url.path == "/":
+            return RedirectResponse(KABUPATEN_PATH, status_code=303)  # their home page
+        elif not getattr(view, "without_office", False):  # no office's pages
+            refusal = "kabupaten_not_office" if staff.role.kabupaten else "no_office"
+            return _message_page(office, web_session.language, 403, t(refusal))
         if form is not None:
             given = form.get("csrf") or request.headers.get("x-csrf-token")
             if not csrf_valid(web_session.csrf_token, given if isinstance(given, str) else None):
@@ -225,6 +229,28 @@ NO_STORE = "private, no-store"
 def not_stored(response: Response) -> Response:
     response.headers["Cache-Control"] = NO_STORE
     return response
+
+
+KABUPATEN_PATH = "/kabupaten"
+
+
+def kabupaten_page(permission: Permission) -> Callable[[View], Callable[[Request], Any]]:
+    """A page over every office (the kabupaten's), for accounts of no office whose role
+    has ``permission``; its database session names no office: the page reads each
+    office through a session of its own."""
+
+    def wrap(view: View) -> Callable[[Request], Any]:
+        view.without_office = True  # type: ignore[attr-defined]
+        return page(permission)(view)
+
+    return wrap
+
+
+def account_page(view: View) -> Callable[[Request], Any]:
+    """A page about the account itself (its language, logging out), for every logged-in
+    account, of an office or of the kabupaten."""
+    view.without_office = True  # type: ignore[attr-defined]
+    return page(None)(view)
 
 
 def page(

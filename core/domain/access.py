@@ -26,6 +26,12 @@ class Permission(StrEnum):
     MANAGE_STAFF = "manage_staff"  # invite, change role, deactivate
     VIEW_SYSTEM = "view_system"  # the page "Sistem": channels, outbox, backups, disks
     MANAGE_OFFICE = "manage_office"  # the page "Kantor": letterhead, Camat, logo, desa
+    # The kabupaten's rights: never an office role's
+    VIEW_KABUPATEN = "view_kabupaten"  # every office's IKU side by side
+    MANAGE_KABUPATEN = "manage_kabupaten"  # offices, the indicator dictionary
+    VIEW_AUDIT = "view_audit"  # the audit trails behind every office's figures
+    VERIFY_IKU = "verify_iku"  # verify or return an office's submitted triwulan
+    SUBMIT_IKU = "submit_iku"  # an office's: submit a triwulan's IKU to the kabupaten
 
     @property
     def label(self) -> str:
@@ -33,7 +39,8 @@ class Permission(StrEnum):
 
 
 P = Permission
-_ALL = frozenset(Permission)
+_KABUPATEN = frozenset({P.VIEW_KABUPATEN, P.MANAGE_KABUPATEN, P.VIEW_AUDIT, P.VERIFY_IKU})
+_ALL = frozenset(Permission) - _KABUPATEN  # an office's admin: all of the office's rights
 _EVERY_STAFF = frozenset({P.VIEW_DASHBOARD, P.VIEW_COMPLAINTS, P.VIEW_REGISTERS})
 _SECRETARIAT = frozenset(
     {
@@ -46,12 +53,17 @@ _SECRETARIAT = frozenset(
 )
 
 ROLE_MATRIX: dict[StaffRole, frozenset[Permission]] = {
-    StaffRole.CAMAT: _EVERY_STAFF | {P.DOWNLOAD_REPORTS, P.HANDLE_COMPLAINTS},
-    StaffRole.SEKCAM: _EVERY_STAFF | _SECRETARIAT | {P.DOWNLOAD_REPORTS, P.HANDLE_COMPLAINTS},
+    StaffRole.CAMAT: _EVERY_STAFF | {P.DOWNLOAD_REPORTS, P.HANDLE_COMPLAINTS, P.SUBMIT_IKU},
+    StaffRole.SEKCAM: _EVERY_STAFF
+    | _SECRETARIAT
+    | {P.DOWNLOAD_REPORTS, P.HANDLE_COMPLAINTS, P.SUBMIT_IKU},
     StaffRole.TRANTIB: _EVERY_STAFF | {P.HANDLE_COMPLAINTS},
     StaffRole.PMKS: _EVERY_STAFF | {P.MANAGE_ACTIVITIES},
     StaffRole.PELAYANAN: _EVERY_STAFF | {P.MANAGE_SERVICES},
     StaffRole.ADMIN: _ALL,
+    StaffRole.KABUPATEN_ADMIN: _KABUPATEN,
+    StaffRole.BUPATI: frozenset({P.VIEW_KABUPATEN}),
+    StaffRole.INSPEKTORAT: frozenset({P.VIEW_KABUPATEN, P.VIEW_AUDIT, P.VERIFY_IKU}),
 }
 
 _LABELS = {
@@ -68,6 +80,11 @@ _LABELS = {
     P.MANAGE_STAFF: "mengelola petugas",
     P.VIEW_SYSTEM: "melihat keadaan sistem",
     P.MANAGE_OFFICE: "mengelola profil kantor",
+    P.VIEW_KABUPATEN: "melihat rekap IKU kabupaten",
+    P.MANAGE_KABUPATEN: "mengelola kantor dan kamus indikator kabupaten",
+    P.VIEW_AUDIT: "membaca jejak audit",
+    P.VERIFY_IKU: "memverifikasi atau mengembalikan realisasi IKU kecamatan",
+    P.SUBMIT_IKU: "mengajukan realisasi IKU triwulan ke kabupaten",
 }
 
 

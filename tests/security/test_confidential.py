@@ -32,7 +32,7 @@ from core.config import Settings
 from core.db import session_scope
 from core.domain.access import COMPLAINT_HANDLERS
 from core.domain.complaints import Channel, ComplaintState, Privacy
-from core.domain.people import StaffRole
+from core.domain.people import OFFICE_ROLES, StaffRole
 from core.domain.performance import IkuCode
 from core.domain.periods import Period
 from core.errors import InvalidInput
@@ -49,7 +49,7 @@ from web.office import build_web
 SECRET_TEXT = "Sabung ayam tiap malam Jumat di gudang belakang rumah Pak Kades"
 SECRET_DESA = "Lengkong"  # the ordinary complaint has none: the word is the rahasia one's
 WITHHELD = "1 pengaduan rahasia tidak ditampilkan"
-NON_HANDLERS = sorted(set(StaffRole) - COMPLAINT_HANDLERS)
+NON_HANDLERS = sorted(set(OFFICE_ROLES) - COMPLAINT_HANDLERS)  # the kabupaten: no office page
 TODAY = date(2026, 12, 3)
 
 

@@ -84,6 +84,7 @@ PRINTED = {
     "skm": [*PRINTED_BY_ALL, SERVICE, SARAN, RTL, RESPONSIBLE],
     "complaints": [*PRINTED_BY_ALL, CATEGORY_NAME, DESA],
     "weekly": [*PRINTED_BY_ALL, CATEGORY_NAME, DESA],
+    "kabupaten": [OFFICE["SIGAP_OFFICE_NAME"]],  # under the kabupaten's own kop
 }
 ATTACKER_IDS = re.compile(r"^x[a-z]+$", re.IGNORECASE)  # the ids of the payloads above
 

@@ -12,8 +12,13 @@ SKM services, holidays) and handles complaints; Seksi Trantib handles complaints
 PMKS keeps the empowerment activities (IKU3); Pelayanan keeps the SKM services (IKU2);
 the admin may do everything, and only the admin manages staff, sees the system page
 (channels, outbox, backups, disk space) and corrects the office's own profile (name,
-letterhead, Camat, logo, desa). Every active staff member may view the
-dashboard, the complaint queue and the registers; an inactive one may do nothing.
+letterhead, Camat, logo, desa). Every active staff member of an office may view the
+dashboard, the complaint queue and the registers; an inactive one may do nothing. The
+kabupaten's roles belong to no office: each reads every kecamatan's IKU side by side;
+the Bagian Organisasi (kabupaten_admin) manages the offices and the indicator
+dictionary and, as the Inspektorat, reads the audit trails and verifies or returns
+what an office submits for a triwulan (the Camat, the Sekcam or the office's admin
+submits it); the Bupati reads.
 
 The last test checks that the front ends ask the matrix instead of checking a role by
 name (the known exceptions are listed, and reported as strays).
@@ -50,6 +55,7 @@ RIGHTS: dict[str, set[str]] = {
         "view_registers",
         "download_reports",
         "handle_complaints",
+        "submit_iku",
     },
     "sekcam": {
         "view_dashboard",
@@ -62,6 +68,7 @@ RIGHTS: dict[str, set[str]] = {
         "manage_performance",
         "manage_services",
         "manage_holidays",
+        "submit_iku",
     },
     "trantib": {
         "view_dashboard",
@@ -95,9 +102,15 @@ RIGHTS: dict[str, set[str]] = {
         "manage_staff",
         "view_system",
         "manage_office",
+        "submit_iku",
     },
+    # the kabupaten's: of no office; they read every office's figures side by side
+    "kabupaten_admin": {"view_kabupaten", "manage_kabupaten", "view_audit", "verify_iku"},
+    "bupati": {"view_kabupaten"},
+    "inspektorat": {"view_kabupaten", "view_audit", "verify_iku"},
 }
-ROLES = {"camat", "sekcam", "trantib", "pmks", "pelayanan", "admin"}
+OFFICE_ROLES = {"camat", "sekcam", "trantib", "pmks", "pelayanan", "admin"}
+ROLES = OFFICE_ROLES | {"kabupaten_admin", "bupati", "inspektorat"}
 PERMISSIONS = {
     "view_dashboard",
     "download_reports",
@@ -112,6 +125,11 @@ PERMISSIONS = {
     "manage_staff",
     "view_system",
     "manage_office",
+    "view_kabupaten",
+    "manage_kabupaten",
+    "view_audit",
+    "verify_iku",
+    "submit_iku",
 }
 # Role groups, by hand: who handles complaints (and so may see a hidden reporter and a
 # rahasia complaint, and gets rahasia alerts), and who gets the digest and /ringkasan.
@@ -119,9 +137,9 @@ COMPLAINT_HANDLER_ROLES = {"camat", "sekcam", "trantib", "admin"}
 LEADERSHIP_ROLES = {"camat", "sekcam"}
 # Who holds each right, read down the table's columns by hand.
 HOLDERS: dict[str, set[str]] = {
-    "view_dashboard": ROLES,
-    "view_complaints": ROLES,
-    "view_registers": ROLES,
+    "view_dashboard": OFFICE_ROLES,
+    "view_complaints": OFFICE_ROLES,
+    "view_registers": OFFICE_ROLES,
     "download_reports": {"camat", "sekcam", "admin"},
     "handle_complaints": {"camat", "sekcam", "trantib", "admin"},
     "manage_activities": {"sekcam", "pmks", "admin"},
@@ -132,6 +150,11 @@ HOLDERS: dict[str, set[str]] = {
     "manage_staff": {"admin"},
     "view_system": {"admin"},
     "manage_office": {"admin"},
+    "view_kabupaten": {"kabupaten_admin", "bupati", "inspektorat"},
+    "manage_kabupaten": {"kabupaten_admin"},
+    "view_audit": {"kabupaten_admin", "inspektorat"},
+    "verify_iku": {"kabupaten_admin", "inspektorat"},
+    "submit_iku": {"camat", "sekcam", "admin"},
 }
 PAIRS = [(role, right) for role in sorted(ROLES) for right in sorted(PERMISSIONS)]
 
@@ -145,7 +168,8 @@ def test_the_roles_and_rights_are_the_ones_in_the_table() -> None:
     assert {role.value for role in StaffRole} == ROLES
     assert {right.value for right in Permission} == PERMISSIONS
     assert set(RIGHTS) == ROLES and set(HOLDERS) == PERMISSIONS
-    assert all(EVERY_STAFF <= rights <= PERMISSIONS for rights in RIGHTS.values())
+    assert all(RIGHTS[role] >= EVERY_STAFF for role in OFFICE_ROLES)
+    assert all(rights <= PERMISSIONS for rights in RIGHTS.values())
     # the two hand-written views of the table agree with each other
     assert {(r, p) for r in ROLES for p in RIGHTS[r]} == {
         (r, p) for p in PERMISSIONS for r in HOLDERS[p]

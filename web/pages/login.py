@@ -25,7 +25,7 @@ from web.context import Office
 from web.i18n import LANGUAGES
 from web.limits import LOGIN_FORM, BodyRefused, read_form
 from web.login_guard import FORM_LIFETIME, FormSigner, same_origin
-from web.views import SESSION_COOKIE, Ctx, page
+from web.views import SESSION_COOKIE, Ctx, account_page
 
 LOGIN_COOKIE = "sigap_masuk"
 SECURE_LOGIN_COOKIE = "__Host-sigap_masuk"  # behind HTTPS: no subdomain can plant it
@@ -126,7 +126,7 @@ async def login(request: Request) -> Response:
     return response
 
 
-@page(None)
+@account_page
 def logout(ctx: Ctx) -> Response:
     end_session(ctx.db, ctx.request.cookies.get(SESSION_COOKIE, ""))
     response = ctx.redirect("/masuk")
@@ -134,7 +134,7 @@ def logout(ctx: Ctx) -> Response:
     return response
 
 
-@page(None)
+@account_page
 def switch_language(ctx: Ctx) -> Response:
     wanted = ctx.field("bahasa")
     if wanted in LANGUAGES:

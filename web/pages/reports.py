@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from core.domain.access import Permission
+from core.domain.periods import Period
 from core.errors import NotFound
 from web.pages.dashboard import chosen_period
 from web.security import report_policy
@@ -27,7 +28,10 @@ def download(ctx: Ctx) -> Response:
     if kind not in KINDS or fmt not in MEDIA or maker is None:
         raise NotFound(ctx.t("not_found"))
     period = chosen_period(ctx)
-    content = maker(ctx.db, kind, period, fmt)
+    return report_file(maker(ctx.db, kind, period, fmt), kind, period, fmt)
+
+
+def report_file(content: bytes, kind: str, period: Period, fmt: str) -> Response:
     name = f"laporan-{kind}-{period.start.isoformat()}-{period.end.isoformat()}.{fmt}"
     if fmt == "html":  # opened in the browser, styled under a policy of its own
         headers = {

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from core.domain.access import COMPLAINT_HANDLERS, ROLE_MATRIX, Permission
-from core.domain.people import StaffRole
+from core.domain.people import OFFICE_ROLES, StaffRole
 from core.errors import InvalidInput, NotFound
 from core.models import RegisterAudit
 from core.services.access.accounts import addresses_of_staff
@@ -32,7 +32,7 @@ def by_power(role: StaffRole) -> tuple[int, bool, int]:
 
 # The roles as the forms list them, the least powerful first: an invitation made in a
 # hurry gives the fewest rights, never admin.
-ROLES = sorted(StaffRole, key=by_power)
+ROLES = sorted(OFFICE_ROLES, key=by_power)  # an office invites its own staff only
 INVITE_DEFAULT = ROLES[0]
 
 

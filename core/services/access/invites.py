@@ -26,6 +26,12 @@ from core.services.access.authz import OPERATOR, Actor, actor_staff_id, authoriz
 from core.services.access.staff_audit import record_staff_change
 from core.timeutil import utcnow
 
+# The kabupaten's roles are no office's: not invited into one, not swapped with one's.
+KABUPATEN_ROLE_APART = (
+    "Peran kabupaten (Bagian Organisasi, Bupati, Inspektorat) dan peran kantor tidak dapat "
+    "dipertukarkan; akun kabupaten dibuat oleh pengelola server, bukan oleh kantor."
+)
+
 INVITE_VALIDITY = timedelta(days=7)
 INVITE_REFUSED = "Undangan tidak berlaku atau sudah dipakai."
 MAX_CODE_LENGTH = 64  # a code is 24 characters; anything longer is not one of ours
@@ -45,6 +51,8 @@ def create_invite(
     session: Session, role: StaffRole, name: str | None = None, actor: Actor = OPERATOR
 ) -> NewInvite:
     authorize(actor, Permission.MANAGE_STAFF)
+    if role.kabupaten:  # an invite joins an office; the kabupaten's accounts are made apart
+        raise InvalidInput(KABUPATEN_ROLE_APART)
     code = secrets.token_urlsafe(18)
     invite = StaffInvite(
         code_hash=_hash(code),
@@ -120,10 +128,11 @@ def redeem_invite(
 ) -> Staff:
     """Turn a chat account into staff; each code works once and expires after a week.
     An account that already belongs to staff keeps its person and takes the new role."""
+    known = staff_for_account(session, channel, external_id, active_only=False)
+    if known is not None and known.role.kabupaten:  # never moved into an office by a link
+        raise InvalidInput(KABUPATEN_ROLE_APART)
     invite = _spend(session, code)
-    staff = staff_for_account(session, channel, external_id, active_only=False) or Staff(
-        name=invite.name or display_name, role=invite.role
-    )
+    staff = known or Staff(name=invite.name or display_name, role=invite.role)
     before = None if staff.id is None else staff.role.value
     staff.role, staff.office_id = invite.role, invite.office_id  # the invite's office
     staff.active = True

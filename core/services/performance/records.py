@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -26,8 +27,10 @@ from core.models import (
     SakipEvaluation,
     Staff,
 )
+from core.scope import across_offices, for_office, writing_across_offices
 from core.services.access.accounts import link_staff_account
 from core.services.access.authz import OPERATOR, Actor, authorize
+from core.services.access.invites import KABUPATEN_ROLE_APART
 from core.services.access.staff_audit import active_admins, record_staff_change
 from core.services.access.web_access import revoke_sessions_of
 from core.services.performance.register_kinds import (
@@ -42,6 +45,8 @@ from core.services.performance.register_kinds import (
 )
 from core.services.performance.registers import Register, create_record, save_record, update_record
 
+log = logging.getLogger(__name__)
+
 
 def add_staff(
     session: Session, name: str, role: StaffRole, accounts: Iterable[tuple[str, str]] = ()
@@ -50,7 +55,11 @@ def add_staff(
     if not name.strip():
         raise InvalidInput("Nama petugas kosong.")
     staff = Staff(name=name.strip(), role=role)
-    session.add(staff)
+    if role.kabupaten:  # the kabupaten's: of no office, whichever office the session is for
+        with writing_across_offices(session):
+            session.add(staff)
+    else:
+        session.add(staff)
     session.flush()
     for channel, external_id in accounts:
         link_staff_account(session, staff, channel, external_id)
@@ -67,6 +76,13 @@ def list_staff(session: Session, include_inactive: bool = False) -> Sequence[Sta
 def deactivate_staff(session: Session, staff_id: int, actor: Actor = OPERATOR) -> Staff:
     """Staff are deactivated, not deleted: the audit trail keeps pointing at them."""
     authorize(actor, Permission.MANAGE_STAFF)
+    kabupaten = _kabupaten_account(session, staff_id, actor)
+    if kabupaten is not None:
+        with writing_across_offices(session):  # a row of no office
+            kabupaten.active = False
+        revoke_sessions_of(session, staff_id)
+        log.info("kabupaten account #%s deactivated", staff_id)
+        return kabupaten
     staff = session.get(Staff, staff_id)
     if staff is None or not staff.active:
         raise NotFound(f"Petugas #{staff_id} tidak ditemukan.")
@@ -94,6 +110,36 @@ def get_active_staff(session: Session, staff_id: int) -> Staff:
     if staff is None or not staff.active:
         raise NotFound(f"Petugas #{staff_id} tidak ditemukan atau tidak aktif.")
     return staff
+
+
+def _kabupaten_account(session: Session, staff_id: int, actor: Actor) -> Staff | None:
+    """An active account of the kabupaten, for the server's operator alone (an office's
+    admin never reaches one: it is no office's staff). Its changes are logged by the
+    server (an office's trail is that office's)."""
+    if actor is not OPERATOR:
+        return None
+    query = select(Staff).where(Staff.id == staff_id, col(Staff.office_id).is_(None))
+    found = session.exec(across_offices(query.where(col(Staff.active)))).first()
+    return found if found is not None and found.role.kabupaten else None
+
+
+def staff_to_log_in(session: Session, staff_id: int) -> Staff:
+    """The staff member a login link is for, whichever office (or the kabupaten) they
+    belong to; the session then works for their office, if they have one."""
+    staff = session.exec(across_offices(select(Staff).where(Staff.id == staff_id))).first()
+    if staff is None or not staff.active:
+        raise NotFound(f"Petugas #{staff_id} tidak ditemukan atau tidak aktif.")
+    if staff.office_id is not None:
+        for_office(session, staff.office_id)
+    return staff
+
+
+def kabupaten_staff(session: Session, include_inactive: bool = False) -> Sequence[Staff]:
+    """The kabupaten's accounts (of no office)."""
+    query = select(Staff).where(col(Staff.office_id).is_(None)).order_by(col(Staff.id))
+    if not include_inactive:
+        query = query.where(Staff.active == True)  # noqa: E712
+    return session.exec(across_offices(query)).all()
 
 
 def _values(register: Register, row: Any) -> dict[str, Any]:
@@ -264,8 +310,15 @@ def upsert_holidays(
 def change_role(session: Session, staff_id: int, role: StaffRole, actor: Actor = OPERATOR) -> Staff:
     """Takes effect on the staff member's next click or chat message (rights are re-read)."""
     authorize(actor, Permission.MANAGE_STAFF)
-    staff = get_active_staff(session, staff_id)
+    staff = _kabupaten_account(session, staff_id, actor) or get_active_staff(session, staff_id)
     if staff.role is role:
+        return staff
+    if role.kabupaten != staff.role.kabupaten:  # an office's staff stays an office's
+        raise InvalidInput(KABUPATEN_ROLE_APART)
+    if staff.role.kabupaten:  # the kabupaten's account: its change is the server's log's
+        log.info("kabupaten account #%s: role %s -> %s", staff_id, staff.role.value, role.value)
+        with writing_across_offices(session):  # a row of no office
+            staff.role = role
         return staff
     _keep_an_admin(session, staff, role)
     record_staff_change(

@@ -1,0 +1,1 @@
+"""The kabupaten over its offices: every office's figures side by side."""
