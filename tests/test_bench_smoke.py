@@ -265,7 +265,8 @@ def test_kabupaten_bench_prints_each_view_against_its_anchor(
 
     spread = tmp_path / "spread.db"
     build_offices(spread, responses=1000, complaints=200, offices=3)
-    monkeypatch.setattr("sys.argv", ["kabupaten", "--db", str(spread), "--repeat", "1"])
+    argv = ["kabupaten", "--db", str(spread), "--repeat", "1", "--requests", "0"]
+    monkeypatch.setattr("sys.argv", argv)
     kabupaten_bench()
     out = capsys.readouterr().out
     for label in ("every line cached", "one office changed", "cold (every line)"):

@@ -276,3 +276,18 @@ def test_a_new_office_appears_on_the_kabupaten_page_at_once(
 def test_an_exact_nrr_reads_as_a_decimal_on_the_pages() -> None:
     """Found by the fresh-user pass: the roll-up's SKM cells read "117/40"."""
     assert number(Fraction(117, 40), 3) == "2,925" and number(Fraction(15, 8), 3) == "1,875"
+
+
+def test_the_page_follows_a_change_in_one_office(
+    engine: Engine, web_settings: Settings, kabupaten: int
+) -> None:
+    """The page is kept per state of every office's data, each office's line per its
+    own: one new settled complaint in Jombang moves Jombang's figure at once."""
+    for client in _client(engine, web_settings, StaffRole.BUPATI, None):
+        path = f"/kabupaten?tahun={YEAR}&triwulan=1"
+        assert "31,25" in client.get(path).text  # Mumbulsari: 1 of 4 settled
+        with for_office(Session(engine), 1) as session:
+            _complaints(session, settings=web_settings, received=1, settled=1)
+            session.commit()
+        page = client.get(path).text
+        assert "31,25" not in page and "50,00" in page  # now 2 of 5 settled: 40 % -> 50 %

@@ -8,19 +8,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from markupsafe import Markup
 from starlette.responses import Response
 
 from core.domain.access import Permission
 from core.domain.skm import Unsur
 from core.errors import NotFound
 from core.models import Office
-from core.services.kabupaten.rollup import kabupaten_rollup
+from core.services.kabupaten.rollup import kabupaten_rollup, kabupaten_stamp
 from core.timeutil import local_date, utcnow
 from web.pages import dashboard_view as view
 from web.pages.dashboard import _read_period, chosen_period
 from web.pages.dashboard_view import band_words, figure, percent
 from web.pages.reports import MEDIA, report_file
 from web.views import Ctx, kabupaten_page
+
+KABUPATEN = 0  # the figures cache's slot of the kabupaten, which is no office (ids from 1)
 
 
 @kabupaten_page(Permission.VIEW_KABUPATEN)
@@ -44,18 +47,33 @@ def rollup(ctx: Ctx) -> Response:
         key = ("line", period, today, stamp, office.code, office.name)
         return ctx.office.office_lines.get(office.id or 0, key, compute)
 
-    figures = kabupaten_rollup(ctx.db, settings, period, today, line)
+    query = ctx.request.url.query
+
+    def body() -> Markup:
+        figures = kabupaten_rollup(ctx.db, settings, period, today, line)
+        return Markup(
+            ctx.office.templates.get_template("kabupaten_body.html").render(
+                t=ctx.t,
+                rollup=figures,
+                year=period.end.year,
+                quarter=str(period.quarter_number or ""),
+                figure=lambda value, shown: figure(value, shown, ctx.t),
+                percent=percent,
+                band=lambda value: band_words(value, ctx.t),
+                unsur=list(Unsur),
+                query=query,
+            )
+        )
+
+    # Nothing anywhere changed: the page as last rendered (else each office's line is
+    # reused until its own data moved, and only the page is rendered again).
+    key = ("page", period, today, kabupaten_stamp(ctx.db), ctx.web_session.language, query)
     return ctx.render(
         "kabupaten.html",
-        rollup=figures,
+        body_html=ctx.office.figures.get(KABUPATEN, key, body),
         period=period,
         problem=problem,
         year=period.end.year,
         quarter=str(period.quarter_number or ""),
-        figure=lambda value, shown: figure(value, shown, ctx.t),
-        percent=percent,
-        band=lambda value: band_words(value, ctx.t),
-        unsur=list(Unsur),
         period_words=view.period_words(period, ctx.t),
-        query=ctx.request.url.query,
     )

@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import partial
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.config import Settings
 from core.domain.numbers import percentage, round_half_up
@@ -26,10 +26,14 @@ from core.domain.performance import Indicator
 from core.domain.periods import Period
 from core.domain.skm import IkmResult
 from core.models import (
+    ComplaintEvent,
+    DictionaryIndicator,
     Office,
+    RegisterAudit,
+    SkmResponse,
     SubmissionStep,
 )
-from core.scope import for_office
+from core.scope import across_offices, for_office
 from core.services.access.offices import active_offices
 from core.services.complaints.desk import open_and_overdue
 from core.services.complaints.stats import complaint_recap
@@ -191,6 +195,19 @@ def _verified(session: Session, period: Period) -> dict[str, VerifiedFigure] | N
     quarter = period.quarter_number
     found = submission(session, period.end.year, quarter) if quarter else None
     return found.verified() if found is not None else None
+
+
+def kabupaten_stamp(session: Session) -> tuple[int, ...]:
+    """The newest change to anything any office's figures come from, the offices at work
+    and the dictionary: a page rendered for one stamp holds until it moves."""
+    newest = [
+        session.exec(across_offices(select(func.max(model.id)))).one() or 0
+        for model in (ComplaintEvent, RegisterAudit, SkmResponse, SubmissionStep)
+    ]
+    active = select(func.count(), func.max(Office.id)).where(col(Office.active))
+    offices = session.exec(active).one()
+    dictionary_size = session.exec(select(func.count()).select_from(DictionaryIndicator)).one()
+    return (*newest, offices[0], offices[1] or 0, dictionary_size)
 
 
 def kabupaten_rollup(
