@@ -95,28 +95,15 @@ def main() -> None:
             raise SystemExit("a target was missed")
 
 
-def kabupaten_cookie(db: Path) -> str:
-    """A session of the Bagian Organisasi, made the way a login link makes one."""
-    from core.domain.people import StaffRole
-    from core.services.access.web_access import issue_login_link, redeem_login_link
-    from core.services.performance.records import add_staff
-
-    engine = make_engine(f"sqlite:///{db}")
-    with Session(engine, expire_on_commit=False) as session:
-        member = add_staff(session, "Bench Kabupaten", StaffRole.KABUPATEN_ADMIN)
-        session_id = redeem_login_link(session, issue_login_link(session, member)).session_id
-        session.commit()
-    engine.dispose()
-    return session_id
-
-
 def page_over_http(db: Path, requests: int, clients: int, rounds: int = 3) -> bool:
     """/kabupaten for the triwulan and its anchor, loaded in turn ``rounds`` times."""
     import httpx
 
-    from bench.web import RATIO_LIMIT, Server, load, p95
+    from bench.web import RATIO_LIMIT, Server, load, login_cookie, p95
+    from core.domain.people import StaffRole
 
-    cookie, path = kabupaten_cookie(db), f"/kabupaten?tahun={PERIOD.end.year}&triwulan=2"
+    cookie = login_cookie(str(db), StaffRole.KABUPATEN_ADMIN)
+    path = f"/kabupaten?tahun={PERIOD.end.year}&triwulan=2"
     ours, anchors = [], []
     with Server("sigap", str(db)) as base:
         size = len(httpx.get(base + path, cookies={"sigap_sesi": cookie}, timeout=120).content)

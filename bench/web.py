@@ -22,11 +22,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
 from bench.dataset import YEAR
+
+if TYPE_CHECKING:
+    from core.domain.people import StaffRole
 
 TARGETS_MS = {"dashboard (year)": 150.0, "queue (overdue)": 100.0, "complaint page": 100.0}
 RATIO_LIMIT = 3.0
@@ -134,8 +137,8 @@ class Server:
         self.process.join(timeout=30)
 
 
-def login_cookie(db: str) -> str:
-    """A session for an admin, made the way a login link makes one."""
+def login_cookie(db: str, role: StaffRole | None = None) -> str:
+    """A session for an admin (or ``role``), made the way a login link makes one."""
     from sqlmodel import Session
 
     from core.db import make_engine
@@ -145,7 +148,7 @@ def login_cookie(db: str) -> str:
 
     engine = make_engine(f"sqlite:///{db}")
     with Session(engine, expire_on_commit=False) as session:
-        admin = add_staff(session, "Bench", StaffRole.ADMIN)
+        admin = add_staff(session, "Bench", role or StaffRole.ADMIN)
         session_id = redeem_login_link(session, issue_login_link(session, admin)).session_id
         session.commit()
     engine.dispose()

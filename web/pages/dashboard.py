@@ -50,7 +50,7 @@ DETAIL_LIMIT = 500
 TREND_MONTHS = 24  # a long range shows its last two years of months
 
 
-def _read_period(ctx: Ctx) -> tuple[Period, str | None]:
+def read_period(ctx: Ctx) -> tuple[Period, str | None]:
     """From ?tahun=2026[&triwulan=3] or ?dari=..&sampai=..; this year by default. A
     year or triwulan that cannot be read comes back with the words saying so (the page
     shows the current year and the message, never silently the wrong year)."""
@@ -81,7 +81,7 @@ def _read_period(ctx: Ctx) -> tuple[Period, str | None]:
 def chosen_period(ctx: Ctx) -> Period:
     """The period asked for; a year or triwulan that cannot be read is refused, naming
     it (a report file of the wrong year must never be downloaded by mistake)."""
-    period, problem = _read_period(ctx)
+    period, problem = read_period(ctx)
     if problem:
         raise InvalidInput(problem)
     return period
@@ -165,7 +165,7 @@ def _cards_html(ctx: Ctx, period: Period) -> tuple[Markup, Markup]:
 
 @page(Permission.VIEW_DASHBOARD)
 def dashboard(ctx: Ctx) -> Response:
-    period, problem = _read_period(ctx)
+    period, problem = read_period(ctx)
     query = ctx.request.query_params
     headline_html, cards_html = _cards_html(ctx, period)
     return ctx.render(
@@ -187,7 +187,7 @@ def dashboard(ctx: Ctx) -> Response:
 def iku_detail(ctx: Ctx) -> Response:
     """What is behind one number: the rows it counts (and, for IKU4, what it leaves out)."""
     code_text = ctx.request.path_params["code"]
-    period, problem = _read_period(ctx)
+    period, problem = read_period(ctx)
     figures = _figures(ctx, period)
     value = figures.report.find(code_text) or figures.report.find(code_text.upper())
     if value is None:  # not one of this office's IKU

@@ -18,7 +18,7 @@ from core.models import Office
 from core.services.kabupaten.rollup import kabupaten_rollup, kabupaten_stamp
 from core.timeutil import local_date, utcnow
 from web.pages import dashboard_view as view
-from web.pages.dashboard import _read_period, chosen_period
+from web.pages.dashboard import chosen_period, read_period
 from web.pages.dashboard_view import band_words, figure, percent
 from web.pages.reports import MEDIA, report_file
 from web.views import Ctx, kabupaten_page
@@ -38,7 +38,7 @@ def report(ctx: Ctx) -> Response:
 
 @kabupaten_page(Permission.VIEW_KABUPATEN)
 def rollup(ctx: Ctx) -> Response:
-    period, problem = _read_period(ctx)
+    period, problem = read_period(ctx)
     settings = ctx.office.settings
 
     today = local_date(utcnow(), settings.tz)

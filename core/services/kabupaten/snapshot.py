@@ -18,11 +18,11 @@ from core.domain.complaints import IKU4_EXCLUDED_STATES, Privacy
 from core.domain.performance import IndicatorKind
 from core.domain.periods import Period
 from core.lkjip_models import IkuAnalysis
-from core.models import Complaint, Document, SakipEvaluation
+from core.models import Complaint, SakipEvaluation
 from core.scope import office_of
 from core.services.performance.iku import IkuValue, iku_for_period, indicator_lines
 from core.services.performance.iku_entries import year_entries
-from core.services.performance.records import activity_photos, list_activities
+from core.services.performance.records import activity_photos, list_activities, list_documents
 from core.services.survey.skm import ikm_for_period
 from core.timeutil import utc_bounds, utcnow
 
@@ -46,17 +46,11 @@ def _figures(value: IkuValue) -> Json:
 
 
 def _documents(session: Session, period: Period) -> list[Json]:
-    span = period.year_to_date()
-    rows = session.exec(
-        select(Document)
-        .where(col(Document.doc_date).between(span.start, span.end))
-        .where(col(Document.deleted_at).is_(None))
-        .order_by(col(Document.doc_date), col(Document.id))
-    )
+    span = period.year_to_date()  # as IKU1 counts them
     return [
         {"id": d.id, "kind": d.kind.value, "title": d.title, "date": _plain(d.doc_date),
          "file": d.file_ref}
-        for d in rows
+        for d in list_documents(session, span.start, span.end)
     ]  # fmt: skip
 
 

@@ -192,7 +192,7 @@ def list_documents(session: Session, start: date, end: date) -> Sequence[Documen
     return session.exec(
         select(Document)
         .where(col(Document.doc_date).between(start, end), col(Document.deleted_at).is_(None))
-        .order_by(col(Document.doc_date))
+        .order_by(col(Document.doc_date), col(Document.id))
     ).all()
 
 
