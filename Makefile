@@ -93,7 +93,7 @@ test: lint browser deploy-tools area-data
 
 # Every benchmark runs, even after one missed its target; then `make bench` exits
 # non-zero if any did, so a regression shows the day it lands.
-BENCHES := bench bench.reports bench.telegram_bot bench.whatsapp bench.web bench.skm_import bench.db_copy bench.backup bench.offices bench.kabupaten
+BENCHES := bench bench.reports bench.telegram_bot bench.whatsapp bench.web bench.skm_import bench.db_copy bench.backup bench.offices bench.kabupaten bench.processes
 
 bench: install
 	@missed=""; \

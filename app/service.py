@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 
 from app.channels import build_channels
 from app.http import build_http_app
+from app.processes import warn_about_sharing
 from app.tuning import tuned_for_service
 from app.web import build_office
 from bot.channel import ChatChannel
@@ -108,6 +109,7 @@ class StopRequest:
 async def serve(settings: Settings, engine: Engine, stop: StopRequest | None = None) -> None:
     """Run until SIGINT/SIGTERM, then stop everything in order."""
     stop = stop or StopRequest()
+    warn_about_sharing(settings, engine)  # several processes share files: say what won't
     async with running(settings, engine) as state:
         # uvicorn's "Uvicorn running on ..." says when the port is open; its access log
         # stays off (a request line can carry a login token).

@@ -21,7 +21,10 @@ from core.services.messaging.notifications import STATE_CHANGED
 
 def _state_changed(language: str, params: dict[str, Any]) -> tuple[str, list[Choice]]:
     state = str(params.get("state"))
-    text = t(language, f"notify.{state}", **params)
+    key = f"notify.{state}"
+    if state == ComplaintState.BUKAN_WEWENANG.value and params.get("destination"):
+        key += "_kabupaten" if params.get("kind") == "kabupaten" else "_opd"  # where it went
+    text = t(language, key, **params)
     if state == ComplaintState.SELESAI.value:
         return text, reporter_choices(language, str(params["code"]))
     return text, []

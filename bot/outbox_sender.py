@@ -11,6 +11,12 @@ platform's yes and that commit means the message is sent again after the restart
 least once, never lost. A
 restarted sender takes back the dead process's claims at once (see
 core.services.messaging.sender_leases).
+
+Pacing: on SQLite (one process) the overall pace and the per-chat interval live in this
+process's memory. On PostgreSQL every process may send, so each send first takes a slot
+shared through the database (core.services.messaging.pacing): together the processes
+keep the platform's overall rate, and every message, replies included, keeps the chat's
+interval (SIGAP_PACING chooses; "auto" shares on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.send_pace import LocalPace, SharedPace, shared_pacing
 from core.config import Settings
 from core.db import repeatable_write, session_scope
 from core.services.messaging import outbox, sender_leases
@@ -40,6 +47,7 @@ MAX_BACKOFF_SECONDS = 300.0
 DEAD_CLAIM_CHECK_SECONDS = 5.0
 MARK_WITHIN_SECONDS = 0.005
 REPLIES_IN_FLIGHT = 4  # updates whose replies travel while later ones are handled
+REPLIES_IN_FLIGHT_SHARED = 32  # ... when replies wait for their chat's shared slot
 
 
 def pid_alive(pid: int) -> bool:
@@ -73,18 +81,24 @@ class OutboxSender:
         self.engine = engine
         self.settings = settings
         self.wake = asyncio.Event()
-        self._max_per_second = max_per_second
+        self.pace: LocalPace | SharedPace = (
+            SharedPace(engine, self.channel, max_per_second)
+            if shared_pacing(settings, engine)
+            else LocalPace(max_per_second)
+        )
         self._stopping = False
         self._sent: list[Outcome] = []
         self._last_sent: dict[str, float] = {}
         self._last_release = float("-inf")
-        self._next_slot = 0.0  # earliest monotonic time of the next send
         self.holder = Holder(uuid.uuid4().hex, socket.gethostname(), os.getpid(), pid_alive)
         self._lease_thread: threading.Thread | None = None
         self._lease_stop = threading.Event()
         self._mark_scheduled = False
         self._chains: dict[str, asyncio.Task[None]] = {}  # replies in flight, per chat
-        self._room = asyncio.Semaphore(REPLIES_IN_FLIGHT)
+        # shared pacing makes a reply wait for its chat's slot: more may wait meanwhile
+        self._room = asyncio.Semaphore(
+            REPLIES_IN_FLIGHT_SHARED if self.pace.shared else REPLIES_IN_FLIGHT
+        )
 
     @property
     def lease_id(self) -> str:
@@ -94,6 +108,11 @@ class OutboxSender:
     def chat_interval(self, chat: str) -> float:
         """Seconds between background messages to one chat (0: no pacing)."""
         raise NotImplementedError
+
+    def shared_chat_interval(self, chat: str) -> float:
+        """Seconds between any two messages to one chat, replies included, when several
+        processes share the pace (by default the background interval)."""
+        return self.chat_interval(chat)
 
     async def deliver(self, claimed: Sequence[outbox.Deliverable]) -> None:
         raise NotImplementedError
@@ -285,13 +304,11 @@ class OutboxSender:
     def sent_to(self, chat: str) -> None:
         self._last_sent[chat] = time.monotonic()
 
-    async def overall_gate(self) -> None:
-        """Stay under the platform's overall rate without a lock per call."""
-        now = time.monotonic()
-        slot = max(now, self._next_slot)
-        self._next_slot = slot + 1.0 / self._max_per_second
-        if slot > now:
-            await asyncio.sleep(slot - now)
+    async def overall_gate(self, chat: str | None = None) -> None:
+        """Stay under the platform's overall rate (and, when several processes share the
+        pace, the chat's interval too): wait for this send's slot."""
+        gap = self.shared_chat_interval(chat) if chat is not None and self.pace.shared else 0.0
+        await self.pace.turn(chat, gap)
 
     async def send_in_order(
         self,

@@ -3,6 +3,7 @@ media, list, show and move through the lifecycle. Reporter identity needs --staf
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,13 +20,15 @@ if TYPE_CHECKING:
     from core.config import Settings
     from core.models import Complaint, ComplaintEvent
     from core.services.access import accounts
-    from core.services.complaints import confidential, reporter_identity
+    from core.services.complaints import channel_import, confidential, referrals, reporter_identity
     from core.services.complaints import lifecycle as svc
     from core.services.complaints import queue as complaint_queue
     from core.services.performance import records
 else:
     models = lazy("core.models")
     svc = lazy("core.services.complaints.lifecycle")
+    referrals = lazy("core.services.complaints.referrals")
+    channel_import = lazy("core.services.complaints.channel_import")
     accounts = lazy("core.services.access.accounts")
     records = lazy("core.services.performance.records")
     reporter_identity = lazy("core.services.complaints.reporter_identity")
@@ -165,15 +168,94 @@ def complaint_transition(
     staff_id: StaffOpt,
     note: Annotated[str | None, typer.Option(help="Catatan / Note")] = None,
     duplicate_of: Annotated[str | None, typer.Option(help="Kode laporan asli")] = None,
+    to_opd: Annotated[
+        str | None,
+        typer.Option("--to-opd", help="bukan_wewenang: OPD tujuan / the competent agency"),
+    ] = None,
+    to_kabupaten: Annotated[
+        bool,
+        typer.Option("--to-kabupaten", help="bukan_wewenang: kembali ke kanal kabupaten"),
+    ] = False,
 ) -> None:
-    """Ubah status pengaduan / Move a complaint to another state."""
-    with unit_of_work(settings()) as session:
+    """Ubah status pengaduan / Move a complaint to another state (bukan_wewenang: with
+    --to-opd NAMA or --to-kabupaten)."""
+    config = settings()
+    with unit_of_work(config) as session:
         staff = records.get_active_staff(session, staff_id)
         complaint = svc.get_complaint(session, code)
         original = svc.get_complaint(session, duplicate_of) if duplicate_of else None
         if state is ComplaintState.DUPLIKAT and original is None:
             fail("Sebutkan --duplicate-of KODE / give the original's code")
+        destination = None
+        if state is ComplaintState.BUKAN_WEWENANG:
+            if (to_opd is None) == (not to_kabupaten):
+                fail(
+                    "Sebutkan tujuan rujukan: --to-opd NAMA atau --to-kabupaten / "
+                    "name where it goes: --to-opd NAME or --to-kabupaten"
+                )
+            destination = (
+                referrals.Destination.kabupaten(config)
+                if to_kabupaten
+                else referrals.Destination.opd(to_opd or "")
+            )
         svc.transition_complaint(
-            session, complaint, state, staff=staff, note=note, duplicate_of=original
+            session,
+            complaint,
+            state,
+            staff=staff,
+            note=note,
+            duplicate_of=original,
+            destination=destination,
         )
     typer.echo(f"{complaint.code}: {complaint.state.label}")
+
+
+@complaint_app.command("import-channel")
+def complaint_import_channel(
+    file: Annotated[Path, typer.Argument(help="CSV/XLSX", exists=True, dir_okay=False)],
+    office: Annotated[
+        str | None,
+        typer.Option(
+            "--office", help="Hanya baris kecamatan ini / only this office's rows (its code)"
+        ),
+    ] = None,
+) -> None:
+    """Impor limpahan kanal pengaduan kabupaten (ekspor CSV/XLSX): tiap baris masuk
+    antrean kecamatannya; semua atau tidak sama sekali; nomor yang sudah ada tidak
+    disimpan lagi / Import the kabupaten channel's hand-offs into each office's queue."""
+    from sqlmodel import Session
+
+    from core.scope import for_office
+    from core.services.access.offices import office_by_code
+    from core.services.files.tabular import read_rows
+
+    if file.stat().st_size > channel_import.MAX_FILE_BYTES:
+        fail("Berkas lebih dari 10 MB / file larger than 10 MB")
+    content = file.read_bytes()
+    config = settings()
+    with unit_of_work(config) as session:
+        offices = channel_import.kecamatan_offices(session)
+        only = office_by_code(session, office) if office else None
+        opened: dict[int, Session] = {}
+
+        def session_for(target: models.Office) -> Session:
+            key = target.id or 0
+            if key not in opened:  # each office's rows in a session of that office, one transaction
+                opened[key] = for_office(Session(bind=session.connection()), key)
+            return opened[key]
+
+        try:
+            result = channel_import.import_channel_export(
+                config, read_rows(file.name, content), offices, session_for, only=only
+            )
+            for own in opened.values():
+                own.flush()
+        finally:
+            for own in opened.values():
+                own.close()
+    for name, count in sorted(result.stored.items()):
+        typer.echo(f"{name}: {count} pengaduan baru")
+    typer.echo(
+        f"{result.total} pengaduan baru masuk antrean; {result.already_there} sudah ada "
+        "(tidak disimpan lagi)."
+    )

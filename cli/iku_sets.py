@@ -12,9 +12,11 @@ from cli.common import fail, lazy, parse_decimal, settings, unit_of_work
 
 if TYPE_CHECKING:
     from core.services.access import authz
+    from core.services.kabupaten import targets
     from core.services.performance import iku_set, records, register_kinds, registers
 else:
     authz = lazy("core.services.access.authz")
+    targets = lazy("core.services.kabupaten.targets")
     iku_set = lazy("core.services.performance.iku_set")
     records = lazy("core.services.performance.records")
     register_kinds = lazy("core.services.performance.register_kinds")
@@ -68,6 +70,32 @@ def dictionary_add(
             accumulation="kumulatif" if cumulative else "sesaat",
         )
     typer.echo(f"Kamus: {added.code} {added.name} ({added.unit}) ditambahkan / added.")
+
+
+@dictionary_app.command("target")
+def dictionary_target(
+    code: Annotated[str, typer.Argument(help="Kode indikator dari kamus")],
+    year: Annotated[int, typer.Option("--year", help="Tahun target")],
+    target: Annotated[str, typer.Option("--target", help="Target tahunan, mis. 80 atau 80,5")],
+    tw: Annotated[
+        list[str] | None, typer.Option("--tw", help="Target s.d. triwulan, mis. --tw 2=40")
+    ] = None,
+) -> None:
+    """Target kabupaten: ke setiap kantor yang memakai indikator ini dan belum punya
+    target tahun itu / Set the year's target in every office without one of its own."""
+    quarters = {}
+    for given in tw or []:
+        number, _, value = given.partition("=")
+        if number.strip() not in ("1", "2", "3", "4") or not value:
+            fail(f"--tw {given}: tulis triwulan=nilai, mis. 2=40 / quarter=value")
+        quarters[int(number)] = parse_decimal(value, f"TW {number.strip()}")
+    with unit_of_work(settings()) as session:
+        applied = targets.apply_target_template(
+            session, authz.OPERATOR, code, year, parse_decimal(target, "Target"), quarters or None
+        )
+    typer.echo(f"Ditetapkan / set: {', '.join(applied.set_in) or '-'}")
+    typer.echo(f"Sudah punya target sendiri / kept their own: {', '.join(applied.kept_own) or '-'}")
+    typer.echo(f"Tidak memakai indikator / not using it: {', '.join(applied.without) or '-'}")
 
 
 @iku_set_app.command("list")

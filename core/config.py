@@ -9,10 +9,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from core.digits import ascii_digits
 from core.domain.capaian import DEFAULT_BANDS, parse_bands
+from core.kabupaten_settings import KabupatenSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/sigap.db"
 # Kemendagri's kecamatan and desa codes (idn-area-data, installed by `make area-data`;
@@ -26,7 +27,7 @@ class SettingsError(RuntimeError):
     """One line naming the variable that stopped start-up."""
 
 
-class Settings(BaseSettings):
+class Settings(KabupatenSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
@@ -51,17 +52,8 @@ class Settings(BaseSettings):
     # Pangkat/golongan, e.g. "Pembina Tingkat I (IV/b)": between the name and the NIP
     camat_pangkat: str = Field("", alias="SIGAP_CAMAT_PANGKAT", max_length=60)
     signature_place: str = Field("", alias="SIGAP_SIGNATURE_PLACE", max_length=60)
-    # The kabupaten's kop and signatory on its roll-up of every kecamatan's IKU
-    kabupaten_unit: str = Field(
-        "Bagian Organisasi Sekretariat Daerah", alias="SIGAP_KABUPATEN_UNIT", max_length=120
-    )
-    kabupaten_address: str = Field("", alias="SIGAP_KABUPATEN_ADDRESS", max_length=200)
-    kabupaten_signatory_position: str = Field(
-        "Kepala Bagian Organisasi", alias="SIGAP_KABUPATEN_SIGNATORY_POSITION", max_length=120
-    )
-    kabupaten_signatory: str = Field("", alias="SIGAP_KABUPATEN_SIGNATORY", max_length=120)
-    kabupaten_signatory_nip: str = Field(
-        "", alias="SIGAP_KABUPATEN_SIGNATORY_NIP", pattern=r"^[0-9 ]{0,24}$"
+    submission_reminder_cron: str = Field(
+        "15 7 * * mon-fri", alias="SIGAP_SUBMISSION_REMINDER_CRON"
     )
     ticket_prefix: str = Field("MBS", alias="SIGAP_TICKET_PREFIX", pattern=r"^[A-Z]{2,5}$")
     reopen_days: int = Field(10, alias="SIGAP_REOPEN_DAYS", ge=0, le=365)
@@ -132,6 +124,9 @@ class Settings(BaseSettings):
     # before a restart, or served by another process, then asks for one more press).
     secret_key: SecretStr | None = Field(None, alias="SIGAP_SECRET_KEY")
     outbox_poll_seconds: float = Field(1.0, alias="SIGAP_OUTBOX_POLL_SECONDS", gt=0)
+    # outbound pacing: "auto" shares it through the database on PostgreSQL (several
+    # processes), keeps it in memory on SQLite (one process); "local" or "database" force
+    pacing: Literal["auto", "local", "database"] = Field("auto", alias="SIGAP_PACING")
     outbox_retry_base_seconds: float = Field(2.0, alias="SIGAP_OUTBOX_RETRY_BASE_SECONDS", gt=0)
     reports_dir: Path = Field(Path("data/reports"), alias="SIGAP_REPORTS_DIR")
     capaian_bands: str = Field(DEFAULT_BANDS, alias="SIGAP_CAPAIAN_BANDS")
@@ -260,7 +255,12 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "digest_cron", "deadline_cron", "monthly_report_cron", "quarterly_report_cron", "prune_cron"
+        "digest_cron",
+        "deadline_cron",
+        "monthly_report_cron",
+        "quarterly_report_cron",
+        "prune_cron",
+        "submission_reminder_cron",
     )
     @classmethod
     def _cron_shape(cls, value: str, info: ValidationInfo) -> str:

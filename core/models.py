@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from core.domain.capaian import Direction
-from core.domain.complaints import Channel, ComplaintState, Privacy
+from core.domain.complaints import Channel, ComplaintState, Privacy, ReferralKind
 from core.domain.people import StaffRole
 from core.domain.performance import ActivityStatus, DocumentKind
 from core.offices import OfficeScoped, office_column, office_key_column, optional_office_column
@@ -75,6 +75,12 @@ class ChatAccount(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+_KABUPATEN_REFS: dict[str, Any] = {
+    f"{dialect}_where": text("channel = 'kanal-kabupaten' AND external_ref IS NOT NULL")
+    for dialect in ("sqlite", "postgresql")
+}
+
+
 class Complaint(OfficeScoped, SQLModel, table=True):
     __table_args__ = (
         # Covers the IKU4 count and the period recap (breakdowns, times, service level):
@@ -93,6 +99,15 @@ class Complaint(OfficeScoped, SQLModel, table=True):
             "due_date",
         ),
         Index("ix_complaint_queue", "office_id", "state", "due_date"),
+        # A complaint the kabupaten's channel disposed is stored once per office, however
+        # often its export is imported (other channels' references may repeat: not held)
+        Index(
+            "uq_complaint_channel_ref",
+            "office_id",
+            "external_ref",
+            unique=True,
+            **_KABUPATEN_REFS,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -141,6 +156,22 @@ class ComplaintEvent(OfficeScoped, SQLModel, table=True):
     actor_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     actor_kind: str = Field(max_length=10)  # staff | reporter | system
     note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ComplaintReferral(OfficeScoped, SQLModel, table=True):
+    """Where a complaint that is not the kecamatan's to settle went (bukan wewenang): the
+    competent OPD, named, or back to the kabupaten's channel; read by the kabupaten."""
+
+    __table_args__ = (Index("ix_complaintreferral_office_at", "office_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int | None = office_column()
+    complaint_id: int = Field(foreign_key="complaint.id", unique=True)  # closed once
+    target_kind: ReferralKind = Field(sa_type=EnumText(ReferralKind))
+    target_name: str = Field(max_length=120)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    at: datetime = Field(default_factory=utcnow)
 
 
 class Service(OfficeScoped, SQLModel, table=True):
@@ -354,6 +385,7 @@ from core.office_models import LoginLink as LoginLink  # noqa: E402
 from core.office_models import RegisterAudit as RegisterAudit  # noqa: E402
 from core.office_models import ScheduledRun as ScheduledRun  # noqa: E402
 from core.office_models import SenderLease as SenderLease  # noqa: E402
+from core.office_models import SendPace as SendPace  # noqa: E402
 from core.office_models import WebSession as WebSession  # noqa: E402
 from core.offices import Office as Office  # noqa: E402
 from core.offices import OfficeArea as OfficeArea  # noqa: E402
@@ -365,3 +397,4 @@ from core.performance_models import OfficeIku as OfficeIku  # noqa: E402
 from core.performance_models import SkmFollowUp as SkmFollowUp  # noqa: E402
 from core.verification_models import IkuSubmission as IkuSubmission  # noqa: E402
 from core.verification_models import SubmissionStep as SubmissionStep  # noqa: E402
+from core.verification_models import SubmissionWindow as SubmissionWindow  # noqa: E402

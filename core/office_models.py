@@ -1,5 +1,5 @@
 """Tables beside the office's records: web logins and sessions, the registers' audit
-trail, the outbox senders' leases and the scheduler's run keys."""
+trail, the outbox senders' leases and shared send pace, and the scheduler's run keys."""
 
 from __future__ import annotations
 
@@ -67,6 +67,16 @@ class SenderLease(SQLModel, table=True):
     pid: int
     started_at: datetime = Field(default_factory=utcnow)
     renewed_at: datetime = Field(default_factory=utcnow)
+
+
+class SendPace(SQLModel, table=True):
+    """The next free send slot of a channel (key ``telegram``) or of one chat on it (key
+    ``telegram:12345``), shared by every process on one PostgreSQL database so that
+    together they keep the platform's overall and per-chat limits. ``next_at`` is the
+    database server's clock in epoch seconds (one clock for every process)."""
+
+    key: str = Field(primary_key=True, max_length=120)
+    next_at: float
 
 
 class ScheduledRun(SQLModel, table=True):

@@ -5,7 +5,7 @@ through ``core.models``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
@@ -43,6 +43,7 @@ class SubmissionStep(OfficeScoped, SQLModel, table=True):
             "quarter",
             "version",
             "iku",
+            "stage",
             unique=True,
             sqlite_where=text("iku IS NOT NULL"),
             postgresql_where=text("iku IS NOT NULL"),
@@ -66,7 +67,23 @@ class SubmissionStep(OfficeScoped, SQLModel, table=True):
     version: int
     iku: str | None = Field(default=None, max_length=12)
     action: str = Field(max_length=20)  # diajukan | diverifikasi | dikembalikan
+    stage: int = Field(default=1)  # which verifier in turn decided (1: the first)
     reason: str | None = Field(default=None, max_length=1000)
     snapshot: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
     at: datetime = Field(default_factory=utcnow)
+
+
+class SubmissionWindow(SQLModel, table=True):
+    """When the kabupaten takes a triwulan's submissions: from ``opens_on`` until it is
+    closed, due by ``deadline`` (late ones are listed as overdue, not refused). One row
+    per triwulan for every office; a triwulan with no row is open from the day after it
+    ends with the default deadline (SIGAP_SUBMISSION_DEADLINE_WORKDAYS working days)."""
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    quarter: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    opens_on: date
+    deadline: date
+    closed_at: datetime | None = None
+    changed_by: int | None = Field(default=None, foreign_key="staff.id")
+    changed_at: datetime = Field(default_factory=utcnow)

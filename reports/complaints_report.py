@@ -119,6 +119,7 @@ CHANNEL_LABELS = {
     "surat": "Surat",
     "sp4n-lapor": "SP4N-LAPOR!",
     "media-sosial": "Media sosial",
+    "kanal-kabupaten": "Kanal pengaduan kabupaten",
 }
 
 

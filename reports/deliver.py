@@ -23,11 +23,13 @@ from core.services.access.offices import FIRST_OFFICE, office_profile, office_ru
 from core.services.complaints.due import work_calendar
 from core.services.complaints.stats import deadlines
 from core.services.files.upsert import insert_if_absent
+from core.services.kabupaten.deadlines import reminders_for
 from core.services.messaging.outbox import DIGEST_TOPIC, enqueue
 from core.services.messaging.recipients import (
     leadership_recipients,
     section_recipients,
     sekcam_recipients,
+    submitter_recipients,
 )
 from reports import builders
 from reports.model import Report
@@ -166,6 +168,23 @@ def send_deadline_reminders(
             text = template.render(d=due, escalation=True)
             _queue(session, escalated, text, [], f"{key}:sekcam")
     return Queued(len(section) + len(escalated), [])
+
+
+def send_submission_reminders(
+    engine: Engine, settings: Settings, today: date, office: int | None = None
+) -> Queued:
+    """On working days from a few days before the kabupaten's deadline: the triwulan the
+    office still owes (not submitted, or returned), to whoever may submit it."""
+    with _office_work(engine, office) as session:
+        reminders = reminders_for(session, settings, today)
+        key = office_run_key(f"submission:{today.isoformat()}", office_profile(session))
+        if not reminders or already_ran(session, key) or not claim_run(session, key):
+            return Queued(0, [])
+        template = text_environment().get_template("submission_reminder.txt.j2")
+        text = template.render(reminders=reminders, address=settings.web_address)
+        people = submitter_recipients(session)
+        _queue(session, people, text, [], key)
+    return Queued(len(people), [])
 
 
 def _files(settings: Settings, reports: list[Report], tag: str) -> list[tuple[Path, str]]:

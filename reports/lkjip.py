@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.domain.periods import Period
+from core.services.kabupaten.verification import VerifiedFigure, submission
 from core.services.performance.iku import IkuReport, iku_for_period
 from core.services.performance.iku_analysis import TEXTS, AnalysisPeriod, analyses_for
 from core.services.performance.lkjip import (
@@ -35,6 +36,11 @@ QUARTER_NOTE = (
     "IKU). Capaian dinilai terhadap target s.d. triwulan bila ditetapkan, selain itu "
     "terhadap target tahunan.{annual} Triwulan yang belum dimulai dikosongkan."
 )
+VERIFIED_NOTE = (
+    " {quarters}: angka yang diverifikasi kabupaten (dikunci); bila angka hari ini berbeda, "
+    "selisihnya ada di tabel Koreksi setelah verifikasi."
+)
+UNCHANGED_NOTE = "Tidak ada angka triwulan terverifikasi yang berubah sejak diverifikasi."
 ANNUAL_NOTE = " {codes} bernilai tahunan (lihat tabel Capaian IKU)."
 RENSTRA_NOTE = (
     "Target Renstra diambil dari Renstra yang periodenya mencakup tahun laporan (register "
@@ -78,28 +84,83 @@ def add_lkjip_sections(
     current = iku_for_period(session, settings, period)
     earlier = earlier_reports(session, settings, period)
     when = AnalysisPeriod.of(period)
+    verified = _verified_quarters(session, current.period.end.year)
     sections = LkjipSections(
-        quarters=_quarter_table(session, settings, current, report),
+        quarters=_quarter_table(session, settings, current, report, verified),
         earlier=_earlier_table(current, earlier),
         renstra=_renstra_table(session, current),
         analysis=_analysis_table(session, current, when) if when else None,
         analysis_period=when.label if when else None,
-        notes={"iku_triwulan": _quarter_note(current), "iku_renstra": RENSTRA_NOTE},
+        notes={"iku_triwulan": _quarter_note(current, verified), "iku_renstra": RENSTRA_NOTE},
     )
     report.tables += sections.tables
+    if verified:
+        changed = _verified_table(session, settings, current, report, verified)
+        if changed.rows:
+            report.tables.append(changed)
+        else:
+            report.notes.append(UNCHANGED_NOTE)
     report.extra["lkjip"] = sections
     report.extra["apart"] = APART
     if when is None:
         report.notes.append(NO_ANALYSIS)
 
 
-def _quarter_note(current: IkuReport) -> str:
+def _quarter_note(current: IkuReport, verified: dict[int, dict[str, VerifiedFigure]]) -> str:
     annual = " dan ".join(v.code for v in current.indicators if v.kind.annual)
-    return QUARTER_NOTE.format(annual=ANNUAL_NOTE.format(codes=annual) if annual else "")
+    note = QUARTER_NOTE.format(annual=ANNUAL_NOTE.format(codes=annual) if annual else "")
+    if verified:
+        names = ", ".join(f"TW {QUARTERS[q - 1]}" for q in sorted(verified))
+        note += VERIFIED_NOTE.format(quarters=names)
+    return note
+
+
+def _verified_quarters(session: Session, year: int) -> dict[int, dict[str, VerifiedFigure]]:
+    """The year's triwulan the kabupaten verified: their locked figures by indicator."""
+    found = {}
+    for quarter in range(1, 5):
+        submitted = submission(session, year, quarter)
+        figures = submitted.verified() if submitted else {}
+        if figures:
+            found[quarter] = figures
+    return found
+
+
+def _verified_table(
+    session: Session,
+    settings: Settings,
+    current: IkuReport,
+    report: Report,
+    verified: dict[int, dict[str, VerifiedFigure]],
+) -> Table:
+    """Each verified triwulan's locked figure beside today's: a correction made after
+    verification shows here as a difference, never silently."""
+    year = current.period.end.year
+    today = report.generated_at.date()
+    course = {f.quarter: f for f in quarter_course(session, settings, year, today)}
+    rows: list[list[Cell]] = []
+    for quarter, figures in sorted(verified.items()):
+        for iku in current.indicators:
+            locked = figures.get(iku.indicator)
+            if locked is None or iku.kind.annual:  # annual ones have no triwulan figure
+                continue
+            live = course[quarter].value(iku.code) if quarter in course else None
+            now = live.value if live else None
+            if now == locked.value:
+                continue  # unchanged since it was verified
+            gap = now - locked.value if now is not None and locked.value is not None else None
+            rows.append([iku.code, f"TW {QUARTERS[quarter - 1]}", locked.value, now, gap])
+    columns = ["Kode", "Triwulan", "Realisasi terverifikasi", "Realisasi hari ini", "Selisih"]
+    title = "Koreksi setelah verifikasi: angka terverifikasi dan angka hari ini"
+    return Table("iku_terverifikasi", title, columns, rows)
 
 
 def _quarter_table(
-    session: Session, settings: Settings, current: IkuReport, report: Report
+    session: Session,
+    settings: Settings,
+    current: IkuReport,
+    report: Report,
+    verified: dict[int, dict[str, VerifiedFigure]],
 ) -> Table:
     """Per IKU: the annual target, then per triwulan its target, realisation, capaian."""
     year = current.period.end.year
@@ -114,10 +175,11 @@ def _quarter_table(
         row: list[Cell] = [code, target.target if target else None]
         for figures in course:
             value = figures.value(code)
+            locked = verified.get(figures.quarter, {}).get(value.indicator) if value else None
             row += [
                 target.quarter_target(figures.quarter) if target else None,
-                value.value if value else None,
-                value.judged_capaian if value else None,
+                locked.value if locked else value.value if value else None,
+                locked.capaian if locked else value.judged_capaian if value else None,
             ]
         rows.append(row)
     return Table("iku_triwulan", f"Target dan capaian per triwulan tahun {year}", columns, rows)

@@ -71,6 +71,18 @@ class Duties:
                 "%s: deadline reminders queued for %s recipients", office.code, queued.recipients
             )
 
+    def submission_reminders(self) -> None:
+        for office in self._offices():
+            queued = deliver.send_submission_reminders(
+                self.engine, self.settings, self._today(), office=office.id
+            )
+            if queued.recipients:
+                log.info(
+                    "%s: submission reminders queued for %s recipients",
+                    office.code,
+                    queued.recipients,
+                )
+
     def monthly_reports(self) -> None:
         today = self._today()
         last_day = today.replace(day=1) - timedelta(days=1)
@@ -130,6 +142,7 @@ class Duties:
         jobs = {
             "weekly-digest": (self.weekly_digest, settings.digest_cron),
             "deadline-reminders": (self.deadline_reminders, settings.deadline_cron),
+            "submission-reminders": (self.submission_reminders, settings.submission_reminder_cron),
             "monthly-reports": (self.monthly_reports, settings.monthly_report_cron),
             "quarterly-reports": (self.quarterly_reports, settings.quarterly_report_cron),
             "prune": (self.prune, settings.prune_cron),

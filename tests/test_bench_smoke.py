@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -273,3 +274,22 @@ def test_kabupaten_bench_prints_each_view_against_its_anchor(
         assert re.search(
             rf"^{re.escape(label)} +\d+\.\d ms +\d+\.\d\dx anchor \(\d+\.\d ms\)$", out, re.M
         ), out
+
+
+@pytest.mark.postgres
+def test_processes_bench_measures_one_and_two_processes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.processes import main as processes_bench
+    from tests.conftest import require_postgres
+
+    require_postgres()
+    monkeypatch.setattr("sys.argv", ["processes", "--updates", "40", "--rounds", "1"])
+    with contextlib.suppress(SystemExit):  # a missed budget is the benchmark's to judge
+        processes_bench()
+    out = capsys.readouterr().out
+    for count in ("1", "2"):
+        assert re.search(rf"^{count} +\d+$", out, re.M), out
+    assert re.search(r"^ratio 2/1 \d+\.\d\d$", out, re.M), out
+    assert "why not 2x:" in out
+    assert any(BUDGET_LINE.match(line) for line in out.splitlines()), out

@@ -5,7 +5,6 @@ an office's, and an office cannot make a kabupaten account."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -16,9 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
-from app.web import build_office
 from core.config import Settings
 from core.domain.complaints import ComplaintState
 from core.domain.people import StaffRole
@@ -28,16 +25,14 @@ from core.models import Staff, StaffInvite
 from core.scope import for_all_offices, for_office
 from core.services.access.invites import create_invite, redeem_invite
 from core.services.access.offices import add_office
-from core.services.access.web_access import issue_login_link
 from core.services.kabupaten.rollup import kabupaten_rollup
 from core.services.performance import records
 from core.services.performance.iku import iku_for_period
 from core.services.performance.iku_set import add_dictionary_indicator
 from tests import factories as f
 from tests.cli_harness import sigap_on
-from tests.web_harness import log_in
+from tests.web_harness import signed_in_as
 from web.context import number
-from web.office import build_web
 
 YEAR = 2026
 Q1 = Period.quarter(YEAR, 1)
@@ -102,19 +97,6 @@ def test_each_kecamatan_is_ranked_by_its_own_figures(
     assert {o.code for o in documents.without_data} == {settings.office_code, "35.09.01"}
 
 
-def _client(
-    engine: Engine, settings: Settings, role: StaffRole, office: int | None
-) -> Iterator[TestClient]:
-    with Session(engine, expire_on_commit=False) as session:
-        if office is not None:
-            for_office(session, office)
-        member = records.add_staff(session, f"Akun {role.value}", role)
-        token = issue_login_link(session, member)
-        session.commit()
-    with TestClient(build_web(build_office(settings, engine)), follow_redirects=False) as client:
-        yield log_in(client, f"/masuk?t={token}")
-
-
 @pytest.fixture
 def web_settings(settings: Settings, tmp_path: Path) -> Settings:
     return settings.model_copy(update={"media_dir": tmp_path})
@@ -126,7 +108,7 @@ def web_settings(settings: Settings, tmp_path: Path) -> Settings:
 def test_a_kabupaten_account_reads_every_kecamatan_and_changes_nothing(
     engine: Engine, web_settings: Settings, kabupaten: int, role: StaffRole
 ) -> None:
-    for client in _client(engine, web_settings, role, None):
+    for client in signed_in_as(engine, web_settings, role, None):
         home = client.get("/")
         assert home.status_code == 303 and home.headers["location"] == "/kabupaten"
         page = client.get(f"/kabupaten?tahun={YEAR}&triwulan=1")
@@ -148,7 +130,7 @@ def test_a_kabupaten_account_reads_every_kecamatan_and_changes_nothing(
 def test_an_office_account_does_not_see_the_kabupaten(
     engine: Engine, web_settings: Settings, kabupaten: int
 ) -> None:
-    for client in _client(engine, web_settings, StaffRole.ADMIN, 1):
+    for client in signed_in_as(engine, web_settings, StaffRole.ADMIN, 1):
         page = client.get("/kabupaten")
         assert page.status_code == 403 and "Kecamatan Jombang" not in page.text
         assert 'href="/kabupaten"' not in client.get("/").text
@@ -165,7 +147,7 @@ def test_an_office_cannot_make_a_kabupaten_account(
         with pytest.raises(InvalidInput, match="tidak dapat dipertukarkan"):
             records.change_role(session, officer.id or 0, StaffRole.INSPEKTORAT, actor=admin)
         session.rollback()
-    for client in _client(engine, web_settings, StaffRole.ADMIN, 1):
+    for client in signed_in_as(engine, web_settings, StaffRole.ADMIN, 1):
         staff_page = client.get("/petugas").text
         assert 'value="bupati"' not in staff_page  # not offered
         csrf = re.search(r'name="csrf" value="([^"]+)"', staff_page)
@@ -203,7 +185,7 @@ def test_the_command_line_makes_a_kabupaten_account_and_its_login_link(
 def test_the_roll_up_downloads_under_the_kabupaten_kop(
     engine: Engine, web_settings: Settings, kabupaten: int
 ) -> None:
-    for client in _client(engine, web_settings, StaffRole.BUPATI, None):
+    for client in signed_in_as(engine, web_settings, StaffRole.BUPATI, None):
         html = client.get(f"/kabupaten/laporan.html?tahun={YEAR}&triwulan=1")
         assert html.status_code == 200, html.text
         assert "PEMERINTAH KABUPATEN JEMBER" in html.text
@@ -219,7 +201,7 @@ def test_the_roll_up_downloads_under_the_kabupaten_kop(
         pdf = client.get(f"/kabupaten/laporan.pdf?tahun={YEAR}&triwulan=1")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         assert client.get(f"/kabupaten/laporan.exe?tahun={YEAR}").status_code == 404
-    for client in _client(engine, web_settings, StaffRole.CAMAT, 1):
+    for client in signed_in_as(engine, web_settings, StaffRole.CAMAT, 1):
         assert client.get(f"/kabupaten/laporan.xlsx?tahun={YEAR}").status_code == 403
 
 
@@ -265,7 +247,7 @@ def test_a_new_office_appears_on_the_kabupaten_page_at_once(
     engine: Engine, web_settings: Settings, kabupaten: int
 ) -> None:
     """Found by the attack review: the figures were reused until some register moved."""
-    for client in _client(engine, web_settings, StaffRole.BUPATI, None):
+    for client in signed_in_as(engine, web_settings, StaffRole.BUPATI, None):
         assert "Kecamatan Kencong" not in client.get(f"/kabupaten?tahun={YEAR}").text
         with Session(engine) as session:
             add_office(session, "35.09.02", "Kecamatan Kencong", "KCG", ("Kencong",))
@@ -283,7 +265,7 @@ def test_the_page_follows_a_change_in_one_office(
 ) -> None:
     """The page is kept per state of every office's data, each office's line per its
     own: one new settled complaint in Jombang moves Jombang's figure at once."""
-    for client in _client(engine, web_settings, StaffRole.BUPATI, None):
+    for client in signed_in_as(engine, web_settings, StaffRole.BUPATI, None):
         path = f"/kabupaten?tahun={YEAR}&triwulan=1"
         assert "31,25" in client.get(path).text  # Mumbulsari: 1 of 4 settled
         with for_office(Session(engine), 1) as session:

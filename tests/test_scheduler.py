@@ -29,7 +29,10 @@ CAMAT_CHAT = 5101
 NOT_LATELY = "0 7 29 2 *"  # a schedule that has not fired in the last hours (leap days)
 CRONS = {
     f"SIGAP_{name}_CRON": NOT_LATELY
-    for name in ("DIGEST", "DEADLINE", "MONTHLY_REPORT", "QUARTERLY_REPORT", "PRUNE", "BACKUP")
+    for name in (
+        *("DIGEST", "DEADLINE", "MONTHLY_REPORT", "QUARTERLY_REPORT", "PRUNE", "BACKUP"),
+        "SUBMISSION_REMINDER",
+    )
 }
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,6 +148,7 @@ async def test_a_schedule_that_has_not_fired_lately_runs_nothing_at_start(
         "monthly-reports",
         "prune",
         "quarterly-reports",
+        "submission-reminders",
         "weekly-digest",
     ]
 

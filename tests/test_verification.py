@@ -6,8 +6,7 @@ correction made after verification shows as a difference."""
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,9 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session
-from starlette.testclient import TestClient
 
-from app.web import build_office
 from core.config import Settings
 from core.domain.complaints import ComplaintState, Privacy
 from core.domain.people import StaffRole
@@ -28,15 +25,13 @@ from core.models import Document, Staff
 from core.scope import for_office
 from core.services.access.authz import OPERATOR
 from core.services.access.offices import add_office
-from core.services.access.web_access import issue_login_link
 from core.services.kabupaten import verification as ver
 from core.services.kabupaten.rollup import kabupaten_rollup
 from core.services.performance import records
 from core.services.performance.register_kinds import IKU_SET
 from core.services.performance.registers import delete_record
 from tests import factories as f
-from tests.web_harness import log_in
-from web.office import build_web
+from tests.web_harness import csrf_in, signed_in
 
 YEAR = 2026
 AFTER_Q1 = date(YEAR, 4, 10)
@@ -156,6 +151,7 @@ def test_the_rules_of_submitting_and_deciding(
     office_admin = _member(engine, StaffRole.ADMIN, 1)
     bupati = _member(engine, StaffRole.BUPATI, None)
     inspektorat = _member(engine, StaffRole.INSPEKTORAT, None)
+    organisasi = _member(engine, StaffRole.KABUPATEN_ADMIN, None)
     with _session(engine, 1) as session:
         with pytest.raises(InvalidInput, match="belum berakhir"):
             ver.submit_quarter(session, settings, YEAR, 2, camat, AFTER_Q1)
@@ -167,27 +163,14 @@ def test_the_rules_of_submitting_and_deciding(
         for who in (office_admin, bupati, camat):
             with pytest.raises(NotAllowed):
                 ver.decide(session, YEAR, 1, "IKU4", True, None, who)
+        with pytest.raises(NotAllowed, match="menunggu verifikasi Bagian Organisasi"):
+            ver.decide(session, YEAR, 1, "IKU4", True, None, inspektorat)  # not its turn
         with pytest.raises(InvalidInput, match="alasan"):
-            ver.decide(session, YEAR, 1, "IKU4", False, "  ", inspektorat)
-        ver.decide(session, YEAR, 1, "IKU4", True, None, inspektorat)
+            ver.decide(session, YEAR, 1, "IKU4", False, "  ", organisasi)
+        ver.decide(session, YEAR, 1, "IKU4", True, None, organisasi)
         with pytest.raises(InvalidInput, match="sudah diputuskan"):
-            ver.decide(session, YEAR, 1, "IKU4", False, "berubah pikiran", inspektorat)
+            ver.decide(session, YEAR, 1, "IKU4", False, "berubah pikiran", organisasi)
         session.commit()
-
-
-def _client(engine: Engine, settings: Settings, member: Staff) -> Iterator[TestClient]:
-    with Session(engine, expire_on_commit=False) as session:
-        staff = records.staff_to_log_in(session, member.id or 0)
-        token = issue_login_link(session, staff)
-        session.commit()
-    with TestClient(build_web(build_office(settings, engine)), follow_redirects=False) as client:
-        yield log_in(client, f"/masuk?t={token}")
-
-
-def _csrf(text: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', text)
-    assert found, text
-    return found.group(1)
 
 
 def test_on_the_web_an_office_submits_and_the_kabupaten_returns(
@@ -195,23 +178,24 @@ def test_on_the_web_an_office_submits_and_the_kabupaten_returns(
 ) -> None:
     web = settings.model_copy(update={"media_dir": tmp_path})
     camat = _member(engine, StaffRole.CAMAT, offices[1])
-    verifier = _member(engine, StaffRole.INSPEKTORAT, None)
-    for client in _client(engine, web, camat):
+    verifier = _member(engine, StaffRole.KABUPATEN_ADMIN, None)
+    for client in signed_in(engine, web, camat):
         page = client.get(f"/pengajuan?tahun={YEAR}")
         assert page.status_code == 200 and "Ajukan" in page.text
-        sent = client.post(
-            "/pengajuan", data={"csrf": _csrf(page.text), "tahun": str(YEAR), "triwulan": "1"}
-        )
+        form = {"csrf": csrf_in(page.text), "tahun": str(YEAR), "triwulan": "1"}
+        unchecked = client.post("/pengajuan", data=form)  # the figures were not looked at
+        assert unchecked.status_code == 400 and "sudah diperiksa" in unchecked.text
+        sent = client.post("/pengajuan", data={**form, "periksa": "ya"})
         assert sent.status_code == 303, sent.text
         assert client.get("/kabupaten/verifikasi").status_code == 403
-    for client in _client(engine, web, verifier):
+    for client in signed_in(engine, web, verifier):
         listing = client.get(f"/kabupaten/verifikasi?tahun={YEAR}&triwulan=1")
         assert listing.status_code == 200
         assert "Diajukan, menunggu verifikasi" in listing.text and "Belum diajukan" in listing.text
         detail = client.get(f"/kabupaten/verifikasi/35.09.01/{YEAR}/1")
         assert detail.status_code == 200 and 'id="iku-IKU4"' in detail.text
         form = {
-            "csrf": _csrf(detail.text),
+            "csrf": csrf_in(detail.text),
             "keputusan": "kembalikan",
             "alasan": "Bukti <b>BA</b> kurang",
             "versi": "1",  # the version the page showed
@@ -220,7 +204,7 @@ def test_on_the_web_an_office_submits_and_the_kabupaten_returns(
         back = client.post(f"/kabupaten/verifikasi/35.09.01/{YEAR}/1/IKU4", data=form)
         assert back.status_code == 303, back.text
         assert client.get(f"/kabupaten/verifikasi/35.09.99/{YEAR}/1").status_code == 404
-    for client in _client(engine, web, camat):
+    for client in signed_in(engine, web, camat):
         page = client.get(f"/pengajuan?tahun={YEAR}").text
         assert "Dikembalikan" in page and "Bukti &lt;b&gt;BA&lt;/b&gt; kurang" in page
         assert "Ajukan lagi" in page
@@ -264,7 +248,7 @@ def test_two_verifiers_at_the_same_moment_cannot_both_decide(
     come back 'returned'."""
     office, camat = offices[1], _member(engine, StaffRole.CAMAT, offices[1])
     organisasi = _member(engine, StaffRole.KABUPATEN_ADMIN, None)
-    inspektorat = _member(engine, StaffRole.INSPEKTORAT, None)
+    colleague = _member(engine, StaffRole.KABUPATEN_ADMIN, None)  # the same Bagian
     with _session(engine, office) as session:
         found = ver.submit_quarter(session, settings, YEAR, 1, camat, AFTER_Q1)
         session.commit()
@@ -278,7 +262,7 @@ def test_two_verifiers_at_the_same_moment_cannot_both_decide(
     with _session(engine, office) as session:
         _once_before_flush(session, the_other_verifier)
         with pytest.raises(InvalidInput, match="baru saja diputuskan"):
-            ver.decide(session, YEAR, 1, last, False, "angka tidak cocok", inspektorat)
+            ver.decide(session, YEAR, 1, last, False, "angka tidak cocok", colleague)
         session.rollback()
     with _session(engine, office) as session:
         decided = ver.submission(session, YEAR, 1)
@@ -292,7 +276,7 @@ def test_a_decision_from_a_page_of_an_older_version_is_refused(
     """Found by the attack review: a verdict taken on version 1's page was recorded on
     version 2, which the verifier never saw."""
     office, camat = offices[1], _member(engine, StaffRole.CAMAT, offices[1])
-    verifier = _member(engine, StaffRole.INSPEKTORAT, None)
+    verifier = _member(engine, StaffRole.KABUPATEN_ADMIN, None)
     with _session(engine, office) as session:
         ver.submit_quarter(session, settings, YEAR, 1, camat, AFTER_Q1)
         ver.decide(session, YEAR, 1, "IKU4", False, "Bukti kurang", verifier, version=1)

@@ -27,6 +27,7 @@ from core.scope import for_office
 from core.services.access.invites import create_invite
 from core.services.access.offices import add_office
 from core.services.complaints import lifecycle as svc
+from core.services.complaints.referrals import Destination
 from core.services.kabupaten.verification import submit_quarter
 from core.services.performance import records
 from core.services.performance import registers as reg
@@ -54,6 +55,7 @@ FILES = {
     "/register/kegiatan/{key:id}/foto/{photo_id:id}",
     "/layanan/{code}/poster.pdf",
     "/kabupaten/laporan.{fmt}",
+    "/kabupaten/rujukan.{fmt}",
 }
 # The kabupaten's pages: for accounts of no office, fitted in a test of their own
 KABUPATEN = "/kabupaten"
@@ -141,6 +143,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, list[str]]:
         "/iku/{code}": [f"/iku/IKU{i}?tahun={YEAR}" for i in range(1, 7)],
         "/pengaduan": ["/pengaduan", "/pengaduan?status=semua&lewat=1"],
         "/pengaduan/{code}": [f"/pengaduan/{located.code}", f"/pengaduan/{late.code}"],
+        "/pengaduan/limpahan": ["/pengaduan/limpahan"],
         "/register": ["/register"],
         "/register/{name}": [f"/register/{name}?tahun={YEAR}" for name in REGISTERS],
         "/register/{name}/{key}": [f"/register/{name}/{key}" for name, key in keys.items()],
@@ -270,6 +273,11 @@ async def test_the_kabupaten_pages_fit_a_phone_in_both_languages(
         _seed(session, settings)
         camat = records.add_staff(session, "Camat Mumbulsari", StaffRole.CAMAT)
         submit_quarter(session, settings, YEAR - 1, 4, camat, date(YEAR, 1, 20))
+        referred = factories.complaint(session, settings)  # a row of the referrals page
+        where = Destination.opd("Dinas Pekerjaan Umum Bina Marga dan Sumber Daya Air")
+        svc.transition_complaint(
+            session, referred, ComplaintState.BUKAN_WEWENANG, staff=camat, destination=where
+        )
         session.commit()
     with Session(engine, expire_on_commit=False) as session:
         member = records.add_staff(session, "Bagian Organisasi", StaffRole.KABUPATEN_ADMIN)
@@ -277,6 +285,9 @@ async def test_the_kabupaten_pages_fit_a_phone_in_both_languages(
     samples = {
         KABUPATEN: [KABUPATEN, f"{KABUPATEN}?tahun={YEAR - 1}&triwulan=4"],
         "/kabupaten/verifikasi": [f"/kabupaten/verifikasi?tahun={YEAR - 1}&triwulan=4"],
+        "/kabupaten/limpahan": ["/kabupaten/limpahan"],
+        "/kabupaten/kamus": ["/kabupaten/kamus"],
+        "/kabupaten/rujukan": ["/kabupaten/rujukan"],
         "/kabupaten/verifikasi/{code}/{year}/{q}": [
             f"/kabupaten/verifikasi/{settings.office_code}/{YEAR - 1}/4"
         ],

@@ -129,6 +129,7 @@ class WaPerson:
         return await self.send(reply(self.phone, reply_id, title), expect)
 
     def _last_with_choices(self) -> dict[str, Any]:
+        message: dict[str, Any]
         for message in reversed(self.inbox):
             if wa.choices(message) or "\n1. " in wa.body_text(message):
                 return message

@@ -10,6 +10,8 @@ a page stored are removed again when its transaction is rolled back.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,8 +113,24 @@ class Ctx:
         )
 
     def redirect(self, path: str, **query: str) -> RedirectResponse:
+        """``pesan``, the note the next page shows, goes signed with this session's
+        key: a link made elsewhere cannot put words in Sigap's mouth."""
+        if "pesan" in query:
+            query["tanda"] = self._notice_mac(query["pesan"])
         suffix = f"?{urlencode(query)}" if query else ""
         return RedirectResponse(path + suffix, status_code=303)
+
+    def notice(self) -> str | None:
+        """The note a redirect passed on (``pesan``), if this session signed it."""
+        given = self.request.query_params.get("pesan")
+        mac = self.request.query_params.get("tanda", "")
+        if not given or not hmac.compare_digest(mac, self._notice_mac(given)):
+            return None
+        return given
+
+    def _notice_mac(self, message: str) -> str:
+        key = self.web_session.csrf_token.encode()
+        return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def clean_form_text(text: str) -> str:

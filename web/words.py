@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from core.domain.complaints import STATE_LABELS, ComplaintState
+from core.domain.complaints import STATE_LABELS, Channel, ComplaintState
 from core.domain.people import StaffRole
 from core.domain.performance import IndicatorKind
 from core.services.complaints.categories import Category, load_categories
@@ -28,6 +28,8 @@ class Words:
     categories_file: Path | None = None
     # the office's number for the IKU each kind of register feeds ("IKU3")
     iku_labels: Mapping[IndicatorKind, str] = field(default_factory=dict)
+    # SIGAP_KABUPATEN_CHANNEL_NAME: the kabupaten's channel by the name it gave it
+    kabupaten_channel: str = ""
 
     @cached_property
     def _categories(self) -> dict[str, Category]:
@@ -43,6 +45,8 @@ class Words:
         return word(self.t, f"state_{state}", default)
 
     def channel(self, channel: str) -> str:
+        if channel == Channel.KANAL_KABUPATEN and self.kabupaten_channel:
+            return self.kabupaten_channel
         return word(self.t, f"channel_{channel}", str(channel))
 
     def actor(self, kind: str) -> str:

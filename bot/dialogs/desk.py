@@ -17,7 +17,7 @@ from bot.dialogs.fieldwork import DokumenDialog, KegiatanDialog
 from bot.dialogs.mine import ReopenDialog
 from bot.dialogs.position import Position
 from bot.dialogs.report import ReportDialog
-from bot.dialogs.staff import CatatDialog, StaffNoteDialog
+from bot.dialogs.staff import CatatDialog, ReferDialog, StaffNoteDialog
 from bot.dialogs.survey import SurveyDialog
 from bot.dialogs.turn import BACK, CANCEL, Turn
 from bot.dialogs.types import ChatUser, Choice, Inbound, KeptFile
@@ -40,6 +40,7 @@ DIALOGS: dict[str, Dialog] = {
         ReopenDialog(),
         ErasureDialog(),
         StaffNoteDialog(),
+        ReferDialog(),
         CatatDialog(),
         KegiatanDialog(),
         DokumenDialog(),

@@ -8,14 +8,15 @@ callback data from anyone else changes nothing.
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from bot.dialogs.base import END, NEXT, Ask, Dialog, Invalid, StaffDialog, Step
 from bot.dialogs.staff_alerts import action_buttons, complaint_card
 from bot.dialogs.steps import CATEGORY, DESCRIPTION, answer, desa_step, take_file
-from bot.dialogs.turn import Turn
+from bot.dialogs.turn import SKIP, Turn
 from bot.dialogs.types import Choice, Inbound, Reply
 from core.domain.access import LEADERSHIP, Permission, may
-from core.domain.complaints import Channel, ComplaintState
+from core.domain.complaints import Channel, ComplaintState, ReferralKind
 from core.domain.periods import Period
 from core.errors import SigapError
 from core.models import Complaint
@@ -23,6 +24,7 @@ from core.services.access.web_access import TooManyLinks, login_url, request_log
 from core.services.complaints import lifecycle as svc
 from core.services.complaints.confidential import may_list_rahasia
 from core.services.complaints.queue import open_complaints
+from core.services.complaints.referrals import Destination, opd_suggestions
 from core.services.messaging.outbox import SECRET_TOPIC
 from core.services.performance.iku import iku_for_period
 from core.timeutil import local_date, utcnow
@@ -31,7 +33,6 @@ S = ComplaintState
 IMMEDIATE = {"verify": S.DIVERIFIKASI, "process": S.DIPROSES}
 NEEDS_TEXT = {
     "reject": "staff.ask_reject",
-    "refer": "staff.ask_refer",
     "duplicate": "staff.ask_duplicate",
     "note": "staff.ask_note",
     "resolve": "staff.ask_resolve",
@@ -69,6 +70,9 @@ def handle_action(turn: Turn, verb: str, complaint_id: str) -> None:
         return
     if verb in NEEDS_TEXT:
         StaffNoteDialog().open(turn, verb, complaint)
+        return
+    if verb == "refer":
+        ReferDialog().open(turn, verb, complaint)
         return
     if verb == "show":  # from /antrian: the card again, with every action
         turn.send(Reply(complaint_card(complaint, turn.settings), action_buttons(complaint)))
@@ -113,16 +117,18 @@ class StaffNoteDialog(Dialog):
     """The text a staff action needs: a reason, a referral, the original's code, a note."""
 
     name = "staff"
-    steps = (Step("text", _ask_note, _take_note),)
+    steps: ClassVar[tuple[Step, ...]] = (Step("text", _ask_note, _take_note),)
+    first = "text"
 
     def open(self, turn: Turn, verb: str, complaint: Complaint) -> None:
         """Pressed in a staff group, the question moves to the officer's private chat:
         with the group's privacy mode on, a typed answer there never reaches the bot."""
-        turn.begin(self.name, "text", {"verb": verb, "id": complaint.id, "code": complaint.code})
+        data = {"verb": verb, "id": complaint.id, "code": complaint.code}
+        turn.begin(self.name, self.first, data)
         if turn.in_group:
             turn.say("staff.answer_in_private", code=complaint.code, name=turn.user.display_name)
             turn.reply_privately = True
-        self.prompt(turn, "text")
+        self.prompt(turn, self.first)
 
     def complete(self, turn: Turn) -> None:
         verb, code, complaint_id = turn.data["verb"], turn.data["code"], turn.data["id"]
@@ -141,8 +147,6 @@ def _apply(turn: Turn, verb: str, complaint: Complaint, text: str, photo: str | 
         svc.add_progress_note(turn.session, complaint, staff, text)  # type: ignore[arg-type]
     elif verb == "reject":
         svc.transition_complaint(turn.session, complaint, S.DITOLAK, staff=staff, note=text)
-    elif verb == "refer":
-        svc.transition_complaint(turn.session, complaint, S.BUKAN_WEWENANG, staff=staff, note=text)
     elif verb == "duplicate":
         original = svc.get_complaint(turn.session, text)
         svc.transition_complaint(
@@ -150,6 +154,97 @@ def _apply(turn: Turn, verb: str, complaint: Complaint, text: str, photo: str | 
         )
     elif verb == "resolve":
         _resolve(turn, complaint, text, photo)
+
+
+# -- bukan wewenang: where it goes (an OPD, named, or back to the kabupaten), then a note --
+
+KABUPATEN_CHOICE = "@kabupaten"
+MAX_OPD_BUTTONS = 6
+
+
+def _ask_where(turn: Turn) -> Ask:
+    """Earlier referrals' OPD as buttons (by number: a name may outgrow callback data),
+    the kabupaten's channel, or any OPD typed."""
+    _ = turn.staff  # the officer, found first: their office scopes the suggestions
+    known = opd_suggestions(turn.session)[:MAX_OPD_BUTTONS]
+    turn.data["known"] = known
+    channel = turn.settings.kabupaten_channel_name
+    options = [(name, f"opd:{n}") for n, name in enumerate(known)]
+    options.append((turn.t("staff.refer_kabupaten", name=channel), KABUPATEN_CHOICE))
+    return Ask(turn.t("staff.ask_refer_where", code=turn.data["code"]), options)
+
+
+def _take_where(turn: Turn, message: Inbound) -> str | None:
+    value = answer(message)
+    known: list[str] = turn.data.get("known") or []
+    try:
+        if value == KABUPATEN_CHOICE:
+            destination = Destination.kabupaten(turn.settings)
+        elif message.choice and value.startswith("opd:") and value[4:].isdigit():
+            index = int(value[4:])
+            if index >= len(known):
+                raise Invalid()
+            destination = Destination.opd(known[index])
+        elif message.choice:
+            raise Invalid()
+        else:
+            destination = Destination.opd(value)
+    except SigapError as exc:
+        raise Invalid(text=str(exc)) from None
+    turn.data["kind"], turn.data["target"] = destination.kind.value, destination.name
+    return NEXT
+
+
+def _ask_refer_note(turn: Turn) -> Ask:
+    return Ask(turn.t("staff.ask_refer_note", target=turn.data["target"]), skip=True)
+
+
+def _take_refer_note(turn: Turn, message: Inbound) -> str | None:
+    value = answer(message)
+    turn.data["note"] = None if value == SKIP else message.text.strip() or None
+    if value != SKIP and not turn.data["note"]:
+        raise Invalid()
+    return NEXT
+
+
+class ReferDialog(StaffNoteDialog):
+    """Bukan wewenang: the officer names where the complaint goes, then may add a note;
+    the reporter is told both."""
+
+    name = "refer"
+    steps: ClassVar[tuple[Step, ...]] = (
+        Step("where", _ask_where, _take_where),
+        Step("note", _ask_refer_note, _take_refer_note),
+    )
+    first = "where"
+
+    def complete(self, turn: Turn) -> None:
+        data = dict(turn.data)
+        turn.finish()
+        if not is_handler(turn):  # first: the officer's office scopes what follows
+            turn.say("staff.refused")
+            return
+        complaint = _complaint(turn, str(data["id"]))
+        if complaint is None:
+            turn.say("staff.refused")
+            return
+        if data["kind"] == ReferralKind.KABUPATEN.value:
+            destination = Destination.kabupaten(turn.settings)
+        else:
+            destination = Destination(ReferralKind.OPD, data["target"])
+        try:
+            svc.transition_complaint(
+                turn.session,
+                complaint,
+                S.BUKAN_WEWENANG,
+                staff=turn.staff,
+                note=data.get("note"),
+                destination=destination,
+            )
+        except (SigapError, ValueError) as exc:  # e.g. settled meanwhile by someone else
+            turn.send_text(str(exc))
+            return
+        turn.say("staff.referred", code=data["code"], target=destination.name)
 
 
 def _resolve(turn: Turn, complaint: Complaint, text: str, photo: str | None) -> None:

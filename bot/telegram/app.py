@@ -2,6 +2,13 @@
 
 One handler sees every update: it records the update id, lets the desk decide and queue
 the answer in the same transaction, commits, and only then sends.
+
+Several processes: in webhook mode any process takes any update, and answers Telegram
+only once the update is recorded with its replies (a process killed before that never
+said yes, so Telegram, or the reverse proxy, sends the update again). In polling mode on
+PostgreSQL exactly one process polls: the one holding the advisory lock
+(core/services/messaging/poll_lock.py); the others stand by and try again every
+``STANDBY_RETRY_SECONDS``.
 """
 
 from __future__ import annotations
@@ -9,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -38,10 +47,14 @@ from core.db import session_scope
 from core.digits import ascii_digits
 from core.services.files.upsert import first_delivery
 from core.services.messaging.outbox import QueuedMessage
+from core.services.messaging.poll_lock import SessionLock
 
 log = logging.getLogger(__name__)
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 ALLOWED_UPDATES = ["message", "callback_query"]
+STANDBY_RETRY_SECONDS = 1.0  # a standby process tries the polling lock this often
+HOLD_CHECK_SECONDS = 2.0  # the polling process checks its lock's connection this often
+WEBHOOK_ANSWER_WITHIN = 50.0  # Telegram gives up on a webhook call after about a minute
 
 
 def build_application(settings: Settings) -> TelegramApp:
@@ -78,6 +91,10 @@ class TelegramChannel:
         self.webhook = settings.telegram_mode == "webhook"
         self._sender_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()  # downloads, spinners
+        self._handled: dict[int, asyncio.Future[None]] = {}  # webhook calls awaiting
+        self._poll_lock: SessionLock | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._stop_polling = asyncio.Event()
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)
 
@@ -93,10 +110,69 @@ class TelegramChannel:
             await application.bot.set_webhook(
                 url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
             )
-        else:
+        elif self.engine.dialect.name == "postgresql":  # maybe one of several processes
+            self._stop_polling.clear()
+            self._poll_lock = SessionLock(self.engine, f"telegram-polling:{self._bot_id()}")
+            self._poller = asyncio.create_task(self._poll_while_holding(poll_timeout))
+        else:  # SQLite: one process
             await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
         await application.start()
         self.start_sender()
+
+    def _bot_id(self) -> str:
+        token = self.settings.telegram_bot_token
+        return token.get_secret_value().split(":", 1)[0] if token is not None else ""
+
+    async def _poll_while_holding(self, poll_timeout: int) -> None:
+        """Poll while this process holds the polling lock; stand by while another does."""
+        lock, updater = self._poll_lock, self.application.updater
+        assert lock is not None and updater is not None
+        me = f"{socket.gethostname()} pid {os.getpid()}"
+        standing_by = False
+        while not self._stop_polling.is_set():
+            try:
+                taken = await asyncio.to_thread(lock.try_take)
+            except Exception as exc:  # the database may be briefly away
+                log.warning("telegram polling lock not reachable: %s", type(exc).__name__)
+                await asyncio.to_thread(lock.drop)
+                taken = False
+            if not taken:
+                if not standing_by:
+                    log.info("telegram polling: another process polls; %s stands by", me)
+                    standing_by = True
+                await self._pause(STANDBY_RETRY_SECONDS)
+                continue
+            standing_by = False
+            log.info("telegram polling: %s polls (it holds the polling lock)", me)
+            try:
+                await updater.start_polling(poll_interval=0, timeout=poll_timeout)
+            except Exception as exc:  # e.g. Telegram unreachable: let go, try again
+                log.warning("telegram polling could not start: %s", type(exc).__name__)
+                await asyncio.to_thread(lock.drop)
+                await self._pause(STANDBY_RETRY_SECONDS)
+                continue
+            while not self._stop_polling.is_set() and await asyncio.to_thread(lock.still_held):
+                await self._pause(HOLD_CHECK_SECONDS)
+            if updater.running:
+                await updater.stop()
+            if not self._stop_polling.is_set():
+                log.warning("telegram polling: %s lost the polling lock; stands by", me)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop_polling.wait(), seconds)
+
+    async def _stop_poller(self) -> None:
+        self._stop_polling.set()
+        if self._poller is not None:
+            try:
+                await self._poller
+            except Exception:  # the poller's own failure must not stop the shutdown
+                log.exception("telegram poller ended with an error")
+            self._poller = None
+        if self._poll_lock is not None:
+            await asyncio.to_thread(self._poll_lock.close)  # the next process polls now
+            self._poll_lock = None
 
     def start_sender(self) -> None:
         self._sender_task = asyncio.create_task(self.sender.run())
@@ -109,6 +185,7 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         await self.stop_sender()
+        await self._stop_poller()
         application = self.application
         assert application.updater is not None
         if application.updater.running:
@@ -148,11 +225,30 @@ class TelegramChannel:
             update = Update.de_json(payload, self.application.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             return PlainTextResponse("malformed body", 400)
-        await self.application.update_queue.put(update)
+        # Answer once the update is recorded with its replies (or refused): a process
+        # killed before that never said yes, and the update comes again, to any process.
+        handled = self._handled.get(update.update_id)
+        if handled is None:
+            handled = asyncio.get_running_loop().create_future()
+            self._handled[update.update_id] = handled
+            await self.application.update_queue.put(update)
+        with contextlib.suppress(TimeoutError):  # still queued: it will be handled here
+            await asyncio.wait_for(asyncio.shield(handled), WEBHOOK_ANSWER_WITHIN)
         return PlainTextResponse("ok")
+
+    def _answered(self, update_id: int) -> None:
+        handled = self._handled.pop(update_id, None)
+        if handled is not None and not handled.done():
+            handled.set_result(None)
 
     # -- one update --------------------------------------------------------------------
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self._handle(update)
+        finally:
+            self._answered(update.update_id)
+
+    async def _handle(self, update: Update) -> None:
         user, message = chat_user(update), inbound(update)
         if user is None or message is None:
             return

@@ -60,7 +60,7 @@ class TelegramSender(OutboxSender):
 
     async def _send_one(self, message: outbox.Deliverable) -> Outcome:
         assert message.id is not None
-        await self.overall_gate()
+        await self.overall_gate(message.recipient)
         try:
             if message.attachment:
                 sent = await self._send_file(message)

@@ -46,6 +46,12 @@ class WhatsAppSender(OutboxSender):
     def chat_interval(self, chat: str) -> float:
         return self.settings.whatsapp_per_user_interval
 
+    def shared_chat_interval(self, chat: str) -> float:
+        """None across processes: WhatsApp's pair limit (~1 per 6 s) tolerates bursts, and
+        six seconds before every reply would be felt. Background news keeps its interval
+        in each process's choice of what to send (``chat_interval``)."""
+        return 0.0
+
     @contextlib.asynccontextmanager
     async def _turn_of(self, chat: str) -> AsyncIterator[None]:
         """One person's replies to two webhooks in a row must not overtake each other;
@@ -81,7 +87,7 @@ class WhatsAppSender(OutboxSender):
 
     async def _send_one(self, message: outbox.Deliverable, window_open: bool) -> Outcome:
         assert message.id is not None
-        await self.overall_gate()
+        await self.overall_gate(message.recipient)
         try:
             if window_open:
                 try:

@@ -43,6 +43,16 @@ class Channel(StrEnum):
     SURAT = "surat"
     SP4N_LAPOR = "sp4n-lapor"
     MEDIA_SOSIAL = "media-sosial"
+    # the kabupaten's own complaint channel (Jember's Wadul Gus'e): complaints it disposes
+    # to a kecamatan arrive by import of its export, with its reference (external_ref)
+    KANAL_KABUPATEN = "kanal-kabupaten"
+
+
+class ReferralKind(StrEnum):
+    """Where a complaint that is not the kecamatan's to settle goes (bukan wewenang)."""
+
+    OPD = "opd"  # the competent perangkat daerah, named (e.g. Dinas PU Bina Marga)
+    KABUPATEN = "kabupaten"  # back to the kabupaten's complaint channel
 
 
 class Privacy(StrEnum):

@@ -58,6 +58,33 @@ class _Server(ThreadingHTTPServer):
 
 
 @dataclass
+class Limits:
+    """Telegram's limits, enforced as token buckets: ``per_second`` sends overall and one
+    send per ``chat_interval`` to a chat, with ``slack_seconds`` and ``chat_slack_seconds``
+    of burst (the jitter of a busy machine). A send beyond them is answered 429 with
+    retry_after, as Telegram does, and counted in ``FakeTelegram.too_fast``."""
+
+    per_second: float
+    chat_interval: float = 0.0
+    slack_seconds: float = 0.2
+    chat_slack_seconds: float = 0.2
+
+
+class _Bucket:
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        self.rate, self.capacity = rate, capacity
+        self.tokens, self.at = capacity, now
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+@dataclass
 class FakeTelegram:
     token: str = "123456:TEST-token-for-the-fake-server-only"
     sent: list[Sent] = field(default_factory=list)
@@ -67,6 +94,10 @@ class FakeTelegram:
     slow_once: dict[int, float] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
     proxied: int = 0  # requests that arrived as an HTTP proxy receives them
+    limits: Limits | None = None
+    too_fast: int = 0  # sends refused with 429 for exceeding ``limits``
+    conflicts: int = 0  # getUpdates refused with 409: another one was under way
+    stamps: list[tuple[float, str]] = field(default_factory=list)  # (monotonic, chat) sent
 
     def __post_init__(self) -> None:
         self._pending: deque[dict[str, Any]] = deque()
@@ -74,6 +105,8 @@ class FakeTelegram:
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self._polls = 0  # getUpdates calls so far: the latest is the one served
+        self._buckets: dict[str, _Bucket] = {}
 
     # -- server ----------------------------------------------------------------------
     def start(self) -> FakeTelegram:
@@ -144,9 +177,57 @@ class FakeTelegram:
             if failure.retry_after is not None:
                 answer["parameters"] = {"retry_after": failure.retry_after}
             return failure.status, answer
+        if method == "getUpdates":
+            return self._poll(params)
         handler = getattr(self, f"_{method}", None)
+        if handler is None and not self._within_limits(str(params.get("chat_id", 0))):
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
         result = handler(params) if handler else self._record(method, params)
         return 200, {"ok": True, "result": result}
+
+    def _poll(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Like Telegram, one getUpdates at a time: a new one ends the one under way,
+        which gets 409 Conflict (two bots polling keep ending each other's polls)."""
+        with self._cond:
+            self._polls += 1
+            mine = self._polls
+            self._cond.notify_all()
+        result = self._getUpdates(params, mine)
+        if result is None:
+            return 409, {
+                "ok": False,
+                "error_code": 409,
+                "description": "Conflict: terminated by other getUpdates request",
+            }
+        return 200, {"ok": True, "result": result}
+
+    def _within_limits(self, chat: str) -> bool:
+        """Record the send's time; False when it breaks ``limits`` (see ``Limits``)."""
+        now = time.monotonic()
+        with self._cond:
+            self.stamps.append((now, chat))
+            limits = self.limits
+            if limits is None:
+                return True
+            overall = self._buckets.get("")
+            if overall is None:
+                capacity = 1.0 + limits.per_second * limits.slack_seconds
+                overall = self._buckets[""] = _Bucket(limits.per_second, capacity, now)
+            ok = overall.take(now)
+            if limits.chat_interval > 0:
+                bucket = self._buckets.get(chat)
+                if bucket is None:
+                    rate = 1.0 / limits.chat_interval
+                    capacity = 1.0 + limits.chat_slack_seconds * rate
+                    bucket = self._buckets[chat] = _Bucket(rate, capacity, now)
+                ok = bucket.take(now) and ok
+            self.too_fast += not ok
+            return ok
 
     def _getFile(self, params: dict[str, Any]) -> Any:  # noqa: N802
         """Every file id the tests send exists; documents ("DOC...") are PDFs."""
@@ -171,9 +252,10 @@ class FakeTelegram:
     def _deleteWebhook(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return True
 
-    def _getUpdates(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    def _getUpdates(self, params: dict[str, Any], mine: int = 0) -> Any:  # noqa: N802
         """Like Telegram: updates below ``offset`` are confirmed and forgotten; the rest
-        are delivered again until confirmed, so a bot that stops mid-poll loses nothing."""
+        are delivered again until confirmed, so a bot that stops mid-poll loses nothing.
+        None when a later getUpdates ended this one."""
         offset = int(params.get("offset") or 0)
         limit = min(int(params.get("limit") or 100), 100)  # Telegram serves 1..100
         wait = min(float(params.get("timeout") or 0), LONG_POLL_CAP)
@@ -182,6 +264,9 @@ class FakeTelegram:
                 self._pending.popleft()
             if not self._pending and wait:
                 self._cond.wait(wait)
+            if mine and mine != self._polls:
+                self.conflicts += 1
+                return None
             return list(
                 itertools.islice((u for u in self._pending if u["update_id"] >= offset), limit)
             )

@@ -23,6 +23,7 @@ from core.domain.complaints import (
     ComplaintState,
     IllegalTransition,
     Privacy,
+    ReferralKind,
 )
 from core.errors import InvalidInput, NotFound
 from core.models import Complaint, ComplaintPhoto, Resident
@@ -30,9 +31,10 @@ from core.scope import office_of
 from core.services.access.offices import office_profile
 from core.services.complaints import lifecycle as svc
 from core.services.complaints import queue as queue_svc
-from core.services.complaints import reporter_identity
+from core.services.complaints import referrals, reporter_identity
 from core.services.complaints.categories import load_categories
 from core.services.complaints.confidential import may_list_rahasia
+from core.services.complaints.referrals import Destination
 from core.services.files.fields import clean_text
 from core.services.performance.iku_stamp import iku_inputs_stamp
 from core.services.performance.records import names_of_staff
@@ -134,7 +136,13 @@ def _channels(db: Session, rows: Sequence[queue_svc.QueueLine]) -> dict[int, str
 
 
 def _words(ctx: Ctx) -> Words:
-    return Words(ctx.t, ctx.web_session.language, ctx.office.settings.categories_file)
+    settings = ctx.office.settings
+    return Words(
+        ctx.t,
+        ctx.web_session.language,
+        settings.categories_file,
+        kabupaten_channel=settings.kabupaten_channel_name,
+    )
 
 
 def _filter(ctx: Ctx) -> queue_svc.QueueFilter:
@@ -248,6 +256,7 @@ def _show(
         (p, stored_path(ctx.db, ctx.office.settings, p.file_ref) is not None)
         for p in queue_svc.photos_of(ctx.db, complaint)
     ]
+    actions = _available_actions(complaint) if ctx.may(Permission.HANDLE_COMPLAINTS) else []
     return ctx.render_with_notice(
         "complaint.html",
         error,
@@ -259,10 +268,15 @@ def _show(
         reporter=reporter,
         may_reveal=may_reveal and reporter is None,
         photos=photos,
-        actions=_available_actions(complaint) if ctx.may(Permission.HANDLE_COMPLAINTS) else [],
+        actions=actions,
         tiles=ctx.office.settings.map_tile_url,
         w=_words(ctx),
         overdue=svc.is_overdue(complaint, local_date(utcnow(), ctx.office.settings.tz)),
+        opd_suggestions=referrals.opd_suggestions(ctx.db) if "bukan_wewenang" in actions else [],
+        referral=referrals.referral_of(ctx.db, complaint)
+        if complaint.state is S.BUKAN_WEWENANG
+        else None,
+        kabupaten_channel=ctx.office.settings.kabupaten_channel_name,
     )
 
 
@@ -324,8 +338,18 @@ def _act(
             original = svc.get_complaint(ctx.db, ctx.field("asli") or "-")
         target = ACTIONS[action]
         assert target is not None
+        destination = None
+        if target is S.BUKAN_WEWENANG:  # where it goes: a named OPD or the kabupaten
+            chosen = ctx.field("tujuan") or ReferralKind.OPD.value
+            destination = Destination.chosen(ctx.office.settings, chosen, ctx.field("opd"))
         svc.transition_complaint(
-            ctx.db, complaint, target, staff=ctx.staff, note=note or None, duplicate_of=original
+            ctx.db,
+            complaint,
+            target,
+            staff=ctx.staff,
+            note=note or None,
+            duplicate_of=original,
+            destination=destination,
         )
         if photo is not None:  # saved last: every check above has passed
             svc.attach_photo(ctx.db, complaint, ctx.store(*photo), note or None)

@@ -108,7 +108,7 @@ def _render(
     return ctx.render_with_notice(
         "office.html",
         error,
-        ctx.request.query_params.get("pesan"),
+        ctx.notice(),
         office=office,
         form=shown,
         logo=_logo_uri(office.logo_path),

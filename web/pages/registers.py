@@ -97,7 +97,7 @@ def _list(
     return ctx.render_with_notice(
         "register_list.html",
         error,
-        ctx.request.query_params.get("pesan"),
+        ctx.notice(),
         register=register,
         rows=[(r, reg.as_text(register, r), register.key_of(r)) for r in rows],
         year=year,
@@ -171,7 +171,7 @@ def _show(
     return ctx.render_with_notice(
         "register_row.html",
         error,
-        ctx.request.query_params.get("pesan"),
+        ctx.notice(),
         register=register,
         row=row,
         key=key,

@@ -15,7 +15,7 @@ def _render(ctx: Ctx, error: str | None = None) -> Response:
     return ctx.render_with_notice(
         "services.html",
         error,
-        ctx.request.query_params.get("pesan"),
+        ctx.notice(),
         services=skm.list_services(ctx.db, active_only=False),
         can_manage=ctx.may(Permission.MANAGE_SERVICES),
         posters=ctx.office.poster is not None,

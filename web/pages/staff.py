@@ -97,7 +97,7 @@ def _render(ctx: Ctx, links: list[str] | None = None, error: str | None = None) 
     return ctx.render_with_notice(
         "staff.html",
         error,
-        ctx.request.query_params.get("pesan"),
+        ctx.notice(),
         people=people,
         accounts=accounts,
         roles=ROLES,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from core.config import Settings
 from core.domain.access import COMPLAINT_HANDLERS
@@ -19,15 +19,21 @@ from core.domain.complaints import (
     Channel,
     ComplaintState,
     Privacy,
+    ReferralKind,
     check_transition,
     new_ticket_code,
-    normalise_ticket_code,
 )
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.models import Complaint, ComplaintEvent, ComplaintPhoto, Resident, Staff
 from core.services.access.offices import office_profile
 from core.services.complaints.categories import find_category
 from core.services.complaints.due import service_level_days, work_calendar
+from core.services.complaints.lookup import events_of as events_of
+from core.services.complaints.lookup import get_complaint as get_complaint
+from core.services.complaints.lookup import is_overdue as is_overdue
+from core.services.complaints.lookup import list_complaints as list_complaints
+from core.services.complaints.lookup import open_queue as open_queue
+from core.services.complaints.referrals import MAX_TARGET, Destination, record_referral
 from core.services.files.fields import EARLIEST_DATE, clean_text, refuse_hidden_characters
 from core.services.messaging.notifications import notify_reporter
 from core.timeutil import local_date, utcnow
@@ -195,13 +201,21 @@ def transition_complaint(
     note: str | None = None,
     duplicate_of: Complaint | None = None,
     now: datetime | None = None,
+    destination: Destination | None = None,
 ) -> Complaint:
-    """Move a complaint by a staff decision; refuses illegal moves and missing reasons."""
+    """Move a complaint by a staff decision; refuses illegal moves and missing reasons.
+
+    Bukan wewenang names where the complaint goes (``destination``: the competent OPD or
+    the kabupaten's channel; the note then says more, if anything), and the referral is
+    recorded for the kabupaten. Without a destination the note is the instansi rujukan,
+    as before referrals were recorded, and is recorded as the OPD's name."""
     require_handler(staff)
     if target is S.DIPROSES and complaint.state is S.SELESAI:
         raise NotAllowed("Membuka kembali laporan selesai hanya bisa oleh pelapor.")
     check_transition(complaint.state, target)
     note = (note or "").strip() or None
+    if target is S.BUKAN_WEWENANG:
+        return _refer(session, complaint, staff, note, destination, now)
     if target in NOTE_REQUIRED and note is None:
         raise InvalidInput(f"Perlu {NOTE_REQUIRED[target]}.")
     if target is S.DUPLIKAT:
@@ -221,6 +235,45 @@ def transition_complaint(
     _record(session, complaint, target.value, previous, target, staff, note, at)
     duplicate_code = duplicate_of.code if duplicate_of is not None else None
     notify_reporter(session, complaint, note=note, duplicate_of=duplicate_code)
+    return complaint
+
+
+def _refer(
+    session: Session,
+    complaint: Complaint,
+    staff: Staff | None,
+    note: str | None,
+    destination: Destination | None,
+    now: datetime | None,
+) -> Complaint:
+    """Bukan wewenang: closed as referred, the referral recorded, the reporter told where
+    it went (in their chat, in their language)."""
+    told: dict[str, str | None]
+    if destination is None:
+        if note is None:
+            raise InvalidInput(f"Perlu {NOTE_REQUIRED[S.BUKAN_WEWENANG]}.")
+        named = note.splitlines()[0].strip()
+        if len(named) > MAX_TARGET:
+            named = named[: MAX_TARGET - 1] + "…"
+        recorded = Destination(ReferralKind.OPD, named)
+        shown, told = note, {"note": note}
+    else:
+        recorded, shown = destination, destination.event_note(note)
+        told = {"note": note, "destination": destination.name, "kind": destination.kind.value}
+    if note is not None and len(note) > MAX_DESCRIPTION:
+        raise InvalidInput(f"Catatan terlalu panjang (maksimal {MAX_DESCRIPTION} karakter).")
+    at = now or utcnow()
+    previous = complaint.state
+    complaint.state = S.BUKAN_WEWENANG
+    _acknowledge(complaint, at)
+    complaint.resolved_at = at
+    complaint.resolution_note = shown
+    session.add(complaint)
+    _record(
+        session, complaint, S.BUKAN_WEWENANG.value, previous, S.BUKAN_WEWENANG, staff, shown, at
+    )
+    record_referral(session, complaint, recorded, note if destination else None, staff, at)
+    notify_reporter(session, complaint, **told)
     return complaint
 
 
@@ -337,47 +390,3 @@ def confirm_resolution(
         actor_kind="reporter",
     )
     return complaint
-
-
-def get_complaint(session: Session, code: str) -> Complaint:
-    """Find by ticket code as typed (case, spaces and dashes don't matter)."""
-    wanted = normalise_ticket_code(code)
-    if len(wanted) > 8:
-        prefix, body = wanted[:-8], wanted[-8:]
-        complaint = session.exec(
-            select(Complaint).where(Complaint.code == f"{prefix}-{body[:4]}-{body[4:]}")
-        ).first()
-        if complaint is not None:
-            return complaint
-    raise NotFound(f"Laporan dengan kode {code.strip()} tidak ditemukan.")
-
-
-def open_queue(session: Session, limit: int = 50) -> Sequence[Complaint]:
-    """Open complaints, the earliest due (so overdue ones) first."""
-    return session.exec(
-        select(Complaint)
-        .where(col(Complaint.state).in_([s.value for s in OPEN_STATES]))
-        .order_by(col(Complaint.due_date), col(Complaint.received_at))
-        .limit(limit)
-    ).all()
-
-
-def list_complaints(
-    session: Session, state: ComplaintState | None = None, limit: int = 50
-) -> Sequence[Complaint]:
-    query = select(Complaint).order_by(col(Complaint.received_at).desc()).limit(limit)
-    if state is not None:
-        query = query.where(Complaint.state == state)
-    return session.exec(query).all()
-
-
-def events_of(session: Session, complaint: Complaint) -> Sequence[ComplaintEvent]:
-    return session.exec(
-        select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint.id)
-        .order_by(col(ComplaintEvent.at), col(ComplaintEvent.id))
-    ).all()
-
-
-def is_overdue(complaint: Complaint, today: date) -> bool:
-    return complaint.state in OPEN_STATES and complaint.due_date < today

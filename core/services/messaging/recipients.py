@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from core.config import Settings
-from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP
+from core.domain.access import COMPLAINT_HANDLERS, LEADERSHIP, Permission, roles_with
 from core.domain.people import StaffRole
 from core.models import Staff
-from core.scope import office_of
+from core.scope import for_all_offices, office_of
 from core.services.access.accounts import Address, addresses_of_staff
 from core.services.access.offices import FIRST_OFFICE, office_profile
 
@@ -56,3 +56,15 @@ def admin_recipients(session: Session) -> list[Address]:
     leadership, so that the news still reaches someone who can act on it."""
     admins = addresses_of_staff(session, _active(session, frozenset({StaffRole.ADMIN})))
     return admins or leadership_recipients(session)
+
+
+def submitter_recipients(session: Session) -> list[Address]:
+    """Everyone of the office who may submit its triwulan IKU to the kabupaten."""
+    return addresses_of_staff(session, _active(session, roles_with(Permission.SUBMIT_IKU)))
+
+
+def kabupaten_recipients(session: Session, roles: frozenset[StaffRole]) -> list[Address]:
+    """Every active kabupaten account of these roles on each chat it joined: they belong
+    to no office, so they are read past the session's office."""
+    with for_all_offices(Session(session.get_bind())) as every:
+        return addresses_of_staff(every, _active(every, roles))

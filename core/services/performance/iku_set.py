@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
+from core.domain.access import Permission
 from core.domain.capaian import Direction
 from core.domain.performance import (
     BUILT_IN_INDICATORS,
@@ -25,6 +26,7 @@ from core.domain.performance import (
 )
 from core.errors import InvalidInput
 from core.models import DictionaryIndicator, OfficeIku
+from core.services.access.authz import OPERATOR, Actor, authorize
 
 # An office's number for an IKU, in addresses as it is: capitals, a digit somewhere (so
 # never a word an address already uses, "impor"), and never "Q2-..." (a triwulan's key).
@@ -100,8 +102,10 @@ def add_dictionary_indicator(
     kind: str = IndicatorKind.ENTERED.value,
     direction: str = Direction.HIGHER_IS_BETTER.value,
     accumulation: str = Accumulation.SNAPSHOT.value,
+    actor: Actor = OPERATOR,
 ) -> Indicator:
     """A new entry of the kabupaten's dictionary; refused whole on any bad part."""
+    authorize(actor, Permission.MANAGE_KABUPATEN)
     code, name, unit = code.strip().upper(), name.strip(), unit.strip()
     if not INDICATOR_CODE.fullmatch(code):
         raise InvalidInput(

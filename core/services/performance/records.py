@@ -244,13 +244,14 @@ def set_target(
     direction: Direction | None = None,
     actor: Actor = OPERATOR,
     quarters: dict[int, Decimal] | None = None,
+    reason: str | None = None,
 ) -> IkuTarget:
     """The year's target; ``quarters`` the cumulative triwulan targets (1..4) where set;
     without a ``direction``, the indicator's."""
     values: dict[str, object] = {"year": year, "iku": iku, "target": target}
     values["direction"] = direction
     values.update({f"target_q{q}": value for q, value in (quarters or {}).items()})
-    row: IkuTarget = save_record(session, TARGETS, values, actor)
+    row: IkuTarget = save_record(session, TARGETS, values, actor, reason=reason)
     return row
 
 

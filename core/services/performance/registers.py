@@ -209,6 +209,7 @@ def create_record(
     values: dict[str, Any],
     actor: Actor,
     action: str = "buat",
+    reason: str | None = None,
 ) -> Any:
     authorize(actor, register.permission)
     register.complete(session, values)
@@ -222,12 +223,12 @@ def create_record(
             existing.deleted_at = None
             changes = _apply(register, existing, values)
             _store(session, register, existing)
-            _audit(session, register, existing, action, actor, changes)
+            _audit(session, register, existing, action, actor, changes, reason)
             return existing
     row = register.model()
     changes = _apply(register, row, values)
     _store(session, register, row)
-    _audit(session, register, row, action, actor, changes)
+    _audit(session, register, row, action, actor, changes, reason)
     return row
 
 
@@ -260,6 +261,7 @@ def save_record(
     values: dict[str, Any],
     actor: Actor,
     imported: bool = False,
+    reason: str | None = None,
 ) -> Any:
     """For registers keyed by their values (one SAKIP score a year): update the row
     that has the key, or create it (bringing back a deleted one)."""
@@ -268,8 +270,8 @@ def save_record(
     existing = register.find(session, key)
     if existing is not None and existing.deleted_at is None:
         action = "impor" if imported else "ubah"
-        return update_record(session, register, key, values, actor, action=action)
-    return create_record(session, register, values, actor, "impor" if imported else "buat")
+        return update_record(session, register, key, values, actor, reason, action)
+    return create_record(session, register, values, actor, "impor" if imported else "buat", reason)
 
 
 def attach_file(session: Session, register: Register, key: str, file_ref: str, actor: Actor) -> Any:
