@@ -124,8 +124,11 @@ def test_one_file_reaches_three_kecamatan_once(
         queue = client.get("/pengaduan").text
         codes = set(re.findall(r"JBG-[A-Z0-9]{4}-[A-Z0-9]{4}", queue))
         assert len(codes) == 1 and "Wadul Gus&#39;e" in queue  # the channel's own name
-        page = client.get(f"/pengaduan/{codes.pop()}").text
+        ticket = codes.pop()
+        page = client.get(f"/pengaduan/{ticket}").text
         assert "WG-0002" in page and "Wadul Gus&#39;e" in page
+        found = client.get("/pengaduan?kode=WG-0002").text  # asked by the channel's number
+        assert ticket in found and "WG-0001" not in found
 
 
 def test_an_xlsx_export_with_other_headers_imports_from_the_command_line(

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, func, union_all
+from sqlalchemy import ColumnElement, bindparam, func, or_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -68,6 +68,7 @@ def search_complaints(
         return []
     values: dict[str, object] = {
         "code": f"%{normalise_ticket_code(wanted.code or '')[-12:]}%",
+        "ref": (wanted.code or "").strip(),  # or another channel's reference, as given
         "category": wanted.category,
         "desa": wanted.desa,
         "channel": wanted.channel,
@@ -89,7 +90,10 @@ def search_complaints(
 
 
 _CONDITIONS: dict[str, Callable[[], Any]] = {
-    "code": lambda: func.replace(col(Complaint.code), "-", "").like(bindparam("code")),
+    "code": lambda: or_(
+        func.replace(col(Complaint.code), "-", "").like(bindparam("code")),
+        col(Complaint.external_ref) == bindparam("ref"),
+    ),
     "category": lambda: col(Complaint.category) == bindparam("category"),
     "desa": lambda: col(Complaint.desa) == bindparam("desa"),
     "channel": lambda: col(Complaint.channel) == bindparam("channel"),
